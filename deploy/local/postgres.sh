@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Starts (or reuses) a private PostgreSQL cluster for trying tend out and for
+# the test suite: data under .local/pg, listening on 127.0.0.1:${TEND_PG_PORT:-5544}
+# only, trust authentication for the local "postgres" role. Idempotent.
+#
+# As root the server runs as the `postgres` system user (PostgreSQL refuses to
+# run as root); otherwise it runs as you. If the PostgreSQL binaries are
+# missing and we are root, they are installed from the distribution.
+#
+#   deploy/local/postgres.sh          start, print the DATABASE_URL to use
+#   deploy/local/postgres.sh stop     stop it
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+port=${TEND_PG_PORT:-5544}
+data="$root/.local/pg/data"
+log="$root/.local/pg/server.log"
+
+find_bindir() {
+    local dir
+    for dir in /usr/lib/postgresql/*/bin /usr/pgsql-*/bin /usr/local/pgsql/bin; do
+        [ -x "$dir/pg_ctl" ] && { echo "$dir"; return 0; }
+    done
+    command -v pg_ctl >/dev/null 2>&1 && { dirname "$(command -v pg_ctl)"; return 0; }
+    return 1
+}
+
+bindir=$(find_bindir || true)
+if [ -z "$bindir" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "postgres.sh: installing PostgreSQL from the distribution" >&2
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+        bindir=$(find_bindir)
+    else
+        echo "postgres.sh: PostgreSQL is not installed; run: sudo apt-get install postgresql" >&2
+        exit 1
+    fi
+fi
+
+# Run a PostgreSQL tool as the cluster's owner.
+as_owner() {
+    if [ "$(id -u)" = 0 ]; then
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+if [ "${1:-start}" = stop ]; then
+    [ -f "$data/postmaster.pid" ] && as_owner "$bindir/pg_ctl" -D "$data" -m fast stop >/dev/null
+    exit 0
+fi
+
+mkdir -p "$root/.local/pg"
+if [ "$(id -u)" = 0 ]; then
+    id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /usr/sbin/nologin postgres
+    chown postgres "$root/.local/pg"
+    # The server must reach its data directory through every parent folder.
+    chmod o+x "$root" "$root/.local" 2>/dev/null || true
+fi
+
+if [ ! -f "$data/PG_VERSION" ]; then
+    as_owner "$bindir/initdb" -D "$data" -U postgres -A trust -E UTF8 --no-locale >/dev/null
+    cat >>"$data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$root/.local/pg'
+max_connections = 300
+shared_buffers = 256MB
+# A disposable development cluster: durability is traded for speed.
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+CONF
+fi
+
+if ! as_owner "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    as_owner "$bindir/pg_ctl" -D "$data" -l "$log" -w -t 60 start >/dev/null
+fi
+
+url="postgres://postgres@127.0.0.1:$port"
+for _ in $(seq 1 50); do
+    "$bindir/pg_isready" -q -h 127.0.0.1 -p "$port" && break
+    sleep 0.2
+done
+"$bindir/psql" -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -tAc "select 1 from pg_database where datname = 'tend'" | grep -q 1 ||
+    "$bindir/psql" -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "create database tend" >/dev/null
+echo "$url/tend"

@@ -1,0 +1,289 @@
+//! Settings: layered configuration, parsed once at start-up.
+//!
+//! Layers, later ones win: `config/default.toml` (compiled in, so the binary
+//! runs from any directory), then the file named by `--config` or
+//! `TEND_CONFIG`, then `TEND__SECTION__KEY` environment variables, then
+//! `DATABASE_URL`. Environment goes last so that a secret injected by the
+//! service manager always beats a file. Secrets are `SecretString`s and are
+//! redacted whenever settings are printed.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use config::{Config, Environment, File, FileFormat};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize, Serializer};
+
+mod duration;
+pub use duration::Duration;
+
+const DEFAULTS: &str = include_str!("../config/default.toml");
+/// The key `config/default.toml` ships with. Fine for trying tend out, refused in production.
+pub const DEVELOPMENT_LINK_KEY: &str = "development-only-link-key-change-me-in-production";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Deployment {
+    Local,
+    Production,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Settings {
+    pub environment: Deployment,
+    pub database: DatabaseSettings,
+    pub http: HttpSettings,
+    pub mail: MailSettings,
+    pub schedule: ScheduleSettings,
+    pub sender: SenderSettings,
+    pub security: SecuritySettings,
+    pub catalog: CatalogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct DatabaseSettings {
+    #[serde(serialize_with = "redact_url")]
+    pub url: SecretString,
+    pub max_connections: u32,
+    pub connect_timeout: Duration,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct HttpSettings {
+    pub bind: SocketAddr,
+    /// The base of every link in emails. The request's `Host` header is never used.
+    pub public_url: String,
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransportKind {
+    File,
+    Smtp,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct MailSettings {
+    pub transport: MailTransportKind,
+    pub outbox_dir: PathBuf,
+    #[serde(serialize_with = "redact_url")]
+    pub smtp_url: SecretString,
+    pub smtp_username: String,
+    #[serde(serialize_with = "redact")]
+    pub smtp_password: SecretString,
+    /// `none`, `opportunistic` or `required`; `smtps://` URLs always use implicit TLS.
+    pub starttls: StartTls,
+    pub timeout: Duration,
+    pub pool_size: u32,
+    pub from: String,
+    pub list_id: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StartTls {
+    None,
+    Opportunistic,
+    Required,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct ScheduleSettings {
+    pub jitter: Duration,
+    pub max_per_day: u32,
+    pub stale_after: Duration,
+    pub plan_batch: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct SenderSettings {
+    pub batch_size: i64,
+    pub concurrency: usize,
+    pub lease: Duration,
+    pub poll_interval: Duration,
+    pub max_attempts: i32,
+    pub retry_base: Duration,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct SecuritySettings {
+    #[serde(serialize_with = "redact_all")]
+    pub link_keys: Vec<SecretString>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct CatalogSettings {
+    /// An operator's catalog file; empty means the built-in one.
+    pub path: String,
+}
+
+impl Settings {
+    /// Reads every layer. `file` is `--config` (or `TEND_CONFIG`).
+    pub fn load(file: Option<&std::path::Path>) -> anyhow::Result<Self> {
+        let mut builder = Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
+        if let Some(path) = file {
+            anyhow::ensure!(
+                path.exists(),
+                "configuration file {} does not exist",
+                path.display()
+            );
+            builder = builder.add_source(File::from(path.to_path_buf()));
+        }
+        builder = builder.add_source(
+            Environment::with_prefix("TEND")
+                .prefix_separator("__")
+                .separator("__")
+                .list_separator(",")
+                .with_list_parse_key("security.link_keys")
+                .try_parsing(true),
+        );
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            builder = builder.set_override("database.url", url)?;
+        }
+        let settings: Settings = builder
+            .build()
+            .context("failed to read the configuration")?
+            .try_deserialize()
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    /// Cross-field rules that serde cannot express. Each error names its key.
+    pub fn check(&self) -> anyhow::Result<()> {
+        let keys = &self.security.link_keys;
+        anyhow::ensure!(
+            !keys.is_empty(),
+            "security.link_keys: at least one key is required"
+        );
+        if self.environment == Deployment::Production {
+            anyhow::ensure!(
+                keys.iter()
+                    .all(|k| k.expose_secret() != DEVELOPMENT_LINK_KEY),
+                "security.link_keys: the development key is refused in production; set TEND__SECURITY__LINK_KEYS"
+            );
+            anyhow::ensure!(
+                keys.iter().all(|k| k.expose_secret().len() >= 32),
+                "security.link_keys: every key must be at least 32 bytes in production"
+            );
+        }
+        let url = self.http.public_url.trim_end_matches('/');
+        anyhow::ensure!(
+            (url.starts_with("http://") || url.starts_with("https://"))
+                && !url.contains(['\r', '\n', ' ', '?', '#']),
+            "http.public_url: {:?} must be an http:// or https:// URL without query or fragment",
+            self.http.public_url
+        );
+        if self.mail.transport == MailTransportKind::Smtp {
+            anyhow::ensure!(
+                !self.mail.smtp_url.expose_secret().is_empty(),
+                "mail.smtp_url: required when mail.transport = \"smtp\""
+            );
+        }
+        anyhow::ensure!(
+            self.mail.timeout.0 < self.sender.lease.0,
+            "mail.timeout ({}) must be shorter than sender.lease ({}) so that a slow send can never outlive its claim",
+            self.mail.timeout,
+            self.sender.lease
+        );
+        anyhow::ensure!(
+            (1..=5).contains(&self.schedule.max_per_day),
+            "schedule.max_per_day: must be between 1 and 5"
+        );
+        anyhow::ensure!(
+            self.sender.batch_size > 0,
+            "sender.batch_size: must be positive"
+        );
+        anyhow::ensure!(
+            self.sender.concurrency > 0,
+            "sender.concurrency: must be positive"
+        );
+        anyhow::ensure!(
+            self.schedule.plan_batch > 0,
+            "schedule.plan_batch: must be positive"
+        );
+        anyhow::ensure!(
+            self.http.max_body_bytes >= 1024,
+            "http.max_body_bytes: must be at least 1024"
+        );
+        Ok(())
+    }
+
+    pub fn is_local(&self) -> bool {
+        self.environment == Deployment::Local
+    }
+
+    pub fn public_url(&self) -> &str {
+        self.http.public_url.trim_end_matches('/')
+    }
+
+    /// The effective configuration as TOML, secrets redacted (`tend check-config`).
+    pub fn redacted_toml(&self) -> anyhow::Result<String> {
+        toml::to_string_pretty(self).context("failed to print the configuration")
+    }
+}
+
+fn redact<S: Serializer>(secret: &SecretString, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(if secret.expose_secret().is_empty() {
+        ""
+    } else {
+        "[redacted]"
+    })
+}
+
+fn redact_all<S: Serializer>(secrets: &[SecretString], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(secrets.iter().map(|_| "[redacted]"))
+}
+
+/// Keeps scheme, host and path visible (they help debugging) and hides the password.
+fn redact_url<S: Serializer>(url: &SecretString, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&redacted_url(url.expose_secret()))
+}
+
+pub fn redacted_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return if url.is_empty() {
+            String::new()
+        } else {
+            "[redacted]".into()
+        };
+    };
+    let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
+    let host = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{user}:[redacted]@{host}")
+        }
+        None => authority.to_owned(),
+    };
+    let path = path.split('?').next().unwrap_or_default();
+    format!("{scheme}://{host}/{path}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_keep_their_shape_but_lose_their_password() {
+        assert_eq!(
+            redacted_url("postgres://tend:s3cret@db:5432/tend?sslmode=require"),
+            "postgres://tend:[redacted]@db:5432/tend"
+        );
+        assert_eq!(
+            redacted_url("smtp://127.0.0.1:2525"),
+            "smtp://127.0.0.1:2525/"
+        );
+        assert_eq!(redacted_url("garbage-with-secret"), "[redacted]");
+    }
+
+    #[test]
+    fn the_shipped_defaults_load_and_pass_their_own_checks() {
+        let settings = Settings::load(None).unwrap();
+        assert!(settings.is_local());
+        let printed = settings.redacted_toml().unwrap();
+        assert!(!printed.contains(DEVELOPMENT_LINK_KEY));
+    }
+}

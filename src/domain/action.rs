@@ -1,0 +1,91 @@
+//! `Action`: what a subscriber can answer to a nudge.
+
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Done,
+    Partly,
+    NotYet,
+    /// "Remind me tomorrow": the same nudge again at a later slot.
+    Snooze,
+    /// Stop this track until the subscriber turns it back on.
+    PauseTrack,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown answer {0:?}: use done, partly, not_yet, snooze or pause_track")]
+pub struct ActionError(pub String);
+
+impl Action {
+    pub const ALL: [Action; 5] = [
+        Action::Done,
+        Action::Partly,
+        Action::NotYet,
+        Action::Snooze,
+        Action::PauseTrack,
+    ];
+
+    pub fn parse(input: &str) -> Result<Self, ActionError> {
+        let key = input.trim();
+        Self::ALL
+            .into_iter()
+            .find(|a| a.key() == key)
+            .ok_or_else(|| ActionError(key.chars().take(40).collect()))
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Action::Done => "done",
+            Action::Partly => "partly",
+            Action::NotYet => "not_yet",
+            Action::Snooze => "snooze",
+            Action::PauseTrack => "pause_track",
+        }
+    }
+
+    /// Button and link text, in the subscriber's voice.
+    pub fn label(self) -> &'static str {
+        match self {
+            Action::Done => "Done",
+            Action::Partly => "Partly",
+            Action::NotYet => "Not yet",
+            Action::Snooze => "Remind me tomorrow",
+            Action::PauseTrack => "Pause this track",
+        }
+    }
+
+    /// What the answer page says back once the answer is recorded.
+    pub fn acknowledgement(self) -> &'static str {
+        match self {
+            Action::Done => "Well done. Small steps like this one are how trust grows back.",
+            Action::Partly => "Partly counts. Thank you for being honest about it.",
+            Action::NotYet => {
+                "That's all right. Thank you for saying so; it will come back gently."
+            }
+            Action::Snooze => "Sure. This one will come back tomorrow.",
+            Action::PauseTrack => {
+                "This track is paused. You can turn it back on from your preferences."
+            }
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_round_trip_and_unknown_is_named() {
+        for action in Action::ALL {
+            assert_eq!(Action::parse(action.key()), Ok(action));
+        }
+        assert_eq!(Action::parse("delete").unwrap_err().0, "delete");
+    }
+}

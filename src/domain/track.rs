@@ -1,0 +1,188 @@
+//! `Track`: the six rebuild steps of DESIGN section 2, as habits.
+//!
+//! The set is closed on purpose: every track has a starting interval and a
+//! default, and the catalog, the store and the pages all key on these names.
+
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Track {
+    CheckIn,
+    FollowThrough,
+    Transparency,
+    Patience,
+    Responsibility,
+    Support,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown track {0:?}: choose from check-in, follow-through, transparency, patience, responsibility, support"
+)]
+pub struct TrackError(pub String);
+
+impl Track {
+    /// Catalog order; also the tie-break when several tracks are equally due.
+    pub const ALL: [Track; 6] = [
+        Track::CheckIn,
+        Track::FollowThrough,
+        Track::Transparency,
+        Track::Patience,
+        Track::Responsibility,
+        Track::Support,
+    ];
+
+    pub fn parse(input: &str) -> Result<Self, TrackError> {
+        let key = input.trim();
+        Self::ALL
+            .into_iter()
+            .find(|t| t.key() == key)
+            .ok_or_else(|| TrackError(key.chars().take(40).collect()))
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Track::CheckIn => "check-in",
+            Track::FollowThrough => "follow-through",
+            Track::Transparency => "transparency",
+            Track::Patience => "patience",
+            Track::Responsibility => "responsibility",
+            Track::Support => "support",
+        }
+    }
+
+    /// The name a subscriber reads on pages and in mails.
+    pub fn title(self) -> &'static str {
+        match self {
+            Track::CheckIn => "Open, honest talk",
+            Track::FollowThrough => "Follow-through",
+            Track::Transparency => "Transparency",
+            Track::Patience => "Patience",
+            Track::Responsibility => "Taking responsibility",
+            Track::Support => "Professional support",
+        }
+    }
+
+    /// One line under the title on the subscribe and preferences pages.
+    pub fn blurb(self) -> &'static str {
+        match self {
+            Track::CheckIn => "A calm check-in; listen and reflect back without defending.",
+            Track::FollowThrough => "Keep one small promise; say early when one can't be kept.",
+            Track::Transparency => "Share plans before being asked, as a support that tapers off.",
+            Track::Patience => {
+                "Accept your partner's pace; reassure without asking for trust back."
+            }
+            Track::Responsibility => "Name a mistake plainly and say what changes.",
+            Track::Support => "Consider a counsellor or couples therapy, gently.",
+        }
+    }
+
+    pub fn on_by_default(self) -> bool {
+        matches!(
+            self,
+            Track::CheckIn | Track::FollowThrough | Track::Transparency
+        )
+    }
+
+    /// Days between nudges before any answer has steered the spacing.
+    pub fn starting_interval_days(self) -> u32 {
+        match self {
+            Track::CheckIn => 3,
+            Track::FollowThrough | Track::Transparency => 1,
+            Track::Patience => 4,
+            Track::Responsibility => 7,
+            Track::Support => 14,
+        }
+    }
+
+    pub fn defaults() -> TrackSet {
+        TrackSet::from_iter(Self::ALL.into_iter().filter(|t| t.on_by_default()))
+    }
+}
+
+impl fmt::Display for Track {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// A non-empty, duplicate-free set of tracks in catalog order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackSet(Vec<Track>);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TrackSetError {
+    #[error(transparent)]
+    Unknown(#[from] TrackError),
+    #[error("choose at least one track")]
+    Empty,
+}
+
+impl TrackSet {
+    /// Parses keys; an empty list is an error because a subscription with no
+    /// track would never send anything and only confuse its owner.
+    pub fn parse<'a>(keys: impl IntoIterator<Item = &'a str>) -> Result<Self, TrackSetError> {
+        let tracks = keys
+            .into_iter()
+            .filter(|k| !k.trim().is_empty())
+            .map(Track::parse)
+            .collect::<Result<Vec<_>, _>>()?;
+        if tracks.is_empty() {
+            return Err(TrackSetError::Empty);
+        }
+        Ok(Self::from_iter(tracks))
+    }
+
+    pub fn contains(&self, track: Track) -> bool {
+        self.0.contains(&track)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Track> + '_ {
+        self.0.iter().copied()
+    }
+
+    pub fn keys(&self) -> Vec<String> {
+        self.0.iter().map(|t| t.key().to_owned()).collect()
+    }
+}
+
+impl FromIterator<Track> for TrackSet {
+    fn from_iter<I: IntoIterator<Item = Track>>(iter: I) -> Self {
+        let mut tracks: Vec<Track> = iter.into_iter().collect();
+        tracks.sort();
+        tracks.dedup();
+        Self(tracks)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_round_trips() {
+        for track in Track::ALL {
+            assert_eq!(Track::parse(track.key()), Ok(track));
+        }
+    }
+
+    #[test]
+    fn three_tracks_are_on_by_default() {
+        assert_eq!(
+            Track::defaults().keys(),
+            ["check-in", "follow-through", "transparency"]
+        );
+    }
+
+    #[test]
+    fn sets_are_sorted_deduplicated_and_never_empty() {
+        let set = TrackSet::parse(["support", "check-in", "support"]).unwrap();
+        assert_eq!(set.keys(), ["check-in", "support"]);
+        assert_eq!(TrackSet::parse([]), Err(TrackSetError::Empty));
+        assert_eq!(TrackSet::parse(["", " "]), Err(TrackSetError::Empty));
+        assert!(matches!(
+            TrackSet::parse(["gardening"]),
+            Err(TrackSetError::Unknown(_))
+        ));
+    }
+}

@@ -1,0 +1,182 @@
+//! One error type for every handler, rendered as a page or as JSON.
+//!
+//! Handlers return `AppError`; its `IntoResponse` only sets the status and
+//! attaches a `Problem` to the response. The `render_problems` middleware,
+//! which knows whether the client asked for JSON, turns that into the body,
+//! and also dresses up errors axum produces itself (404, 405, 413). Internal
+//! errors are logged there once, with their cause chain, inside the request
+//! span; the client only ever sees a generic message.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::Request;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::json;
+
+use super::pages::{ErrorPage, render};
+use crate::domain::TokenError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// 400: a field did not parse; the message says what is wrong with it.
+    #[error("{message}")]
+    BadInput {
+        field: &'static str,
+        message: String,
+    },
+    /// 404: forged, tampered, expired or cross-purpose link. One message for all.
+    #[error("This link is not valid or has expired.")]
+    InvalidLink,
+    /// 404: no such page.
+    #[error("There is no page here.")]
+    NotFound,
+    /// 415: a body we cannot read.
+    #[error("Send a form (application/x-www-form-urlencoded) or JSON (application/json).")]
+    UnsupportedMediaType,
+    /// 500: everything else. Logged in full, shown as a generic message.
+    #[error("Something went wrong on our side. Please try again in a little while.")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    pub fn bad_input(field: &'static str, err: impl std::fmt::Display) -> Self {
+        AppError::BadInput {
+            field,
+            message: err.to_string(),
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            AppError::BadInput { .. } => StatusCode::BAD_REQUEST,
+            AppError::InvalidLink | AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<TokenError> for AppError {
+    fn from(_: TokenError) -> Self {
+        AppError::InvalidLink
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(err: sqlx::Error) -> Self {
+        AppError::Internal(err.into())
+    }
+}
+
+/// What went wrong, carried from a handler to the middleware.
+#[derive(Clone)]
+pub struct Problem {
+    message: String,
+    field: Option<&'static str>,
+    internal: Option<Arc<anyhow::Error>>,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let field = match &self {
+            AppError::BadInput { field, .. } => Some(*field),
+            _ => None,
+        };
+        let message = self.to_string();
+        let internal = match self {
+            AppError::Internal(err) => Some(Arc::new(err)),
+            _ => None,
+        };
+        let mut response = status.into_response();
+        response.extensions_mut().insert(Problem {
+            message,
+            field,
+            internal,
+        });
+        response
+    }
+}
+
+/// True if the client wants JSON back: it sent JSON or accepts only JSON.
+pub fn wants_json(headers: &HeaderMap) -> bool {
+    let has = |name, needle| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v: &str| v.to_ascii_lowercase().contains(needle))
+    };
+    has(header::CONTENT_TYPE, "application/json")
+        || (has(header::ACCEPT, "application/json") && !has(header::ACCEPT, "text/html"))
+}
+
+pub async fn render_problems(request: Request, next: Next) -> Response {
+    let json = wants_json(request.headers());
+    let response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let problem = response
+        .extensions()
+        .get::<Problem>()
+        .cloned()
+        .unwrap_or_else(|| Problem {
+            message: default_message(status).to_owned(),
+            field: None,
+            internal: None,
+        });
+    if let Some(err) = &problem.internal {
+        tracing::error!(error = ?err, "request failed");
+    }
+    let mut rendered = if json {
+        (
+            status,
+            Json(json!({ "error": problem.message, "field": problem.field })),
+        )
+            .into_response()
+    } else {
+        let page = ErrorPage {
+            title: title(status),
+            message: &problem.message,
+        };
+        (status, Html(render(&page))).into_response()
+    };
+    // Keep headers such as Allow (405) and Retry-After (429).
+    for (name, value) in response.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            rendered.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    rendered
+}
+
+fn title(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "Please check the form",
+        StatusCode::NOT_FOUND => "Not found",
+        StatusCode::PAYLOAD_TOO_LARGE => "Too much data",
+        StatusCode::TOO_MANY_REQUESTS => "Please slow down",
+        s if s.is_server_error() => "Sorry",
+        _ => "That did not work",
+    }
+}
+
+fn default_message(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::NOT_FOUND => "There is no page here.",
+        StatusCode::METHOD_NOT_ALLOWED => "This address does not accept that kind of request.",
+        StatusCode::PAYLOAD_TOO_LARGE => "The request was too large.",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            "Send a form (application/x-www-form-urlencoded) or JSON (application/json)."
+        }
+        StatusCode::TOO_MANY_REQUESTS => "Too many requests. Please wait a little and try again.",
+        s if s.is_server_error() => {
+            "Something went wrong on our side. Please try again in a little while."
+        }
+        _ => "The request could not be understood.",
+    }
+}

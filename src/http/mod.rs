@@ -1,0 +1,112 @@
+//! The web front: subscribe page, the pages behind every emailed link, health
+//! and metrics. Handlers parse input into domain types, call one function in
+//! `subscriptions`, and render a page (or JSON). `GET` and `HEAD` never change
+//! state: mail scanners fetch every link, only a button (`POST`) acts.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use sqlx::PgPool;
+
+use crate::config::Settings;
+use crate::links::Links;
+use crate::mail::Catalog;
+use crate::subscriptions::Scheduling;
+
+mod confirm;
+pub mod error;
+mod fields;
+mod health;
+mod nudge;
+mod outbox;
+mod pages;
+mod preferences;
+mod subscribe;
+mod unsubscribe;
+
+pub use error::AppError;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub links: Links,
+    pub catalog: Arc<Catalog>,
+    pub scheduling: Scheduling,
+    pub settings: Arc<Settings>,
+}
+
+pub fn router(state: AppState) -> Router {
+    let mut app = Router::new()
+        .route("/", get(subscribe::page))
+        .route("/subscribe", post(subscribe::submit))
+        .route("/confirm/{token}", get(confirm::page).post(confirm::submit))
+        .route("/n/{token}", get(nudge::page).post(nudge::submit))
+        .route(
+            "/unsubscribe/{token}",
+            get(unsubscribe::page).post(unsubscribe::submit),
+        )
+        .route(
+            "/me/{token}",
+            get(preferences::page).post(preferences::submit),
+        )
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics));
+    if state.settings.is_local() {
+        app = app.route("/outbox", get(outbox::page));
+    }
+    app.fallback(|| async { AppError::NotFound })
+        .layer(DefaultBodyLimit::max(state.settings.http.max_body_bytes))
+        .layer(middleware::from_fn(error::render_problems))
+        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn(trace_requests))
+        .with_state(state)
+}
+
+/// One span per request, named by route, never by URI: URIs carry tokens.
+async fn trace_requests(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let span = tracing::info_span!("request", method = %request.method(), route = %route);
+    let started = Instant::now();
+    let response = tracing::Instrument::instrument(next.run(request), span.clone()).await;
+    span.in_scope(|| {
+        tracing::info!(
+            status = response.status().as_u16(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "request done"
+        );
+    });
+    response
+}
+
+/// Tokens live in URLs: never leak them through `Referer`, never cache the
+/// pages that show them, and allow no third-party content.
+async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let set = |headers: &mut axum::http::HeaderMap, name, value: &'static str| {
+        headers
+            .entry(name)
+            .or_insert(HeaderValue::from_static(value));
+    };
+    set(headers, header::REFERRER_POLICY, "no-referrer");
+    set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(headers, header::X_FRAME_OPTIONS, "DENY");
+    set(headers, header::CACHE_CONTROL, "no-store");
+    set(
+        headers,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
+    response
+}

@@ -1,0 +1,177 @@
+//! Server-rendered pages. Every page works without JavaScript, loads nothing
+//! from a third party and escapes everything it prints (askama does).
+
+use askama::Template;
+use chrono::{DateTime, Utc};
+
+use crate::domain::{Action, TimeZone, Track};
+
+/// Renders a page; askama templates only fail on formatter errors, which our
+/// types do not produce, so a failure is logged and shown as a plain message.
+pub fn render(page: &impl Template) -> String {
+    page.render().unwrap_or_else(|err| {
+        tracing::error!(error = %err, "page template failed");
+        "Something went wrong on our side.".to_owned()
+    })
+}
+
+/// "Tuesday 3 March at 08:30" in the subscriber's zone.
+pub fn local_when(instant: DateTime<Utc>, zone: TimeZone) -> String {
+    instant
+        .with_timezone(&zone.tz())
+        .format("%A %-d %B at %H:%M")
+        .to_string()
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage<'a> {
+    pub title: &'a str,
+    pub message: &'a str,
+}
+
+/// A title, a few paragraphs and at most one button that posts back.
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessagePage {
+    pub title: String,
+    pub paragraphs: Vec<String>,
+    pub button: Option<Button>,
+    pub link: Option<(String, String)>,
+}
+
+pub struct Button {
+    pub action: String,
+    pub label: String,
+    /// Hidden `(name, value)` sent with the button.
+    pub field: Option<(String, String)>,
+}
+
+impl MessagePage {
+    pub fn new(title: impl Into<String>, paragraphs: Vec<String>) -> Self {
+        Self {
+            title: title.into(),
+            paragraphs,
+            button: None,
+            link: None,
+        }
+    }
+
+    pub fn with_button(mut self, action: String, label: &str) -> Self {
+        self.button = Some(Button {
+            action,
+            label: label.into(),
+            field: None,
+        });
+        self
+    }
+
+    pub fn with_link(mut self, url: String, label: &str) -> Self {
+        self.link = Some((url, label.into()));
+        self
+    }
+}
+
+pub struct TrackChoice {
+    pub key: &'static str,
+    pub title: &'static str,
+    pub blurb: &'static str,
+    pub checked: bool,
+}
+
+impl TrackChoice {
+    pub fn list(is_checked: impl Fn(Track) -> bool) -> Vec<TrackChoice> {
+        Track::ALL
+            .into_iter()
+            .map(|t| TrackChoice {
+                key: t.key(),
+                title: t.title(),
+                blurb: t.blurb(),
+                checked: is_checked(t),
+            })
+            .collect()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "subscribe.html")]
+pub struct SubscribePage {
+    pub zones: Vec<&'static str>,
+    pub tracks: Vec<TrackChoice>,
+    pub time: String,
+}
+
+#[derive(Template)]
+#[template(path = "nudge.html")]
+pub struct NudgePage {
+    pub subject: String,
+    pub paragraphs: Vec<String>,
+    pub track_title: &'static str,
+    pub action_url: String,
+    pub actions: Vec<(&'static str, &'static str, bool)>,
+    /// Set once an answer exists: what it was and what happens next.
+    pub recorded: Option<Recorded>,
+    pub preferences_url: String,
+}
+
+pub struct Recorded {
+    pub label: &'static str,
+    pub acknowledgement: &'static str,
+    pub answered: String,
+    pub next: String,
+    pub just_now: bool,
+}
+
+impl NudgePage {
+    pub fn actions(preselected: Option<Action>) -> Vec<(&'static str, &'static str, bool)> {
+        Action::ALL
+            .into_iter()
+            .map(|a| (a.key(), a.label(), Some(a) == preselected))
+            .collect()
+    }
+}
+
+pub struct TrackProgress {
+    pub title: &'static str,
+    pub enabled: bool,
+    pub next: String,
+    pub done: i64,
+    pub partly: i64,
+    pub not_yet: i64,
+}
+
+#[derive(Template)]
+#[template(path = "preferences.html")]
+pub struct PreferencesPage {
+    pub action_url: String,
+    pub email: String,
+    pub status: &'static str,
+    pub zones: Vec<&'static str>,
+    pub zone: &'static str,
+    pub time: String,
+    pub max_per_day: u32,
+    pub tracks: Vec<TrackChoice>,
+    pub progress: Vec<TrackProgress>,
+    pub unsubscribe_url: String,
+    pub notice: Option<String>,
+}
+
+pub struct OutboxItem {
+    pub when: String,
+    pub to: String,
+    pub subject: String,
+    /// The text part, split into plain runs and links.
+    pub parts: Vec<(String, bool)>,
+}
+
+#[derive(Template)]
+#[template(path = "outbox.html")]
+pub struct OutboxPage {
+    pub folder: String,
+    pub items: Vec<OutboxItem>,
+}
+
+/// Every IANA zone name, for the zone pickers.
+pub fn zone_names() -> Vec<&'static str> {
+    chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect()
+}

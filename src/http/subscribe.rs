@@ -1,0 +1,85 @@
+//! `GET /` and `POST /subscribe`.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::json;
+
+use super::AppState;
+use super::error::{AppError, wants_json};
+use super::fields::Fields;
+use super::pages::{MessagePage, SubscribePage, TrackChoice, render, zone_names};
+use crate::domain::{SubscriberEmail, TimeOfDay, TimeZone, Track, TrackSet};
+use crate::store::subscribers::Preferences;
+use crate::subscriptions::{self, SubscribeRequest};
+
+const CHECK_INBOX: &str = "If this address can receive nudges, a confirmation email is on its way. Open it and press Confirm to start. Nothing is sent until you do.";
+
+pub async fn page() -> Html<String> {
+    Html(render(&SubscribePage {
+        zones: zone_names(),
+        tracks: TrackChoice::list(Track::on_by_default),
+        time: TimeOfDay::DEFAULT.to_string(),
+    }))
+}
+
+/// Answers the same for new, pending, active and unsubscribed addresses, so
+/// the form cannot be used to find out who subscribes.
+#[tracing::instrument(name = "subscribe", skip_all)]
+pub async fn submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let fields = Fields::parse(&headers, &body)?;
+    // A field people never see: only bots fill it in. They get the usual answer.
+    let is_bot = fields.get("website").is_some_and(|v| !v.trim().is_empty());
+    if !is_bot {
+        let request = parse_request(&fields, state.settings.schedule.max_per_day)?;
+        let outcome = subscriptions::subscribe(&state.pool, request, state.scheduling).await?;
+        tracing::info!(?outcome, "subscribe request handled");
+    }
+    Ok(if wants_json(&headers) {
+        (
+            StatusCode::ACCEPTED,
+            Json(json!({ "status": "check_your_inbox", "message": CHECK_INBOX })),
+        )
+            .into_response()
+    } else {
+        Html(render(&MessagePage::new(
+            "Check your inbox",
+            vec![CHECK_INBOX.into()],
+        )))
+        .into_response()
+    })
+}
+
+fn parse_request(fields: &Fields, max_per_day: u32) -> Result<SubscribeRequest, AppError> {
+    let email = SubscriberEmail::parse(fields.get("email").unwrap_or_default())
+        .map_err(|e| AppError::bad_input("email", e))?;
+    let zone = match fields.get("timezone") {
+        None => TimeZone::UTC,
+        Some(name) => TimeZone::parse(name).map_err(|e| AppError::bad_input("timezone", e))?,
+    };
+    let time = match fields.get("time") {
+        None => TimeOfDay::DEFAULT,
+        Some(text) => TimeOfDay::parse(text).map_err(|e| AppError::bad_input("time", e))?,
+    };
+    let tracks = if fields.has("tracks") {
+        TrackSet::parse(fields.all("tracks")).map_err(|e| AppError::bad_input("tracks", e))?
+    } else {
+        Track::defaults()
+    };
+    Ok(SubscribeRequest {
+        email,
+        preferences: Preferences {
+            zone,
+            time,
+            max_per_day,
+        },
+        tracks,
+        preconfirmed: false,
+    })
+}

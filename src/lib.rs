@@ -1,0 +1,40 @@
+//! tend: a self-hosted daemon that turns the six steps of rebuilding a
+//! partner's trust into gentle, spaced email nudges.
+//!
+//! People subscribe by email (double opt-in), answer each nudge through links
+//! in the mail, and those answers steer when each habit comes back. Every
+//! email goes through an outbox table in PostgreSQL, written in the same
+//! transaction as the change that caused it, and is claimed and sent by a
+//! fenced, lease-based sender.
+//!
+//! # Layout
+//!
+//! - [`domain`]: parsed values (email, zone, time, track, token) and the pure
+//!   rules (slots, planning). No I/O, no clock.
+//! - [`store`]: every SQL statement, as plain functions over sqlx.
+//! - [`subscriptions`]: the state changes (subscribe, confirm, answer,
+//!   unsubscribe, preferences), each one transaction.
+//! - [`planner`]: turns due tracks into queued nudges.
+//! - [`sender`]: claims, sends and records deliveries.
+//! - [`scheduler`]: the few periodic jobs that drive planner and rescue.
+//! - [`mail`]: the nudge catalog, composing messages, transports.
+//! - [`http`]: pages, their one error type, health and metrics.
+//! - [`links`]: the signed URLs every email carries.
+//! - [`config`], [`telemetry`], [`shutdown`], [`startup`], [`cli`]: wiring.
+
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod http;
+pub mod links;
+pub mod mail;
+pub mod planner;
+pub mod scheduler;
+pub mod sender;
+pub mod shutdown;
+pub mod startup;
+pub mod store;
+pub mod subscriptions;
+pub mod telemetry;

@@ -1,0 +1,88 @@
+//! Links in emails: where each URL points, what its token may do, and how long
+//! it works. Tokens are derived from stored facts (ids and instants), so the
+//! same delivery renders the same links on every attempt.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::domain::{Action, LinkSigner, Purpose};
+
+/// How long each kind of link keeps working after the mail that carries it.
+pub const CONFIRM_TTL: Duration = Duration::days(7);
+pub const ANSWER_TTL: Duration = Duration::days(14);
+pub const PREFERENCES_TTL: Duration = Duration::days(90);
+/// Unsubscribing must keep working long after the mail was read.
+pub const UNSUBSCRIBE_TTL: Duration = Duration::days(400);
+
+#[derive(Debug, Clone)]
+pub struct Links {
+    base: String,
+    signer: LinkSigner,
+}
+
+impl Links {
+    /// `base` is the configured public URL; the `Host` header is never used.
+    pub fn new(base: &str, signer: LinkSigner) -> Self {
+        Self {
+            base: base.trim_end_matches('/').to_owned(),
+            signer,
+        }
+    }
+
+    pub fn signer(&self) -> &LinkSigner {
+        &self.signer
+    }
+
+    pub fn home(&self) -> String {
+        format!("{}/", self.base)
+    }
+
+    pub fn confirm(&self, subscriber_id: i64, issued: DateTime<Utc>) -> String {
+        self.url(
+            "confirm",
+            Purpose::Confirm,
+            subscriber_id,
+            issued + CONFIRM_TTL,
+        )
+    }
+
+    pub fn answer(&self, delivery_id: i64, slot: DateTime<Utc>) -> String {
+        self.url("n", Purpose::Answer, delivery_id, slot + ANSWER_TTL)
+    }
+
+    pub fn answer_with(&self, delivery_id: i64, slot: DateTime<Utc>, action: Action) -> String {
+        format!("{}?a={}", self.answer(delivery_id, slot), action.key())
+    }
+
+    pub fn unsubscribe(&self, subscriber_id: i64, issued: DateTime<Utc>) -> String {
+        self.url(
+            "unsubscribe",
+            Purpose::Unsubscribe,
+            subscriber_id,
+            issued + UNSUBSCRIBE_TTL,
+        )
+    }
+
+    pub fn preferences(&self, subscriber_id: i64, issued: DateTime<Utc>) -> String {
+        self.url(
+            "me",
+            Purpose::Preferences,
+            subscriber_id,
+            issued + PREFERENCES_TTL,
+        )
+    }
+
+    fn url(&self, path: &str, purpose: Purpose, subject: i64, expires_at: DateTime<Utc>) -> String {
+        format!(
+            "{}/{path}/{}",
+            self.base,
+            self.signer.sign(purpose, subject, expires_at)
+        )
+    }
+}
+
+impl Links {
+    /// An absolute URL for a path on this site (forms post back here).
+    pub fn absolute(&self, path: &str) -> String {
+        format!("{}/{}", self.base, path.trim_start_matches('/'))
+    }
+}

@@ -1,0 +1,112 @@
+//! Periodic jobs: the planning sweep and the lease rescue.
+//!
+//! tokio-cron-scheduler fires a few UTC cron expressions; each job body only
+//! pokes a `Notify`. The work itself runs in our own tasks, tracked by the
+//! caller's `TaskTracker` and stopped by the shutdown token, because the
+//! cron scheduler's `shutdown()` does not wait for running jobs. Per-subscriber
+//! schedules are rows in PostgreSQL, never cron jobs.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use anyhow::Context;
+use sqlx::PgPool;
+use tokio::sync::Notify;
+use tokio_cron_scheduler::{Job, JobScheduler};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::planner::Planner;
+use crate::store;
+
+/// Every 30 seconds: slots are minute-precise, so a nudge leaves at most half
+/// a minute after its slot (plus the sender's poll interval).
+const PLAN_EVERY: &str = "*/30 * * * * *";
+/// Every 20 seconds: a crashed instance's claims wait at most lease + 20 s.
+const RESCUE_EVERY: &str = "*/20 * * * * *";
+
+pub async fn start(
+    planner: Planner,
+    pool: PgPool,
+    shutdown: CancellationToken,
+    tracker: &TaskTracker,
+) -> anyhow::Result<()> {
+    let plan_tick = Arc::new(Notify::new());
+    let rescue_tick = Arc::new(Notify::new());
+    let mut cron = JobScheduler::new()
+        .await
+        .context("failed to create the job scheduler")?;
+    cron.add(poke(PLAN_EVERY, plan_tick.clone())?)
+        .await
+        .context("failed to add the planning job")?;
+    cron.add(poke(RESCUE_EVERY, rescue_tick.clone())?)
+        .await
+        .context("failed to add the rescue job")?;
+    cron.start()
+        .await
+        .context("failed to start the job scheduler")?;
+
+    // Plan once right away, then on every tick.
+    plan_tick.notify_one();
+    tracker.spawn(repeat_on(
+        plan_tick,
+        shutdown.clone(),
+        "planning sweep",
+        move || {
+            let planner = planner.clone();
+            async move { planner.plan_due().await.map(|_| ()) }
+        },
+    ));
+    tracker.spawn(repeat_on(
+        rescue_tick,
+        shutdown.clone(),
+        "lease rescue",
+        move || {
+            let pool = pool.clone();
+            async move {
+                let rescued = store::deliveries::rescue_expired_leases(&pool).await?;
+                if rescued > 0 {
+                    tracing::warn!(rescued, "returned expired claims to the queue");
+                }
+                Ok(())
+            }
+        },
+    ));
+    tracker.spawn(async move {
+        shutdown.cancelled().await;
+        if let Err(err) = cron.shutdown().await {
+            tracing::warn!(error = %err, "job scheduler did not stop cleanly");
+        }
+    });
+    Ok(())
+}
+
+fn poke(schedule: &str, tick: Arc<Notify>) -> anyhow::Result<Job> {
+    Job::new_async(schedule, move |_id, _scheduler| {
+        let tick = tick.clone();
+        Box::pin(async move { tick.notify_one() })
+    })
+    .with_context(|| format!("invalid cron expression {schedule}"))
+}
+
+/// Runs `step` each time `tick` fires until shutdown. A failing step is logged
+/// and tried again on the next tick; the process keeps running.
+async fn repeat_on<F, Fut>(
+    tick: Arc<Notify>,
+    shutdown: CancellationToken,
+    name: &'static str,
+    step: F,
+) where
+    F: Fn() -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    loop {
+        tokio::select! {
+            () = tick.notified() => {}
+            () = shutdown.cancelled() => break,
+        }
+        if let Err(err) = step().await {
+            tracing::warn!(error = ?err, job = name, "periodic job failed; will try again");
+        }
+    }
+}

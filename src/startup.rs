@@ -1,0 +1,165 @@
+//! Start-up: builds every part from `Settings` once, then runs the roles
+//! this process was asked for (web, scheduler, sender) until shutdown.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::Settings;
+use crate::domain::LinkSigner;
+use crate::http::{self, AppState};
+use crate::links::Links;
+use crate::mail::{Catalog, Composer, Mailer};
+use crate::planner::Planner;
+use crate::scheduler;
+use crate::sender::Sender;
+use crate::store;
+use crate::subscriptions::Scheduling;
+
+/// Which parts of tend this process runs; `tend serve` runs all three.
+#[derive(Debug, Clone, Copy)]
+pub struct Roles {
+    pub web: bool,
+    pub scheduler: bool,
+    pub sender: bool,
+}
+
+impl Roles {
+    pub const ALL: Roles = Roles {
+        web: true,
+        scheduler: true,
+        sender: true,
+    };
+    /// Web only: tests drive the planner and sender steps themselves.
+    pub const WEB: Roles = Roles {
+        web: true,
+        scheduler: false,
+        sender: false,
+    };
+}
+
+pub struct Application {
+    listener: Option<TcpListener>,
+    state: AppState,
+    planner: Planner,
+    sender: Sender,
+    roles: Roles,
+}
+
+impl Application {
+    pub async fn build(settings: Settings, roles: Roles) -> anyhow::Result<Self> {
+        let pool = store::connect_lazy(&settings.database)?;
+        Self::build_with_pool(settings, pool, roles).await
+    }
+
+    pub async fn build_with_pool(
+        settings: Settings,
+        pool: PgPool,
+        roles: Roles,
+    ) -> anyhow::Result<Self> {
+        let catalog = Arc::new(Catalog::load(&settings.catalog.path)?);
+        let links = Links::new(
+            settings.public_url(),
+            LinkSigner::new(&settings.security.link_keys)?,
+        );
+        let mailer = Arc::new(Mailer::from_settings(&settings.mail)?);
+        let composer = Arc::new(Composer::new(
+            links.clone(),
+            catalog.clone(),
+            &mailer.from_domain(),
+        ));
+        let scheduling = Scheduling {
+            jitter: settings.schedule.jitter.as_chrono(),
+        };
+        let planner = Planner::new(
+            pool.clone(),
+            catalog.clone(),
+            scheduling,
+            settings.schedule.stale_after.as_chrono(),
+            settings.schedule.plan_batch,
+        );
+        let sender = Sender::new(pool.clone(), mailer, composer, settings.sender.clone());
+        let listener = match roles.web {
+            true => Some(
+                TcpListener::bind(settings.http.bind)
+                    .await
+                    .with_context(|| {
+                        format!("http.bind: cannot listen on {}", settings.http.bind)
+                    })?,
+            ),
+            false => None,
+        };
+        let state = AppState {
+            pool,
+            links,
+            catalog,
+            scheduling,
+            settings: Arc::new(settings),
+        };
+        Ok(Self {
+            listener,
+            state,
+            planner,
+            sender,
+            roles,
+        })
+    }
+
+    /// The port the web role listens on (useful with `http.bind = "127.0.0.1:0"`).
+    pub fn port(&self) -> Option<u16> {
+        self.listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+            .map(|a| a.port())
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub fn planner(&self) -> &Planner {
+        &self.planner
+    }
+
+    pub fn sender(&self) -> &Sender {
+        &self.sender
+    }
+
+    /// Runs the chosen roles until `shutdown` is cancelled, then waits for
+    /// each to drain: the server finishes open requests, the sender its batch.
+    pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let tracker = TaskTracker::new();
+        if let Some(listener) = self.listener {
+            let app = http::router(self.state.clone());
+            let stop = shutdown.clone();
+            tracker.spawn(async move {
+                let served = axum::serve(listener, app)
+                    .with_graceful_shutdown(stop.cancelled_owned())
+                    .await;
+                if let Err(err) = served {
+                    tracing::error!(error = %err, "web server failed");
+                }
+            });
+        }
+        if self.roles.sender {
+            tracker.spawn(self.sender.clone().run_until_stopped(shutdown.clone()));
+        }
+        if self.roles.scheduler {
+            scheduler::start(
+                self.planner.clone(),
+                self.state.pool.clone(),
+                shutdown.clone(),
+                &tracker,
+            )
+            .await?;
+        }
+        tracker.close();
+        tracker.wait().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}

@@ -1,0 +1,347 @@
+//! Deliveries: the outbox every email goes through.
+//!
+//! Lifecycle: `pending` → claimed as `sending` (owner, attempt + 1, lease from
+//! the database clock) → `sent`, `failed`, back to `pending` for a retry, or
+//! `cancelled`. Every write after a claim is fenced on (id, attempt, owner): a
+//! worker whose lease expired and was rescued finds zero rows to update and
+//! changes nothing.
+
+use anyhow::Context;
+use chrono::{DateTime, NaiveTime, Utc};
+use sqlx::{PgConnection, PgExecutor, PgPool};
+
+use crate::domain::{DeliveryKind, Track};
+
+/// A nudge to plan, as the planner decided it.
+#[derive(Debug, Clone)]
+pub struct NewNudge {
+    pub subscriber_id: i64,
+    pub track: Track,
+    pub variant: String,
+    pub slot: DateTime<Utc>,
+}
+
+/// Queues the double opt-in mail, due now.
+#[tracing::instrument(skip_all, fields(subscriber_id))]
+pub async fn insert_confirmation(
+    conn: &mut PgConnection,
+    subscriber_id: i64,
+) -> anyhow::Result<i64> {
+    sqlx::query_scalar!(
+        r#"insert into deliveries (subscriber_id, kind, slot, due_at)
+           values ($1, 'confirm', now(), now())
+           returning id"#,
+        subscriber_id
+    )
+    .fetch_one(conn)
+    .await
+    .context("failed to queue a confirmation mail")
+}
+
+/// Queues a sample nudge for `tend send-test`.
+pub async fn insert_test(
+    conn: &mut PgConnection,
+    subscriber_id: i64,
+    track: Track,
+    variant: &str,
+) -> anyhow::Result<i64> {
+    sqlx::query_scalar!(
+        r#"insert into deliveries (subscriber_id, kind, track, variant, slot, due_at)
+           values ($1, 'test', $2, $3, now(), now())
+           returning id"#,
+        subscriber_id,
+        track.key(),
+        variant
+    )
+    .fetch_one(conn)
+    .await
+    .context("failed to queue a test mail")
+}
+
+/// Confirmation mails queued for a subscriber since `since` (rate limit).
+pub async fn confirmations_since(
+    conn: &mut PgConnection,
+    subscriber_id: i64,
+    since: DateTime<Utc>,
+) -> anyhow::Result<i64> {
+    sqlx::query_scalar!(
+        r#"select count(*) as "n!" from deliveries
+           where subscriber_id = $1 and kind = 'confirm' and created_at >= $2"#,
+        subscriber_id,
+        since
+    )
+    .fetch_one(conn)
+    .await
+    .context("failed to count confirmation mails")
+}
+
+/// Inserts planned nudges; a nudge already planned for the same slot is
+/// skipped by the unique key, which is what makes planning idempotent.
+#[tracing::instrument(skip_all, fields(rows = nudges.len()))]
+pub async fn insert_nudges(conn: &mut PgConnection, nudges: &[NewNudge]) -> anyhow::Result<u64> {
+    let ids: Vec<i64> = nudges.iter().map(|n| n.subscriber_id).collect();
+    let tracks: Vec<String> = nudges.iter().map(|n| n.track.key().to_owned()).collect();
+    let variants: Vec<String> = nudges.iter().map(|n| n.variant.clone()).collect();
+    let slots: Vec<DateTime<Utc>> = nudges.iter().map(|n| n.slot).collect();
+    let result = sqlx::query!(
+        r#"insert into deliveries (subscriber_id, kind, track, variant, slot, due_at)
+           select n.subscriber_id, 'nudge', n.track, n.variant, n.slot, n.slot
+           from unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[]) as n (subscriber_id, track, variant, slot)
+           on conflict on constraint deliveries_plan_key do nothing"#,
+        &ids,
+        &tracks,
+        &variants,
+        &slots
+    )
+    .execute(conn)
+    .await
+    .context("failed to queue nudges")?;
+    Ok(result.rows_affected())
+}
+
+/// Slots of nudges planned for these subscribers since `since`.
+pub async fn recent_nudge_slots(
+    conn: &mut PgConnection,
+    ids: &[i64],
+    since: DateTime<Utc>,
+) -> anyhow::Result<Vec<(i64, DateTime<Utc>)>> {
+    let rows = sqlx::query!(
+        r#"select subscriber_id, slot from deliveries
+           where subscriber_id = any($1) and kind = 'nudge' and slot >= $2 and status <> 'cancelled'"#,
+        ids,
+        since
+    )
+    .fetch_all(conn)
+    .await
+    .context("failed to load recent nudges")?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.subscriber_id, r.slot))
+        .collect())
+}
+
+/// Cancels a subscriber's mail that has not been claimed yet.
+#[tracing::instrument(skip_all, fields(subscriber_id))]
+pub async fn cancel_pending(conn: &mut PgConnection, subscriber_id: i64) -> anyhow::Result<u64> {
+    let result = sqlx::query!(
+        r#"update deliveries set status = 'cancelled', last_error = 'cancelled before sending'
+           where subscriber_id = $1 and status = 'pending'"#,
+        subscriber_id
+    )
+    .execute(conn)
+    .await
+    .context("failed to cancel pending mail")?;
+    Ok(result.rows_affected())
+}
+
+/// A claimed delivery with what the sender needs to render and address it.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub id: i64,
+    pub attempt: i32,
+    pub kind: String,
+    pub track: Option<String>,
+    pub variant: Option<String>,
+    pub slot: DateTime<Utc>,
+    /// The random part of the Message-ID, stable across attempts.
+    pub message_key: String,
+    pub subscriber_id: i64,
+    pub email: String,
+    pub timezone: String,
+    pub send_time: NaiveTime,
+    pub subscriber_status: String,
+}
+
+impl Claimed {
+    pub fn kind(&self) -> anyhow::Result<DeliveryKind> {
+        DeliveryKind::from_key(&self.kind)
+    }
+}
+
+/// Claims up to `limit` due deliveries for `owner`. The inner select sits in a
+/// CTE with `for update skip locked`, so concurrent senders never claim the
+/// same row and the planner cannot turn it into a join that updates more rows
+/// than the limit. Lease expiry uses the database clock.
+#[tracing::instrument(skip_all, fields(owner, limit))]
+pub async fn claim_due(
+    pool: &PgPool,
+    owner: &str,
+    limit: i64,
+    lease: chrono::Duration,
+) -> anyhow::Result<Vec<Claimed>> {
+    let lease_secs = lease.num_milliseconds() as f64 / 1000.0;
+    sqlx::query_as!(
+        Claimed,
+        r#"with picked as (
+               select id from deliveries
+               where status = 'pending' and due_at <= now()
+               order by due_at
+               limit $2
+               for update skip locked
+           )
+           update deliveries d
+           set status = 'sending', attempt = d.attempt + 1, owner = $1,
+               lease_expires_at = now() + make_interval(secs => $3)
+           from picked, subscribers s
+           where d.id = picked.id and s.id = d.subscriber_id
+           returning d.id, d.attempt, d.kind, d.track, d.variant, d.slot, d.message_key::text as "message_key!",
+                     s.id as subscriber_id, s.email, s.timezone, s.send_time, s.status as subscriber_status"#,
+        owner,
+        limit,
+        lease_secs
+    )
+    .fetch_all(pool)
+    .await
+    .context("failed to claim due deliveries")
+}
+
+/// The fence every post-claim write carries.
+#[derive(Debug, Clone, Copy)]
+pub struct Fence<'a> {
+    pub id: i64,
+    pub attempt: i32,
+    pub owner: &'a str,
+}
+
+/// Records a 2xx. Returns false if the claim was lost.
+pub async fn mark_sent(
+    db: impl PgExecutor<'_>,
+    fence: Fence<'_>,
+    code: i16,
+    reply: &str,
+) -> anyhow::Result<bool> {
+    let result = sqlx::query!(
+        r#"update deliveries
+           set status = 'sent', sent_at = now(), smtp_code = $4, last_error = $5, owner = null, lease_expires_at = null
+           where id = $1 and attempt = $2 and owner = $3 and status = 'sending'"#,
+        fence.id,
+        fence.attempt,
+        fence.owner,
+        code,
+        reply
+    )
+    .execute(db)
+    .await
+    .context("failed to record a sent mail")?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Records a permanent failure. Returns false if the claim was lost.
+pub async fn mark_failed(
+    db: impl PgExecutor<'_>,
+    fence: Fence<'_>,
+    code: Option<i16>,
+    error: &str,
+) -> anyhow::Result<bool> {
+    let result = sqlx::query!(
+        r#"update deliveries
+           set status = 'failed', smtp_code = $4, last_error = $5, owner = null, lease_expires_at = null
+           where id = $1 and attempt = $2 and owner = $3 and status = 'sending'"#,
+        fence.id,
+        fence.attempt,
+        fence.owner,
+        code,
+        error
+    )
+    .execute(db)
+    .await
+    .context("failed to record a failed mail")?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Puts a delivery back in the queue to be tried after `delay`.
+pub async fn retry_later(
+    db: impl PgExecutor<'_>,
+    fence: Fence<'_>,
+    delay: chrono::Duration,
+    code: Option<i16>,
+    error: &str,
+) -> anyhow::Result<bool> {
+    let delay_secs = delay.num_milliseconds() as f64 / 1000.0;
+    let result = sqlx::query!(
+        r#"update deliveries
+           set status = 'pending', due_at = now() + make_interval(secs => $4), smtp_code = $5, last_error = $6,
+               owner = null, lease_expires_at = null
+           where id = $1 and attempt = $2 and owner = $3 and status = 'sending'"#,
+        fence.id,
+        fence.attempt,
+        fence.owner,
+        delay_secs,
+        code,
+        error
+    )
+    .execute(db)
+    .await
+    .context("failed to schedule a retry")?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Drops a claimed delivery that must not go out (subscriber gone, say).
+pub async fn cancel_claimed(
+    db: impl PgExecutor<'_>,
+    fence: Fence<'_>,
+    reason: &str,
+) -> anyhow::Result<bool> {
+    let result = sqlx::query!(
+        r#"update deliveries set status = 'cancelled', last_error = $4, owner = null, lease_expires_at = null
+           where id = $1 and attempt = $2 and owner = $3 and status = 'sending'"#,
+        fence.id,
+        fence.attempt,
+        fence.owner,
+        reason
+    )
+    .execute(db)
+    .await
+    .context("failed to cancel a claimed mail")?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Returns expired claims to the queue. The lease condition is re-checked on
+/// each row under its lock, so a claim completed a moment ago is left alone.
+#[tracing::instrument(skip_all)]
+pub async fn rescue_expired_leases(pool: &PgPool) -> anyhow::Result<u64> {
+    let result = sqlx::query!(
+        r#"update deliveries set status = 'pending', owner = null, lease_expires_at = null,
+                  last_error = 'lease expired; claimed again'
+           where status = 'sending' and lease_expires_at < now()"#
+    )
+    .execute(pool)
+    .await
+    .context("failed to rescue expired leases")?;
+    Ok(result.rows_affected())
+}
+
+/// A nudge as an answer page shows it.
+#[derive(Debug, Clone)]
+pub struct NudgeView {
+    pub id: i64,
+    pub subscriber_id: i64,
+    pub track: String,
+    pub variant: String,
+    pub slot: DateTime<Utc>,
+}
+
+pub async fn get_nudge(db: impl PgExecutor<'_>, id: i64) -> anyhow::Result<Option<NudgeView>> {
+    sqlx::query_as!(
+        NudgeView,
+        r#"select id, subscriber_id, track as "track!", variant as "variant!", slot
+           from deliveries where id = $1 and kind in ('nudge', 'test') and track is not null and variant is not null"#,
+        id
+    )
+    .fetch_optional(db)
+    .await
+    .context("failed to load a nudge")
+}
+
+/// Counts by status, for `tend stats` and tests.
+pub async fn count_by_status(
+    db: impl PgExecutor<'_>,
+) -> anyhow::Result<Vec<(String, String, i64)>> {
+    let rows = sqlx::query!(
+        r#"select kind, status, count(*) as "n!" from deliveries group by kind, status order by kind, status"#
+    )
+    .fetch_all(db)
+    .await
+    .context("failed to count deliveries")?;
+    Ok(rows.into_iter().map(|r| (r.kind, r.status, r.n)).collect())
+}

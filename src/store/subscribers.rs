@@ -1,0 +1,223 @@
+//! Subscribers: address, zone, preferred time and the subscription's status.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgExecutor};
+
+use crate::domain::{SubscriberEmail, SubscriberStatus, TimeOfDay, TimeZone};
+
+/// A subscriber as stored, parsed back into domain types.
+#[derive(Debug, Clone)]
+pub struct Subscriber {
+    pub id: i64,
+    pub email: SubscriberEmail,
+    pub zone: TimeZone,
+    pub time: TimeOfDay,
+    pub max_per_day: u32,
+    pub status: SubscriberStatus,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What a new or returning subscriber asked for.
+#[derive(Debug, Clone)]
+pub struct Preferences {
+    pub zone: TimeZone,
+    pub time: TimeOfDay,
+    pub max_per_day: u32,
+}
+
+struct Row {
+    id: i64,
+    email: String,
+    timezone: String,
+    send_time: chrono::NaiveTime,
+    max_per_day: i16,
+    status: String,
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<Row> for Subscriber {
+    type Error = anyhow::Error;
+
+    fn try_from(row: Row) -> anyhow::Result<Self> {
+        Ok(Subscriber {
+            id: row.id,
+            email: SubscriberEmail::parse(&row.email).context("stored email no longer parses")?,
+            zone: TimeZone::parse(&row.timezone).context("stored time zone no longer parses")?,
+            time: TimeOfDay::from_naive(row.send_time),
+            max_per_day: row.max_per_day.max(1) as u32,
+            status: SubscriberStatus::from_key(&row.status)?,
+            created_at: row.created_at,
+        })
+    }
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn find_by_email(
+    db: impl PgExecutor<'_>,
+    email: &SubscriberEmail,
+) -> anyhow::Result<Option<Subscriber>> {
+    sqlx::query_as!(
+        Row,
+        r#"select id, email, timezone, send_time, max_per_day, status, created_at
+           from subscribers where lower(email) = lower($1)"#,
+        email.as_str()
+    )
+    .fetch_optional(db)
+    .await
+    .context("failed to look up a subscriber by email")?
+    .map(Subscriber::try_from)
+    .transpose()
+}
+
+#[tracing::instrument(skip_all, fields(subscriber_id = id))]
+pub async fn get(db: impl PgExecutor<'_>, id: i64) -> anyhow::Result<Option<Subscriber>> {
+    sqlx::query_as!(
+        Row,
+        r#"select id, email, timezone, send_time, max_per_day, status, created_at
+           from subscribers where id = $1"#,
+        id
+    )
+    .fetch_optional(db)
+    .await
+    .context("failed to load a subscriber")?
+    .map(Subscriber::try_from)
+    .transpose()
+}
+
+/// Loads and locks a subscriber for the rest of the transaction, so that an
+/// answer, a preference change and the planner never interleave on one person.
+#[tracing::instrument(skip_all, fields(subscriber_id = id))]
+pub async fn lock(conn: &mut PgConnection, id: i64) -> anyhow::Result<Option<Subscriber>> {
+    sqlx::query_as!(
+        Row,
+        r#"select id, email, timezone, send_time, max_per_day, status, created_at
+           from subscribers where id = $1 for update"#,
+        id
+    )
+    .fetch_optional(conn)
+    .await
+    .context("failed to lock a subscriber")?
+    .map(Subscriber::try_from)
+    .transpose()
+}
+
+/// Inserts a pending subscriber, or locks the existing one with that address.
+/// Returns the subscriber as it now stands and whether it was created.
+#[tracing::instrument(skip_all)]
+pub async fn insert_or_lock(
+    conn: &mut PgConnection,
+    email: &SubscriberEmail,
+    prefs: &Preferences,
+) -> anyhow::Result<(Subscriber, bool)> {
+    let inserted = sqlx::query_as!(
+        Row,
+        r#"insert into subscribers (email, timezone, send_time, max_per_day, status)
+           values ($1, $2, $3, $4, 'pending')
+           on conflict (lower(email)) do nothing
+           returning id, email, timezone, send_time, max_per_day, status, created_at"#,
+        email.as_str(),
+        prefs.zone.name(),
+        prefs.time.naive(),
+        prefs.max_per_day as i16
+    )
+    .fetch_optional(&mut *conn)
+    .await
+    .context("failed to insert a subscriber")?;
+    if let Some(row) = inserted {
+        return Ok((row.try_into()?, true));
+    }
+    let existing = sqlx::query_as!(
+        Row,
+        r#"select id, email, timezone, send_time, max_per_day, status, created_at
+           from subscribers where lower(email) = lower($1) for update"#,
+        email.as_str()
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .context("failed to lock an existing subscriber")?;
+    Ok((existing.try_into()?, false))
+}
+
+#[tracing::instrument(skip_all, fields(subscriber_id = id))]
+pub async fn update_preferences(
+    conn: &mut PgConnection,
+    id: i64,
+    prefs: &Preferences,
+) -> anyhow::Result<()> {
+    sqlx::query!(
+        r#"update subscribers set timezone = $2, send_time = $3, max_per_day = $4 where id = $1"#,
+        id,
+        prefs.zone.name(),
+        prefs.time.naive(),
+        prefs.max_per_day as i16
+    )
+    .execute(conn)
+    .await
+    .context("failed to update a subscriber's preferences")?;
+    Ok(())
+}
+
+#[tracing::instrument(skip_all, fields(subscriber_id = id, status = status.key()))]
+pub async fn set_status(
+    conn: &mut PgConnection,
+    id: i64,
+    status: SubscriberStatus,
+) -> anyhow::Result<()> {
+    sqlx::query!(
+        r#"update subscribers
+           set status = $2,
+               status_changed_at = now(),
+               confirmed_at = case when $2 = 'active' then coalesce(confirmed_at, now()) else confirmed_at end
+           where id = $1"#,
+        id,
+        status.key()
+    )
+    .execute(conn)
+    .await
+    .context("failed to change a subscriber's status")?;
+    Ok(())
+}
+
+/// Subscribers in a status, oldest first (`tend subscriber list`).
+pub async fn list(db: impl PgExecutor<'_>, limit: i64) -> anyhow::Result<Vec<Subscriber>> {
+    sqlx::query_as!(
+        Row,
+        r#"select id, email, timezone, send_time, max_per_day, status, created_at
+           from subscribers order by id limit $1"#,
+        limit
+    )
+    .fetch_all(db)
+    .await
+    .context("failed to list subscribers")?
+    .into_iter()
+    .map(Subscriber::try_from)
+    .collect()
+}
+
+/// Several subscribers by id, in one round trip.
+pub async fn get_many(db: impl PgExecutor<'_>, ids: &[i64]) -> anyhow::Result<Vec<Subscriber>> {
+    sqlx::query_as!(
+        Row,
+        r#"select id, email, timezone, send_time, max_per_day, status, created_at
+           from subscribers where id = any($1)"#,
+        ids
+    )
+    .fetch_all(db)
+    .await
+    .context("failed to load subscribers")?
+    .into_iter()
+    .map(Subscriber::try_from)
+    .collect()
+}
+
+/// (status, count) for metrics and `tend stats`.
+pub async fn count_by_status(db: impl PgExecutor<'_>) -> anyhow::Result<Vec<(String, i64)>> {
+    let rows = sqlx::query!(
+        r#"select status, count(*) as "n!" from subscribers group by status order by status"#
+    )
+    .fetch_all(db)
+    .await
+    .context("failed to count subscribers")?;
+    Ok(rows.into_iter().map(|r| (r.status, r.n)).collect())
+}

@@ -1,0 +1,263 @@
+//! Subscriber tracks: which habits a subscriber chose and when each is due.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgExecutor};
+
+use crate::domain::{Track, TrackSet};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrackState {
+    pub subscriber_id: i64,
+    pub track: Track,
+    pub enabled: bool,
+    pub interval_days: u32,
+    pub next_due_at: Option<DateTime<Utc>>,
+    pub last_variant: Option<String>,
+    pub repeat_variant: Option<String>,
+}
+
+struct Row {
+    subscriber_id: i64,
+    track: String,
+    enabled: bool,
+    interval_days: i32,
+    next_due_at: Option<DateTime<Utc>>,
+    last_variant: Option<String>,
+    repeat_variant: Option<String>,
+}
+
+impl TryFrom<Row> for TrackState {
+    type Error = anyhow::Error;
+
+    fn try_from(row: Row) -> anyhow::Result<Self> {
+        Ok(TrackState {
+            subscriber_id: row.subscriber_id,
+            track: Track::parse(&row.track)?,
+            enabled: row.enabled,
+            interval_days: row.interval_days.max(1) as u32,
+            next_due_at: row.next_due_at,
+            last_variant: row.last_variant,
+            repeat_variant: row.repeat_variant,
+        })
+    }
+}
+
+fn parse_rows(rows: Vec<Row>) -> anyhow::Result<Vec<TrackState>> {
+    rows.into_iter().map(TrackState::try_from).collect()
+}
+
+/// Every track row of a subscriber, in catalog order.
+#[tracing::instrument(skip_all, fields(subscriber_id))]
+pub async fn list(db: impl PgExecutor<'_>, subscriber_id: i64) -> anyhow::Result<Vec<TrackState>> {
+    let rows = sqlx::query_as!(
+        Row,
+        r#"select subscriber_id, track, enabled, interval_days, next_due_at, last_variant, repeat_variant
+           from subscriber_tracks where subscriber_id = $1"#,
+        subscriber_id
+    )
+    .fetch_all(db)
+    .await
+    .context("failed to load a subscriber's tracks")?;
+    let mut tracks = parse_rows(rows)?;
+    tracks.sort_by_key(|t| t.track);
+    Ok(tracks)
+}
+
+/// Turns the chosen tracks on (creating their rows with the starting interval)
+/// and every other track off. A track that stays on keeps its schedule.
+#[tracing::instrument(skip_all, fields(subscriber_id))]
+pub async fn choose(
+    conn: &mut PgConnection,
+    subscriber_id: i64,
+    tracks: &TrackSet,
+) -> anyhow::Result<()> {
+    let keys = tracks.keys();
+    let intervals: Vec<i32> = tracks
+        .iter()
+        .map(|t| t.starting_interval_days() as i32)
+        .collect();
+    sqlx::query!(
+        r#"insert into subscriber_tracks (subscriber_id, track, enabled, interval_days)
+           select $1, chosen.track, true, chosen.interval_days
+           from unnest($2::text[], $3::int[]) as chosen (track, interval_days)
+           on conflict (subscriber_id, track) do update set enabled = true"#,
+        subscriber_id,
+        &keys,
+        &intervals
+    )
+    .execute(&mut *conn)
+    .await
+    .context("failed to turn tracks on")?;
+    sqlx::query!(
+        r#"update subscriber_tracks
+           set enabled = false, next_due_at = null, repeat_variant = null
+           where subscriber_id = $1 and not (track = any($2))"#,
+        subscriber_id,
+        &keys
+    )
+    .execute(&mut *conn)
+    .await
+    .context("failed to turn tracks off")?;
+    Ok(())
+}
+
+/// Gives every enabled track without a schedule its first slot.
+#[tracing::instrument(skip_all, fields(subscriber_id))]
+pub async fn schedule_unscheduled(
+    conn: &mut PgConnection,
+    subscriber_id: i64,
+    first_slot: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    sqlx::query!(
+        r#"update subscriber_tracks set next_due_at = $2
+           where subscriber_id = $1 and enabled and next_due_at is null"#,
+        subscriber_id,
+        first_slot
+    )
+    .execute(conn)
+    .await
+    .context("failed to schedule tracks")?;
+    Ok(())
+}
+
+/// Forgets every track's next slot (pause, unsubscribe). State is kept.
+#[tracing::instrument(skip_all, fields(subscriber_id))]
+pub async fn clear_schedule(conn: &mut PgConnection, subscriber_id: i64) -> anyhow::Result<()> {
+    sqlx::query!(
+        r#"update subscriber_tracks set next_due_at = null where subscriber_id = $1"#,
+        subscriber_id
+    )
+    .execute(conn)
+    .await
+    .context("failed to clear a subscriber's schedule")?;
+    Ok(())
+}
+
+/// Moves one track's next slot, and optionally marks a variant to repeat.
+#[tracing::instrument(skip_all, fields(subscriber_id, track = track.key()))]
+pub async fn reschedule(
+    conn: &mut PgConnection,
+    subscriber_id: i64,
+    track: Track,
+    next_due_at: DateTime<Utc>,
+    repeat_variant: Option<&str>,
+) -> anyhow::Result<()> {
+    sqlx::query!(
+        r#"update subscriber_tracks set next_due_at = $3, repeat_variant = coalesce($4, repeat_variant)
+           where subscriber_id = $1 and track = $2 and enabled"#,
+        subscriber_id,
+        track.key(),
+        next_due_at,
+        repeat_variant
+    )
+    .execute(conn)
+    .await
+    .context("failed to reschedule a track")?;
+    Ok(())
+}
+
+#[tracing::instrument(skip_all, fields(subscriber_id, track = track.key()))]
+pub async fn disable(
+    conn: &mut PgConnection,
+    subscriber_id: i64,
+    track: Track,
+) -> anyhow::Result<()> {
+    sqlx::query!(
+        r#"update subscriber_tracks set enabled = false, next_due_at = null, repeat_variant = null
+           where subscriber_id = $1 and track = $2"#,
+        subscriber_id,
+        track.key()
+    )
+    .execute(conn)
+    .await
+    .context("failed to pause a track")?;
+    Ok(())
+}
+
+/// Locks up to `limit` active subscribers (id above `after`) that have a due
+/// track. Locked rows are skipped, so several planners share the work and a
+/// subscriber is never planned twice at once.
+#[tracing::instrument(skip_all)]
+pub async fn lock_subscribers_with_due_tracks(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    after: i64,
+    limit: i64,
+) -> anyhow::Result<Vec<i64>> {
+    sqlx::query_scalar!(
+        r#"select s.id from subscribers s
+           where s.status = 'active' and s.id > $2
+             and s.id in (select t.subscriber_id from subscriber_tracks t
+                          where t.enabled and t.next_due_at <= $1)
+           order by s.id
+           limit $3
+           for update of s skip locked"#,
+        now,
+        after,
+        limit
+    )
+    .fetch_all(conn)
+    .await
+    .context("failed to find subscribers with due tracks")
+}
+
+/// The due tracks of the given subscribers.
+#[tracing::instrument(skip_all, fields(subscribers = ids.len()))]
+pub async fn due_tracks(
+    conn: &mut PgConnection,
+    ids: &[i64],
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<TrackState>> {
+    let rows = sqlx::query_as!(
+        Row,
+        r#"select subscriber_id, track, enabled, interval_days, next_due_at, last_variant, repeat_variant
+           from subscriber_tracks
+           where subscriber_id = any($1) and enabled and next_due_at <= $2"#,
+        ids,
+        now
+    )
+    .fetch_all(conn)
+    .await
+    .context("failed to load due tracks")?;
+    parse_rows(rows)
+}
+
+/// One track's new schedule after planning.
+#[derive(Debug, Clone)]
+pub struct PlannedTrack {
+    pub subscriber_id: i64,
+    pub track: Track,
+    pub next_due_at: DateTime<Utc>,
+    /// The variant just planned, if a nudge was planned (it also clears a repeat).
+    pub sent_variant: Option<String>,
+}
+
+/// Writes a batch of planning results in one statement.
+#[tracing::instrument(skip_all, fields(rows = planned.len()))]
+pub async fn apply_planned(
+    conn: &mut PgConnection,
+    planned: &[PlannedTrack],
+) -> anyhow::Result<()> {
+    let ids: Vec<i64> = planned.iter().map(|p| p.subscriber_id).collect();
+    let tracks: Vec<String> = planned.iter().map(|p| p.track.key().to_owned()).collect();
+    let due: Vec<DateTime<Utc>> = planned.iter().map(|p| p.next_due_at).collect();
+    let variants: Vec<Option<String>> = planned.iter().map(|p| p.sent_variant.clone()).collect();
+    sqlx::query!(
+        r#"update subscriber_tracks t
+           set next_due_at = p.next_due_at,
+               last_variant = coalesce(p.variant, t.last_variant),
+               repeat_variant = case when p.variant is null then t.repeat_variant else null end
+           from unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[])
+                as p (subscriber_id, track, next_due_at, variant)
+           where t.subscriber_id = p.subscriber_id and t.track = p.track"#,
+        &ids,
+        &tracks,
+        &due,
+        &variants as &[Option<String>]
+    )
+    .execute(conn)
+    .await
+    .context("failed to write planned schedules")?;
+    Ok(())
+}

@@ -1,0 +1,44 @@
+//! Confirming: the second half of the double opt-in.
+
+use anyhow::Context;
+use sqlx::PgPool;
+
+use super::{Scheduling, activate};
+use crate::domain::SubscriberStatus;
+use crate::store;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfirmOutcome {
+    Confirmed,
+    /// Pressing Confirm twice is harmless.
+    AlreadyConfirmed,
+    /// The subscriber unsubscribed (or was erased) since the link was sent.
+    NoLongerPending,
+}
+
+#[tracing::instrument(skip_all, fields(subscriber_id))]
+pub async fn confirm(
+    pool: &PgPool,
+    subscriber_id: i64,
+    scheduling: Scheduling,
+) -> anyhow::Result<ConfirmOutcome> {
+    let mut tx = pool
+        .begin()
+        .await
+        .context("failed to start a transaction")?;
+    let Some(subscriber) = store::subscribers::lock(&mut tx, subscriber_id).await? else {
+        return Ok(ConfirmOutcome::NoLongerPending);
+    };
+    let outcome = match subscriber.status {
+        SubscriberStatus::Pending => {
+            activate(&mut tx, &subscriber, scheduling).await?;
+            ConfirmOutcome::Confirmed
+        }
+        SubscriberStatus::Active | SubscriberStatus::Paused => ConfirmOutcome::AlreadyConfirmed,
+        SubscriberStatus::Unsubscribed => ConfirmOutcome::NoLongerPending,
+    };
+    tx.commit()
+        .await
+        .context("failed to commit a confirmation")?;
+    Ok(outcome)
+}

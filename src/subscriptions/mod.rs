@@ -1,0 +1,66 @@
+//! Subscriptions: the state changes a subscriber (or an operator) can cause.
+//!
+//! Each public function is one transaction, opened and committed here, that
+//! takes parsed domain values and writes every consequence at once: a status
+//! change and the email it causes, an answer and the rescheduling it causes.
+//! HTTP handlers and CLI commands call these; neither writes SQL itself.
+//! Instants come from the database clock (`select now()`), the same clock the
+//! sender's claims use.
+
+use chrono::{DateTime, Duration, Utc};
+use sqlx::PgConnection;
+
+use crate::domain::slots::jitter_for;
+use crate::domain::{Slots, SubscriberStatus};
+use crate::store::{self, subscribers::Subscriber};
+
+mod answer;
+mod confirm;
+mod preferences;
+mod subscribe;
+mod unsubscribe;
+
+pub use answer::{AnswerOutcome, answer};
+pub use confirm::{ConfirmOutcome, confirm};
+pub use preferences::{PreferencesChange, pause, resume, update_preferences};
+pub use subscribe::{SubscribeOutcome, SubscribeRequest, subscribe};
+pub use unsubscribe::unsubscribe;
+
+/// At most this many confirmation mails per address per day, so nobody can
+/// flood a stranger's inbox through the subscribe form.
+pub const CONFIRMATIONS_PER_DAY: i64 = 3;
+
+/// Scheduling settings every change needs.
+#[derive(Debug, Clone, Copy)]
+pub struct Scheduling {
+    /// Largest per-subscriber slot offset (`schedule.jitter`).
+    pub jitter: Duration,
+}
+
+impl Scheduling {
+    pub fn slots(&self, subscriber: &Subscriber) -> Slots {
+        Slots {
+            zone: subscriber.zone,
+            time: subscriber.time,
+            jitter: jitter_for(subscriber.id, self.jitter),
+        }
+    }
+}
+
+/// The database clock, read inside the caller's transaction.
+async fn db_now(conn: &mut PgConnection) -> anyhow::Result<DateTime<Utc>> {
+    store::now(conn).await
+}
+
+/// Makes a subscription active and gives each enabled track its first slot:
+/// today at the preferred time if that is still ahead, otherwise tomorrow.
+async fn activate(
+    conn: &mut PgConnection,
+    subscriber: &Subscriber,
+    scheduling: Scheduling,
+) -> anyhow::Result<()> {
+    let now = db_now(conn).await?;
+    store::subscribers::set_status(conn, subscriber.id, SubscriberStatus::Active).await?;
+    let first_slot = scheduling.slots(subscriber).first_after(now);
+    store::tracks::schedule_unscheduled(conn, subscriber.id, first_slot).await
+}

@@ -1,0 +1,89 @@
+//! Subscribing: double opt-in, idempotent, and silent about who is subscribed.
+
+use anyhow::Context;
+use chrono::Duration;
+use sqlx::PgPool;
+
+use super::{CONFIRMATIONS_PER_DAY, Scheduling, activate, db_now};
+use crate::domain::{SubscriberEmail, SubscriberStatus, TrackSet};
+use crate::store::{self, subscribers::Preferences};
+
+#[derive(Debug, Clone)]
+pub struct SubscribeRequest {
+    pub email: SubscriberEmail,
+    pub preferences: Preferences,
+    pub tracks: TrackSet,
+    /// Skip the double opt-in (operators only, `--preconfirmed`).
+    pub preconfirmed: bool,
+}
+
+/// What happened. The web page says the same thing for every outcome so that
+/// nobody can learn whether an address is subscribed; the CLI is more direct.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubscribeOutcome {
+    ConfirmationQueued {
+        subscriber_id: i64,
+    },
+    Activated {
+        subscriber_id: i64,
+    },
+    /// Already active or paused: nothing changed, nothing sent.
+    AlreadySubscribed {
+        subscriber_id: i64,
+    },
+    /// Too many confirmation mails for this address today: nothing sent.
+    RateLimited {
+        subscriber_id: i64,
+    },
+}
+
+#[tracing::instrument(skip_all, fields(preconfirmed = request.preconfirmed))]
+pub async fn subscribe(
+    pool: &PgPool,
+    request: SubscribeRequest,
+    scheduling: Scheduling,
+) -> anyhow::Result<SubscribeOutcome> {
+    let mut tx = pool
+        .begin()
+        .await
+        .context("failed to start a transaction")?;
+    let (subscriber, created) =
+        store::subscribers::insert_or_lock(&mut tx, &request.email, &request.preferences).await?;
+    let id = subscriber.id;
+    if !created
+        && matches!(
+            subscriber.status,
+            SubscriberStatus::Active | SubscriberStatus::Paused
+        )
+    {
+        return Ok(SubscribeOutcome::AlreadySubscribed { subscriber_id: id });
+    }
+    // New, still pending, or returning after unsubscribing: take the latest choices.
+    store::subscribers::update_preferences(&mut tx, id, &request.preferences).await?;
+    store::tracks::choose(&mut tx, id, &request.tracks).await?;
+    let outcome = if request.preconfirmed {
+        let subscriber = store::subscribers::get(&mut *tx, id)
+            .await?
+            .context("subscriber vanished")?;
+        activate(&mut tx, &subscriber, scheduling).await?;
+        SubscribeOutcome::Activated { subscriber_id: id }
+    } else {
+        if subscriber.status != SubscriberStatus::Pending {
+            store::subscribers::set_status(&mut tx, id, SubscriberStatus::Pending).await?;
+        }
+        let since = db_now(&mut tx).await? - Duration::days(1);
+        if store::deliveries::confirmations_since(&mut tx, id, since).await?
+            >= CONFIRMATIONS_PER_DAY
+        {
+            // Keep the preference update but send nothing more today.
+            SubscribeOutcome::RateLimited { subscriber_id: id }
+        } else {
+            store::deliveries::insert_confirmation(&mut tx, id).await?;
+            SubscribeOutcome::ConfirmationQueued { subscriber_id: id }
+        }
+    };
+    tx.commit()
+        .await
+        .context("failed to commit a subscription")?;
+    Ok(outcome)
+}
