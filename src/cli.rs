@@ -17,11 +17,7 @@ use crate::subscriptions::{self, Scheduling, SubscribeOutcome, SubscribeRequest}
 use crate::{shutdown, telemetry};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "tend",
-    version,
-    about = "Gentle, spaced email nudges for rebuilding a partner's trust"
-)]
+#[command(name = "tend", version, about = "Gentle, spaced email nudges for rebuilding a partner's trust")]
 pub struct Cli {
     /// A configuration file layered over the defaults (environment still wins).
     #[arg(long, env = "TEND_CONFIG", global = true)]
@@ -84,30 +80,17 @@ pub async fn run(cli: Cli) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
-            if err.downcast_ref::<UsageError>().is_some() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::FAILURE
-            }
+            if err.downcast_ref::<UsageError>().is_some() { ExitCode::from(2) } else { ExitCode::FAILURE }
         }
     }
 }
 
 async fn dispatch(cli: Cli) -> anyhow::Result<()> {
-    let settings =
-        Settings::load(cli.config.as_deref()).map_err(|e| UsageError(format!("{e:#}")))?;
+    let settings = Settings::load(cli.config.as_deref()).map_err(|e| UsageError(format!("{e:#}")))?;
     telemetry::init(!settings.is_local());
     match cli.command {
-        Command::Serve {
-            no_web,
-            no_scheduler,
-            no_sender,
-        } => {
-            let roles = Roles {
-                web: !no_web,
-                scheduler: !no_scheduler,
-                sender: !no_sender,
-            };
+        Command::Serve { no_web, no_scheduler, no_sender } => {
+            let roles = Roles { web: !no_web, scheduler: !no_scheduler, sender: !no_sender };
             serve(settings, roles).await
         }
         Command::Migrate => {
@@ -145,35 +128,20 @@ fn check_config(settings: &Settings) -> anyhow::Result<()> {
 
 async fn subscriber(settings: Settings, command: SubscriberCommand) -> anyhow::Result<()> {
     let pool = store::connect_lazy(&settings.database)?;
-    let scheduling = Scheduling {
-        jitter: settings.schedule.jitter.as_chrono(),
-    };
+    let scheduling = Scheduling { jitter: settings.schedule.jitter.as_chrono() };
     match command {
-        SubscriberCommand::Add {
-            email,
-            timezone,
-            time,
-            tracks,
-            preconfirmed,
-        } => {
+        SubscriberCommand::Add { email, timezone, time, tracks, preconfirmed } => {
             let usage = |e: &dyn std::fmt::Display| UsageError(e.to_string());
-            let email =
-                SubscriberEmail::parse(&email).map_err(|e| usage(&format!("{email:?}: {e}")))?;
+            let email = SubscriberEmail::parse(&email).map_err(|e| usage(&format!("{email:?}: {e}")))?;
             let zone = TimeZone::parse(&timezone).map_err(|e| usage(&e))?;
             let time = TimeOfDay::parse(&time).map_err(|e| usage(&e))?;
             let tracks = match tracks.is_empty() {
                 true => Track::defaults(),
-                false => {
-                    TrackSet::parse(tracks.iter().map(String::as_str)).map_err(|e| usage(&e))?
-                }
+                false => TrackSet::parse(tracks.iter().map(String::as_str)).map_err(|e| usage(&e))?,
             };
             let request = SubscribeRequest {
                 email: email.clone(),
-                preferences: Preferences {
-                    zone,
-                    time,
-                    max_per_day: settings.schedule.max_per_day,
-                },
+                preferences: Preferences { zone, time, max_per_day: settings.schedule.max_per_day },
                 tracks,
                 preconfirmed,
             };
@@ -183,8 +151,7 @@ async fn subscriber(settings: Settings, command: SubscriberCommand) -> anyhow::R
                 match outcome {
                     SubscribeOutcome::ConfirmationQueued { .. } => "confirmation mail queued",
                     SubscribeOutcome::Activated { .. } => "active",
-                    SubscribeOutcome::AlreadySubscribed { .. } =>
-                        "already subscribed; nothing changed",
+                    SubscribeOutcome::AlreadySubscribed { .. } => "already subscribed; nothing changed",
                     SubscribeOutcome::RateLimited { .. } =>
                         "pending; confirmation limit for today reached, no mail queued",
                 }
@@ -192,8 +159,7 @@ async fn subscriber(settings: Settings, command: SubscriberCommand) -> anyhow::R
             Ok(())
         }
         SubscriberCommand::Show { email } => {
-            let email = SubscriberEmail::parse(&email)
-                .map_err(|e| UsageError(format!("{email:?}: {e}")))?;
+            let email = SubscriberEmail::parse(&email).map_err(|e| UsageError(format!("{email:?}: {e}")))?;
             let subscriber = store::subscribers::find_by_email(&pool, &email)
                 .await?
                 .ok_or_else(|| UsageError(format!("no subscriber with address {email}")))?;
@@ -202,24 +168,12 @@ async fn subscriber(settings: Settings, command: SubscriberCommand) -> anyhow::R
             println!("time zone:   {}", subscriber.zone);
             println!("time:        {}", subscriber.time);
             println!("max per day: {}", subscriber.max_per_day);
-            println!(
-                "since:       {}",
-                subscriber.created_at.format("%Y-%m-%d %H:%M UTC")
-            );
-            for track in store::tracks::list(&pool, subscriber.id)
-                .await
-                .context("failed to load tracks")?
-            {
-                let next = track.next_due_at.map_or_else(
-                    || "-".to_owned(),
-                    |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
-                );
+            println!("since:       {}", subscriber.created_at.format("%Y-%m-%d %H:%M UTC"));
+            for track in store::tracks::list(&pool, subscriber.id).await.context("failed to load tracks")? {
+                let next =
+                    track.next_due_at.map_or_else(|| "-".to_owned(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string());
                 let state = if track.enabled { "on " } else { "off" };
-                println!(
-                    "track {:<15} {state} every {:>2} d, next {next}",
-                    track.track.key(),
-                    track.interval_days
-                );
+                println!("track {:<15} {state} every {:>2} d, next {next}", track.track.key(), track.interval_days);
             }
             Ok(())
         }

@@ -124,11 +124,7 @@ impl Settings {
     pub fn load(file: Option<&std::path::Path>) -> anyhow::Result<Self> {
         let mut builder = Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
         if let Some(path) = file {
-            anyhow::ensure!(
-                path.exists(),
-                "configuration file {} does not exist",
-                path.display()
-            );
+            anyhow::ensure!(path.exists(), "configuration file {} does not exist", path.display());
             builder = builder.add_source(File::from(path.to_path_buf()));
         }
         builder = builder.add_source(
@@ -154,14 +150,10 @@ impl Settings {
     /// Cross-field rules that serde cannot express. Each error names its key.
     pub fn check(&self) -> anyhow::Result<()> {
         let keys = &self.security.link_keys;
-        anyhow::ensure!(
-            !keys.is_empty(),
-            "security.link_keys: at least one key is required"
-        );
+        anyhow::ensure!(!keys.is_empty(), "security.link_keys: at least one key is required");
         if self.environment == Deployment::Production {
             anyhow::ensure!(
-                keys.iter()
-                    .all(|k| k.expose_secret() != DEVELOPMENT_LINK_KEY),
+                keys.iter().all(|k| k.expose_secret() != DEVELOPMENT_LINK_KEY),
                 "security.link_keys: the development key is refused in production; set TEND__SECURITY__LINK_KEYS"
             );
             anyhow::ensure!(
@@ -171,8 +163,7 @@ impl Settings {
         }
         let url = self.http.public_url.trim_end_matches('/');
         anyhow::ensure!(
-            (url.starts_with("http://") || url.starts_with("https://"))
-                && !url.contains(['\r', '\n', ' ', '?', '#']),
+            (url.starts_with("http://") || url.starts_with("https://")) && !url.contains(['\r', '\n', ' ', '?', '#']),
             "http.public_url: {:?} must be an http:// or https:// URL without query or fragment",
             self.http.public_url
         );
@@ -188,26 +179,11 @@ impl Settings {
             self.mail.timeout,
             self.sender.lease
         );
-        anyhow::ensure!(
-            (1..=5).contains(&self.schedule.max_per_day),
-            "schedule.max_per_day: must be between 1 and 5"
-        );
-        anyhow::ensure!(
-            self.sender.batch_size > 0,
-            "sender.batch_size: must be positive"
-        );
-        anyhow::ensure!(
-            self.sender.concurrency > 0,
-            "sender.concurrency: must be positive"
-        );
-        anyhow::ensure!(
-            self.schedule.plan_batch > 0,
-            "schedule.plan_batch: must be positive"
-        );
-        anyhow::ensure!(
-            self.http.max_body_bytes >= 1024,
-            "http.max_body_bytes: must be at least 1024"
-        );
+        anyhow::ensure!((1..=5).contains(&self.schedule.max_per_day), "schedule.max_per_day: must be between 1 and 5");
+        anyhow::ensure!(self.sender.batch_size > 0, "sender.batch_size: must be positive");
+        anyhow::ensure!(self.sender.concurrency > 0, "sender.concurrency: must be positive");
+        anyhow::ensure!(self.schedule.plan_batch > 0, "schedule.plan_batch: must be positive");
+        anyhow::ensure!(self.http.max_body_bytes >= 1024, "http.max_body_bytes: must be at least 1024");
         Ok(())
     }
 
@@ -226,11 +202,7 @@ impl Settings {
 }
 
 fn redact<S: Serializer>(secret: &SecretString, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(if secret.expose_secret().is_empty() {
-        ""
-    } else {
-        "[redacted]"
-    })
+    s.serialize_str(if secret.expose_secret().is_empty() { "" } else { "[redacted]" })
 }
 
 fn redact_all<S: Serializer>(secrets: &[SecretString], s: S) -> Result<S::Ok, S::Error> {
@@ -244,11 +216,7 @@ fn redact_url<S: Serializer>(url: &SecretString, s: S) -> Result<S::Ok, S::Error
 
 pub fn redacted_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
-        return if url.is_empty() {
-            String::new()
-        } else {
-            "[redacted]".into()
-        };
+        return if url.is_empty() { String::new() } else { "[redacted]".into() };
     };
     let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
     let host = match authority.rsplit_once('@') {
@@ -272,10 +240,7 @@ mod tests {
             redacted_url("postgres://tend:s3cret@db:5432/tend?sslmode=require"),
             "postgres://tend:[redacted]@db:5432/tend"
         );
-        assert_eq!(
-            redacted_url("smtp://127.0.0.1:2525"),
-            "smtp://127.0.0.1:2525/"
-        );
+        assert_eq!(redacted_url("smtp://127.0.0.1:2525"), "smtp://127.0.0.1:2525/");
         assert_eq!(redacted_url("garbage-with-secret"), "[redacted]");
     }
 

@@ -22,10 +22,7 @@ pub struct Links {
 impl Links {
     /// `base` is the configured public URL; the `Host` header is never used.
     pub fn new(base: &str, signer: LinkSigner) -> Self {
-        Self {
-            base: base.trim_end_matches('/').to_owned(),
-            signer,
-        }
+        Self { base: base.trim_end_matches('/').to_owned(), signer }
     }
 
     pub fn signer(&self) -> &LinkSigner {
@@ -37,12 +34,7 @@ impl Links {
     }
 
     pub fn confirm(&self, subscriber_id: i64, issued: DateTime<Utc>) -> String {
-        self.url(
-            "confirm",
-            Purpose::Confirm,
-            subscriber_id,
-            issued + CONFIRM_TTL,
-        )
+        self.url("confirm", Purpose::Confirm, subscriber_id, issued + CONFIRM_TTL)
     }
 
     pub fn answer(&self, delivery_id: i64, slot: DateTime<Utc>) -> String {
@@ -54,29 +46,15 @@ impl Links {
     }
 
     pub fn unsubscribe(&self, subscriber_id: i64, issued: DateTime<Utc>) -> String {
-        self.url(
-            "unsubscribe",
-            Purpose::Unsubscribe,
-            subscriber_id,
-            issued + UNSUBSCRIBE_TTL,
-        )
+        self.url("unsubscribe", Purpose::Unsubscribe, subscriber_id, issued + UNSUBSCRIBE_TTL)
     }
 
     pub fn preferences(&self, subscriber_id: i64, issued: DateTime<Utc>) -> String {
-        self.url(
-            "me",
-            Purpose::Preferences,
-            subscriber_id,
-            issued + PREFERENCES_TTL,
-        )
+        self.url("me", Purpose::Preferences, subscriber_id, issued + PREFERENCES_TTL)
     }
 
     fn url(&self, path: &str, purpose: Purpose, subject: i64, expires_at: DateTime<Utc>) -> String {
-        format!(
-            "{}/{path}/{}",
-            self.base,
-            self.signer.sign(purpose, subject, expires_at)
-        )
+        format!("{}/{path}/{}", self.base, self.signer.sign(purpose, subject, expires_at))
     }
 }
 

@@ -16,9 +16,7 @@ use sqlx::PgPool;
 
 use crate::domain::schedule::{Decision, DueTrack, PlanLimits, plan_due_tracks};
 use crate::mail::Catalog;
-use crate::store::{
-    self, deliveries::NewNudge, subscribers::Subscriber, tracks::PlannedTrack, tracks::TrackState,
-};
+use crate::store::{self, deliveries::NewNudge, subscribers::Subscriber, tracks::PlannedTrack, tracks::TrackState};
 use crate::subscriptions::Scheduling;
 
 #[derive(Clone)]
@@ -38,20 +36,8 @@ pub struct SweepReport {
 }
 
 impl Planner {
-    pub fn new(
-        pool: PgPool,
-        catalog: Arc<Catalog>,
-        scheduling: Scheduling,
-        stale_after: Duration,
-        batch: i64,
-    ) -> Self {
-        Self {
-            pool,
-            catalog,
-            scheduling,
-            stale_after,
-            batch,
-        }
+    pub fn new(pool: PgPool, catalog: Arc<Catalog>, scheduling: Scheduling, stale_after: Duration, batch: i64) -> Self {
+        Self { pool, catalog, scheduling, stale_after, batch }
     }
 
     /// Plans everything due now. Every decision moves a track's next slot into
@@ -66,45 +52,27 @@ impl Planner {
             report.nudges_queued += batch.nudges_queued;
         }
         if report.subscribers > 0 {
-            tracing::info!(
-                subscribers = report.subscribers,
-                nudges = report.nudges_queued,
-                "planned due nudges"
-            );
+            tracing::info!(subscribers = report.subscribers, nudges = report.nudges_queued, "planned due nudges");
         }
         Ok(report)
     }
 
     async fn plan_batch(&self, after: i64) -> anyhow::Result<Option<(i64, SweepReport)>> {
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .context("failed to start a planning transaction")?;
+        let mut tx = self.pool.begin().await.context("failed to start a planning transaction")?;
         let now = store::now(&mut tx).await?;
-        let ids = store::tracks::lock_subscribers_with_due_tracks(&mut tx, now, after, self.batch)
-            .await?;
+        let ids = store::tracks::lock_subscribers_with_due_tracks(&mut tx, now, after, self.batch).await?;
         let Some(&last_id) = ids.last() else {
             return Ok(None);
         };
         let subscribers = store::subscribers::get_many(&mut *tx, &ids).await?;
         let due = group_by_subscriber(store::tracks::due_tracks(&mut tx, &ids, now).await?);
-        let planned = group_by_subscriber(
-            store::deliveries::recent_nudge_slots(&mut tx, &ids, now - Duration::days(2)).await?,
-        );
+        let planned =
+            group_by_subscriber(store::deliveries::recent_nudge_slots(&mut tx, &ids, now - Duration::days(2)).await?);
         let (nudges, schedules) = self.decide(&subscribers, due, planned, now);
         let queued = store::deliveries::insert_nudges(&mut tx, &nudges).await?;
         store::tracks::apply_planned(&mut tx, &schedules).await?;
-        tx.commit()
-            .await
-            .context("failed to commit a planning batch")?;
-        Ok(Some((
-            last_id,
-            SweepReport {
-                subscribers: ids.len(),
-                nudges_queued: queued,
-            },
-        )))
+        tx.commit().await.context("failed to commit a planning batch")?;
+        Ok(Some((last_id, SweepReport { subscribers: ids.len(), nudges_queued: queued })))
     }
 
     fn decide(
@@ -121,43 +89,20 @@ impl Planner {
             let candidates = states
                 .iter()
                 .filter_map(|s| {
-                    Some(DueTrack {
-                        track: s.track,
-                        due_at: s.next_due_at?,
-                        interval_days: s.interval_days,
-                    })
+                    Some(DueTrack { track: s.track, due_at: s.next_due_at?, interval_days: s.interval_days })
                 })
                 .collect();
-            let limits = PlanLimits {
-                max_per_day: subscriber.max_per_day,
-                stale_after: self.stale_after,
-            };
+            let limits = PlanLimits { max_per_day: subscriber.max_per_day, stale_after: self.stale_after };
             let already = planned.get(&subscriber.id).map_or(&[][..], Vec::as_slice);
-            for decision in plan_due_tracks(
-                &self.scheduling.slots(subscriber),
-                limits,
-                already,
-                candidates,
-                now,
-            ) {
-                let state = states
-                    .iter()
-                    .find(|s| s.track == decision.track())
-                    .expect("decided tracks come from states");
+            for decision in plan_due_tracks(&self.scheduling.slots(subscriber), limits, already, candidates, now) {
+                let state =
+                    states.iter().find(|s| s.track == decision.track()).expect("decided tracks come from states");
                 let sent_variant = match decision {
                     Decision::Send { track, slot, .. } => {
                         let variant = state.repeat_variant.clone().unwrap_or_else(|| {
-                            self.catalog
-                                .next_variant(track, state.last_variant.as_deref())
-                                .variant
-                                .clone()
+                            self.catalog.next_variant(track, state.last_variant.as_deref()).variant.clone()
                         });
-                        nudges.push(NewNudge {
-                            subscriber_id: subscriber.id,
-                            track,
-                            variant: variant.clone(),
-                            slot,
-                        });
+                        nudges.push(NewNudge { subscriber_id: subscriber.id, track, variant: variant.clone(), slot });
                         Some(variant)
                     }
                     Decision::MoveOn { .. } | Decision::Stale { .. } => None,
@@ -203,10 +148,7 @@ impl BySubscriber for (i64, DateTime<Utc>) {
 fn group_by_subscriber<T: BySubscriber>(rows: Vec<T>) -> HashMap<i64, Vec<T::Item>> {
     let mut groups: HashMap<i64, Vec<T::Item>> = HashMap::new();
     for row in rows {
-        groups
-            .entry(row.subscriber_id())
-            .or_default()
-            .push(row.into_item());
+        groups.entry(row.subscriber_id()).or_default().push(row.into_item());
     }
     groups
 }

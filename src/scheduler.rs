@@ -33,45 +33,27 @@ pub async fn start(
 ) -> anyhow::Result<()> {
     let plan_tick = Arc::new(Notify::new());
     let rescue_tick = Arc::new(Notify::new());
-    let mut cron = JobScheduler::new()
-        .await
-        .context("failed to create the job scheduler")?;
-    cron.add(poke(PLAN_EVERY, plan_tick.clone())?)
-        .await
-        .context("failed to add the planning job")?;
-    cron.add(poke(RESCUE_EVERY, rescue_tick.clone())?)
-        .await
-        .context("failed to add the rescue job")?;
-    cron.start()
-        .await
-        .context("failed to start the job scheduler")?;
+    let mut cron = JobScheduler::new().await.context("failed to create the job scheduler")?;
+    cron.add(poke(PLAN_EVERY, plan_tick.clone())?).await.context("failed to add the planning job")?;
+    cron.add(poke(RESCUE_EVERY, rescue_tick.clone())?).await.context("failed to add the rescue job")?;
+    cron.start().await.context("failed to start the job scheduler")?;
 
     // Plan once right away, then on every tick.
     plan_tick.notify_one();
-    tracker.spawn(repeat_on(
-        plan_tick,
-        shutdown.clone(),
-        "planning sweep",
-        move || {
-            let planner = planner.clone();
-            async move { planner.plan_due().await.map(|_| ()) }
-        },
-    ));
-    tracker.spawn(repeat_on(
-        rescue_tick,
-        shutdown.clone(),
-        "lease rescue",
-        move || {
-            let pool = pool.clone();
-            async move {
-                let rescued = store::deliveries::rescue_expired_leases(&pool).await?;
-                if rescued > 0 {
-                    tracing::warn!(rescued, "returned expired claims to the queue");
-                }
-                Ok(())
+    tracker.spawn(repeat_on(plan_tick, shutdown.clone(), "planning sweep", move || {
+        let planner = planner.clone();
+        async move { planner.plan_due().await.map(|_| ()) }
+    }));
+    tracker.spawn(repeat_on(rescue_tick, shutdown.clone(), "lease rescue", move || {
+        let pool = pool.clone();
+        async move {
+            let rescued = store::deliveries::rescue_expired_leases(&pool).await?;
+            if rescued > 0 {
+                tracing::warn!(rescued, "returned expired claims to the queue");
             }
-        },
-    ));
+            Ok(())
+        }
+    }));
     tracker.spawn(async move {
         shutdown.cancelled().await;
         if let Err(err) = cron.shutdown().await {
@@ -91,12 +73,8 @@ fn poke(schedule: &str, tick: Arc<Notify>) -> anyhow::Result<Job> {
 
 /// Runs `step` each time `tick` fires until shutdown. A failing step is logged
 /// and tried again on the next tick; the process keeps running.
-async fn repeat_on<F, Fut>(
-    tick: Arc<Notify>,
-    shutdown: CancellationToken,
-    name: &'static str,
-    step: F,
-) where
+async fn repeat_on<F, Fut>(tick: Arc<Notify>, shutdown: CancellationToken, name: &'static str, step: F)
+where
     F: Fn() -> Fut,
     Fut: Future<Output = anyhow::Result<()>>,
 {

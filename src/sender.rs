@@ -39,32 +39,17 @@ pub struct Sender {
 }
 
 impl Sender {
-    pub fn new(
-        pool: PgPool,
-        mailer: Arc<Mailer>,
-        composer: Arc<Composer>,
-        settings: SenderSettings,
-    ) -> Self {
+    pub fn new(pool: PgPool, mailer: Arc<Mailer>, composer: Arc<Composer>, settings: SenderSettings) -> Self {
         let owner = format!("{}-{:08x}", std::process::id(), rand::rng().random::<u32>());
-        Self {
-            pool,
-            mailer,
-            composer,
-            settings,
-            owner,
-        }
+        Self { pool, mailer, composer, settings, owner }
     }
 
     /// Claims one batch and settles every delivery in it.
     #[tracing::instrument(name = "send batch", skip_all, fields(owner = %self.owner))]
     pub async fn try_execute_batch(&self) -> anyhow::Result<ExecutionOutcome> {
-        let claimed = deliveries::claim_due(
-            &self.pool,
-            &self.owner,
-            self.settings.batch_size,
-            self.settings.lease.as_chrono(),
-        )
-        .await?;
+        let claimed =
+            deliveries::claim_due(&self.pool, &self.owner, self.settings.batch_size, self.settings.lease.as_chrono())
+                .await?;
         if claimed.is_empty() {
             return Ok(ExecutionOutcome::EmptyQueue);
         }
@@ -108,26 +93,16 @@ impl Sender {
 
     #[tracing::instrument(skip_all, fields(delivery_id = delivery.id, attempt = delivery.attempt, kind = %delivery.kind))]
     async fn deliver(&self, delivery: Claimed) -> anyhow::Result<()> {
-        let fence = Fence {
-            id: delivery.id,
-            attempt: delivery.attempt,
-            owner: &self.owner,
-        };
+        let fence = Fence { id: delivery.id, attempt: delivery.attempt, owner: &self.owner };
         let email = match self.render(&delivery) {
             Ok(Some(email)) => email,
             Ok(None) => {
-                deliveries::cancel_claimed(
-                    &self.pool,
-                    fence,
-                    "subscription no longer wants this mail",
-                )
-                .await?;
+                deliveries::cancel_claimed(&self.pool, fence, "subscription no longer wants this mail").await?;
                 return Ok(());
             }
             Err(err) => {
                 tracing::error!(error = ?err, "delivery cannot be rendered; cancelling it");
-                deliveries::cancel_claimed(&self.pool, fence, &format!("cannot render: {err:#}"))
-                    .await?;
+                deliveries::cancel_claimed(&self.pool, fence, &format!("cannot render: {err:#}")).await?;
                 return Ok(());
             }
         };
@@ -141,10 +116,7 @@ impl Sender {
         let status = d.subscriber_status.as_str();
         Ok(match d.kind()? {
             DeliveryKind::Confirm if status == "pending" => {
-                Some(
-                    self.composer
-                        .confirmation(&d.email, d.subscriber_id, d.slot, &d.message_key),
-                )
+                Some(self.composer.confirmation(&d.email, d.subscriber_id, d.slot, &d.message_key))
             }
             DeliveryKind::Nudge if status == "active" => Some(self.render_nudge(d)?),
             DeliveryKind::Test => Some(self.render_nudge(d)?),
@@ -154,56 +126,32 @@ impl Sender {
 
     fn render_nudge(&self, d: &Claimed) -> anyhow::Result<OutgoingEmail> {
         let track = Track::parse(d.track.as_deref().unwrap_or_default())?;
-        let nudge = self
-            .composer
-            .nudge_text(track, d.variant.as_deref().unwrap_or_default());
-        Ok(self.composer.nudge(
-            &d.email,
-            d.subscriber_id,
-            d.id,
-            nudge,
-            d.slot,
-            &d.message_key,
-        ))
+        let nudge = self.composer.nudge_text(track, d.variant.as_deref().unwrap_or_default());
+        Ok(self.composer.nudge(&d.email, d.subscriber_id, d.id, nudge, d.slot, &d.message_key))
     }
 
     async fn record(&self, fence: Fence<'_>, outcome: SendOutcome) -> anyhow::Result<()> {
         let still_ours = match &outcome {
-            SendOutcome::Sent { code, reply } => {
-                deliveries::mark_sent(&self.pool, fence, *code as i16, reply).await?
-            }
+            SendOutcome::Sent { code, reply } => deliveries::mark_sent(&self.pool, fence, *code as i16, reply).await?,
             SendOutcome::Permanent { code, reason } => {
                 tracing::warn!(code, reason, "permanent failure");
                 deliveries::mark_failed(&self.pool, fence, Some(*code as i16), reason).await?
             }
             SendOutcome::Transient { code, reason } => {
-                self.retry_or_give_up(fence, code.map(|c| c as i16), reason)
-                    .await?
+                self.retry_or_give_up(fence, code.map(|c| c as i16), reason).await?
             }
             SendOutcome::Unknown { reason } => {
-                tracing::warn!(
-                    reason,
-                    "outcome unknown; will retry with the same Message-ID"
-                );
-                self.retry_or_give_up(fence, None, &format!("outcome unknown: {reason}"))
-                    .await?
+                tracing::warn!(reason, "outcome unknown; will retry with the same Message-ID");
+                self.retry_or_give_up(fence, None, &format!("outcome unknown: {reason}")).await?
             }
         };
         if !still_ours {
-            tracing::warn!(
-                ?outcome,
-                "lease lost before the outcome was recorded; the newer claim decides"
-            );
+            tracing::warn!(?outcome, "lease lost before the outcome was recorded; the newer claim decides");
         }
         Ok(())
     }
 
-    async fn retry_or_give_up(
-        &self,
-        fence: Fence<'_>,
-        code: Option<i16>,
-        reason: &str,
-    ) -> anyhow::Result<bool> {
+    async fn retry_or_give_up(&self, fence: Fence<'_>, code: Option<i16>, reason: &str) -> anyhow::Result<bool> {
         if fence.attempt >= self.settings.max_attempts {
             tracing::warn!(reason, "giving up after the last attempt");
             return deliveries::mark_failed(
@@ -215,11 +163,7 @@ impl Sender {
             .await;
         }
         let delay = backoff(self.settings.retry_base.as_chrono(), fence.attempt);
-        tracing::info!(
-            reason,
-            delay_s = delay.num_seconds(),
-            "transient failure; retrying later"
-        );
+        tracing::info!(reason, delay_s = delay.num_seconds(), "transient failure; retrying later");
         deliveries::retry_later(&self.pool, fence, delay, code, reason).await
     }
 }
@@ -228,10 +172,7 @@ impl Sender {
 /// after a relay outage do not arrive all at once.
 pub fn backoff(base: Duration, attempt: i32) -> Duration {
     let exponent = attempt.clamp(1, 20) - 1;
-    let raw = base
-        .checked_mul(1 << exponent)
-        .unwrap_or(MAX_BACKOFF)
-        .min(MAX_BACKOFF);
+    let raw = base.checked_mul(1 << exponent).unwrap_or(MAX_BACKOFF).min(MAX_BACKOFF);
     let jitter_ms = (raw.num_milliseconds() / 5).max(1);
     raw + Duration::milliseconds(rand::rng().random_range(0..jitter_ms))
 }

@@ -29,17 +29,9 @@ pub struct Roles {
 }
 
 impl Roles {
-    pub const ALL: Roles = Roles {
-        web: true,
-        scheduler: true,
-        sender: true,
-    };
+    pub const ALL: Roles = Roles { web: true, scheduler: true, sender: true };
     /// Web only: tests drive the planner and sender steps themselves.
-    pub const WEB: Roles = Roles {
-        web: true,
-        scheduler: false,
-        sender: false,
-    };
+    pub const WEB: Roles = Roles { web: true, scheduler: false, sender: false };
 }
 
 pub struct Application {
@@ -56,25 +48,30 @@ impl Application {
         Self::build_with_pool(settings, pool, roles).await
     }
 
-    pub async fn build_with_pool(
+    pub async fn build_with_pool(settings: Settings, pool: PgPool, roles: Roles) -> anyhow::Result<Self> {
+        let listener = match roles.web {
+            true => Some(
+                TcpListener::bind(settings.http.bind)
+                    .await
+                    .with_context(|| format!("http.bind: cannot listen on {}", settings.http.bind))?,
+            ),
+            false => None,
+        };
+        Self::build_with_listener(settings, pool, listener, roles)
+    }
+
+    /// For tests: the caller binds port 0 first so `http.public_url` can name it.
+    pub fn build_with_listener(
         settings: Settings,
         pool: PgPool,
+        listener: Option<TcpListener>,
         roles: Roles,
     ) -> anyhow::Result<Self> {
         let catalog = Arc::new(Catalog::load(&settings.catalog.path)?);
-        let links = Links::new(
-            settings.public_url(),
-            LinkSigner::new(&settings.security.link_keys)?,
-        );
+        let links = Links::new(settings.public_url(), LinkSigner::new(&settings.security.link_keys)?);
         let mailer = Arc::new(Mailer::from_settings(&settings.mail)?);
-        let composer = Arc::new(Composer::new(
-            links.clone(),
-            catalog.clone(),
-            &mailer.from_domain(),
-        ));
-        let scheduling = Scheduling {
-            jitter: settings.schedule.jitter.as_chrono(),
-        };
+        let composer = Arc::new(Composer::new(links.clone(), catalog.clone(), &mailer.from_domain()));
+        let scheduling = Scheduling { jitter: settings.schedule.jitter.as_chrono() };
         let planner = Planner::new(
             pool.clone(),
             catalog.clone(),
@@ -83,38 +80,13 @@ impl Application {
             settings.schedule.plan_batch,
         );
         let sender = Sender::new(pool.clone(), mailer, composer, settings.sender.clone());
-        let listener = match roles.web {
-            true => Some(
-                TcpListener::bind(settings.http.bind)
-                    .await
-                    .with_context(|| {
-                        format!("http.bind: cannot listen on {}", settings.http.bind)
-                    })?,
-            ),
-            false => None,
-        };
-        let state = AppState {
-            pool,
-            links,
-            catalog,
-            scheduling,
-            settings: Arc::new(settings),
-        };
-        Ok(Self {
-            listener,
-            state,
-            planner,
-            sender,
-            roles,
-        })
+        let state = AppState { pool, links, catalog, scheduling, settings: Arc::new(settings) };
+        Ok(Self { listener, state, planner, sender, roles })
     }
 
     /// The port the web role listens on (useful with `http.bind = "127.0.0.1:0"`).
     pub fn port(&self) -> Option<u16> {
-        self.listener
-            .as_ref()
-            .and_then(|l| l.local_addr().ok())
-            .map(|a| a.port())
+        self.listener.as_ref().and_then(|l| l.local_addr().ok()).map(|a| a.port())
     }
 
     pub fn state(&self) -> &AppState {
@@ -137,9 +109,7 @@ impl Application {
             let app = http::router(self.state.clone());
             let stop = shutdown.clone();
             tracker.spawn(async move {
-                let served = axum::serve(listener, app)
-                    .with_graceful_shutdown(stop.cancelled_owned())
-                    .await;
+                let served = axum::serve(listener, app).with_graceful_shutdown(stop.cancelled_owned()).await;
                 if let Err(err) = served {
                     tracing::error!(error = %err, "web server failed");
                 }
@@ -149,13 +119,7 @@ impl Application {
             tracker.spawn(self.sender.clone().run_until_stopped(shutdown.clone()));
         }
         if self.roles.scheduler {
-            scheduler::start(
-                self.planner.clone(),
-                self.state.pool.clone(),
-                shutdown.clone(),
-                &tracker,
-            )
-            .await?;
+            scheduler::start(self.planner.clone(), self.state.pool.clone(), shutdown.clone(), &tracker).await?;
         }
         tracker.close();
         tracker.wait().await;

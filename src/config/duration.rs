@@ -9,13 +9,10 @@ pub struct Duration(pub std::time::Duration);
 impl Duration {
     pub fn parse(input: &str) -> Result<Self, String> {
         let text = input.trim();
-        let split = text
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.len());
+        let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
         let (number, unit) = text.split_at(split);
-        let number: u64 = number
-            .parse()
-            .map_err(|_| format!("{input:?} is not a duration such as 30s, 5m, 3h or 2d"))?;
+        let number: u64 =
+            number.parse().map_err(|_| format!("{input:?} is not a duration such as 30s, 5m, 3h or 2d"))?;
         let seconds = match unit {
             "ms" => return Ok(Self(std::time::Duration::from_millis(number))),
             "s" => number,
@@ -23,9 +20,7 @@ impl Duration {
             "h" => number * 3600,
             "d" => number * 86_400,
             _ => {
-                return Err(format!(
-                    "{input:?} has an unknown unit: use ms, s, m, h or d"
-                ));
+                return Err(format!("{input:?} has an unknown unit: use ms, s, m, h or d"));
             }
         };
         Ok(Self(std::time::Duration::from_secs(seconds)))

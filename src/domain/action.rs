@@ -18,20 +18,11 @@ pub enum Action {
 pub struct ActionError(pub String);
 
 impl Action {
-    pub const ALL: [Action; 5] = [
-        Action::Done,
-        Action::Partly,
-        Action::NotYet,
-        Action::Snooze,
-        Action::PauseTrack,
-    ];
+    pub const ALL: [Action; 5] = [Action::Done, Action::Partly, Action::NotYet, Action::Snooze, Action::PauseTrack];
 
     pub fn parse(input: &str) -> Result<Self, ActionError> {
         let key = input.trim();
-        Self::ALL
-            .into_iter()
-            .find(|a| a.key() == key)
-            .ok_or_else(|| ActionError(key.chars().take(40).collect()))
+        Self::ALL.into_iter().find(|a| a.key() == key).ok_or_else(|| ActionError(key.chars().take(40).collect()))
     }
 
     pub fn key(self) -> &'static str {
@@ -60,13 +51,9 @@ impl Action {
         match self {
             Action::Done => "Well done. Small steps like this one are how trust grows back.",
             Action::Partly => "Partly counts. Thank you for being honest about it.",
-            Action::NotYet => {
-                "That's all right. Thank you for saying so; it will come back gently."
-            }
+            Action::NotYet => "That's all right. Thank you for saying so; it will come back gently.",
             Action::Snooze => "Sure. This one will come back tomorrow.",
-            Action::PauseTrack => {
-                "This track is paused. You can turn it back on from your preferences."
-            }
+            Action::PauseTrack => "This track is paused. You can turn it back on from your preferences.",
         }
     }
 }

@@ -28,37 +28,25 @@ pub struct DueTrack {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
     /// Plan a nudge for `slot`; the track is next due at `next_due`.
-    Send {
-        track: Track,
-        slot: DateTime<Utc>,
-        next_due: DateTime<Utc>,
-    },
+    Send { track: Track, slot: DateTime<Utc>, next_due: DateTime<Utc> },
     /// The day is full: try again at `next_due`.
-    MoveOn {
-        track: Track,
-        next_due: DateTime<Utc>,
-    },
+    MoveOn { track: Track, next_due: DateTime<Utc> },
     /// The slot passed too long ago: skip it, next slot is `next_due`.
-    Stale {
-        track: Track,
-        next_due: DateTime<Utc>,
-    },
+    Stale { track: Track, next_due: DateTime<Utc> },
 }
 
 impl Decision {
     pub fn track(&self) -> Track {
         match self {
-            Decision::Send { track, .. }
-            | Decision::MoveOn { track, .. }
-            | Decision::Stale { track, .. } => *track,
+            Decision::Send { track, .. } | Decision::MoveOn { track, .. } | Decision::Stale { track, .. } => *track,
         }
     }
 
     pub fn next_due(&self) -> DateTime<Utc> {
         match self {
-            Decision::Send { next_due, .. }
-            | Decision::MoveOn { next_due, .. }
-            | Decision::Stale { next_due, .. } => *next_due,
+            Decision::Send { next_due, .. } | Decision::MoveOn { next_due, .. } | Decision::Stale { next_due, .. } => {
+                *next_due
+            }
         }
     }
 }
@@ -87,26 +75,16 @@ pub fn plan_due_tracks(
     due.into_iter()
         .map(|d| {
             if now - d.due_at > limits.stale_after {
-                return Decision::Stale {
-                    track: d.track,
-                    next_due: slots.first_after(now),
-                };
+                return Decision::Stale { track: d.track, next_due: slots.first_after(now) };
             }
             let day = slots.local_date(d.due_at);
             let count = per_day.entry(day).or_default();
             if *count >= limits.max_per_day {
-                return Decision::MoveOn {
-                    track: d.track,
-                    next_due: slots.on(day + Duration::days(1)),
-                };
+                return Decision::MoveOn { track: d.track, next_due: slots.on(day + Duration::days(1)) };
             }
             *count += 1;
             let next_day = day + Duration::days(i64::from(d.interval_days.max(1)));
-            Decision::Send {
-                track: d.track,
-                slot: d.due_at,
-                next_due: slots.on(next_day),
-            }
+            Decision::Send { track: d.track, slot: d.due_at, next_due: slots.on(next_day) }
         })
         .collect()
 }
@@ -121,24 +99,13 @@ mod tests {
     }
 
     fn slots() -> Slots {
-        Slots {
-            zone: TimeZone::parse("Europe/Berlin").unwrap(),
-            time: TimeOfDay::DEFAULT,
-            jitter: Duration::zero(),
-        }
+        Slots { zone: TimeZone::parse("Europe/Berlin").unwrap(), time: TimeOfDay::DEFAULT, jitter: Duration::zero() }
     }
 
-    const LIMITS: PlanLimits = PlanLimits {
-        max_per_day: 1,
-        stale_after: Duration::hours(3),
-    };
+    const LIMITS: PlanLimits = PlanLimits { max_per_day: 1, stale_after: Duration::hours(3) };
 
     fn due(track: Track, at: &str) -> DueTrack {
-        DueTrack {
-            track,
-            due_at: utc(at),
-            interval_days: track.starting_interval_days(),
-        }
+        DueTrack { track, due_at: utc(at), interval_days: track.starting_interval_days() }
     }
 
     #[test]
@@ -166,26 +133,11 @@ mod tests {
             &slots(),
             LIMITS,
             &[],
-            vec![
-                due(Track::Transparency, "2026-01-15T07:30:00Z"),
-                due(Track::CheckIn, "2026-01-15T07:30:00Z"),
-            ],
+            vec![due(Track::Transparency, "2026-01-15T07:30:00Z"), due(Track::CheckIn, "2026-01-15T07:30:00Z")],
             utc("2026-01-15T07:30:00Z"),
         );
-        assert!(matches!(
-            d[0],
-            Decision::Send {
-                track: Track::CheckIn,
-                ..
-            }
-        ));
-        assert_eq!(
-            d[1],
-            Decision::MoveOn {
-                track: Track::Transparency,
-                next_due: utc("2026-01-16T07:30:00Z")
-            }
-        );
+        assert!(matches!(d[0], Decision::Send { track: Track::CheckIn, .. }));
+        assert_eq!(d[1], Decision::MoveOn { track: Track::Transparency, next_due: utc("2026-01-16T07:30:00Z") });
     }
 
     #[test]
@@ -198,10 +150,7 @@ mod tests {
             utc("2026-01-15T08:00:00Z"),
         );
         assert!(matches!(d[0], Decision::MoveOn { .. }));
-        let more = PlanLimits {
-            max_per_day: 2,
-            ..LIMITS
-        };
+        let more = PlanLimits { max_per_day: 2, ..LIMITS };
         let d = plan_due_tracks(
             &slots(),
             more,
@@ -221,12 +170,6 @@ mod tests {
             vec![due(Track::CheckIn, "2026-01-15T07:30:00Z")],
             utc("2026-01-15T21:00:00Z"),
         );
-        assert_eq!(
-            d,
-            vec![Decision::Stale {
-                track: Track::CheckIn,
-                next_due: utc("2026-01-16T07:30:00Z")
-            }]
-        );
+        assert_eq!(d, vec![Decision::Stale { track: Track::CheckIn, next_due: utc("2026-01-16T07:30:00Z") }]);
     }
 }

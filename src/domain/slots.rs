@@ -11,9 +11,7 @@
 //!   million 08:30 subscribers do not reach the relay in the same second, and a
 //!   subscriber's own slots stay evenly spaced.
 
-use chrono::{
-    DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone as _, Utc,
-};
+use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone as _, Utc};
 use chrono_tz::Tz;
 
 use super::{TimeOfDay, TimeZone};
@@ -72,9 +70,7 @@ impl Slots {
     /// The local date a slot instant belongs to (jitter removed first, so a
     /// 23:58 slot jittered past midnight still counts for its own day).
     pub fn local_date(&self, instant: DateTime<Utc>) -> NaiveDate {
-        (instant - self.jitter)
-            .with_timezone(&self.zone.tz())
-            .date_naive()
+        (instant - self.jitter).with_timezone(&self.zone.tz()).date_naive()
     }
 
     /// The local date of an arbitrary instant, as the subscriber's calendar shows it.
@@ -85,11 +81,7 @@ impl Slots {
     /// The earliest slot strictly after `instant`.
     pub fn first_after(&self, instant: DateTime<Utc>) -> DateTime<Utc> {
         let start = self.local_date(instant) - Duration::days(1);
-        start
-            .iter_days()
-            .map(|d| self.on(d))
-            .find(|slot| *slot > instant)
-            .expect("a later slot always exists")
+        start.iter_days().map(|d| self.on(d)).find(|slot| *slot > instant).expect("a later slot always exists")
     }
 
     /// The earliest slot at or after `instant`.
@@ -120,14 +112,8 @@ mod tests {
 
     #[test]
     fn ordinary_local_times_convert_with_the_zone_offset() {
-        assert_eq!(
-            local_to_utc(date(2026, 1, 15), time("08:30"), zone("Europe/Berlin")),
-            utc("2026-01-15T07:30:00Z")
-        );
-        assert_eq!(
-            local_to_utc(date(2026, 7, 15), time("08:30"), zone("Europe/Berlin")),
-            utc("2026-07-15T06:30:00Z")
-        );
+        assert_eq!(local_to_utc(date(2026, 1, 15), time("08:30"), zone("Europe/Berlin")), utc("2026-01-15T07:30:00Z"));
+        assert_eq!(local_to_utc(date(2026, 7, 15), time("08:30"), zone("Europe/Berlin")), utc("2026-07-15T06:30:00Z"));
     }
 
     #[test]
@@ -138,17 +124,10 @@ mod tests {
             utc("2026-03-08T07:00:00Z")
         );
         // Berlin skips 02:00-03:00 on 2026-03-29; 03:00 CEST is 01:00 UTC.
-        assert_eq!(
-            local_to_utc(date(2026, 3, 29), time("02:15"), zone("Europe/Berlin")),
-            utc("2026-03-29T01:00:00Z")
-        );
+        assert_eq!(local_to_utc(date(2026, 3, 29), time("02:15"), zone("Europe/Berlin")), utc("2026-03-29T01:00:00Z"));
         // Lord Howe skips 02:00-02:30 on 2026-10-04 (+10:30 to +11:00).
         assert_eq!(
-            local_to_utc(
-                date(2026, 10, 4),
-                time("02:10"),
-                zone("Australia/Lord_Howe")
-            ),
+            local_to_utc(date(2026, 10, 4), time("02:10"), zone("Australia/Lord_Howe")),
             utc("2026-10-03T15:30:00Z")
         );
     }
@@ -161,10 +140,7 @@ mod tests {
             utc("2026-11-01T05:30:00Z")
         );
         // Berlin repeats 02:00-03:00 on 2026-10-25; the earlier 02:30 is CEST (UTC+2).
-        assert_eq!(
-            local_to_utc(date(2026, 10, 25), time("02:30"), zone("Europe/Berlin")),
-            utc("2026-10-25T00:30:00Z")
-        );
+        assert_eq!(local_to_utc(date(2026, 10, 25), time("02:30"), zone("Europe/Berlin")), utc("2026-10-25T00:30:00Z"));
         // Lord Howe repeats 01:30-02:00 on 2026-04-05; the earlier 01:45 is +11:00.
         assert_eq!(
             local_to_utc(date(2026, 4, 5), time("01:45"), zone("Australia/Lord_Howe")),
@@ -181,43 +157,24 @@ mod tests {
             assert_eq!(j, jitter_for(id, max));
         }
         assert_eq!(jitter_for(7, Duration::zero()), Duration::zero());
-        let distinct: std::collections::HashSet<_> =
-            (0..100).map(|id| jitter_for(id, max)).collect();
+        let distinct: std::collections::HashSet<_> = (0..100).map(|id| jitter_for(id, max)).collect();
         assert!(distinct.len() > 50, "offsets should spread out");
     }
 
     #[test]
     fn the_first_slot_is_today_if_still_ahead_otherwise_tomorrow() {
-        let slots = Slots {
-            zone: zone("Europe/Berlin"),
-            time: TimeOfDay::parse("08:30").unwrap(),
-            jitter: Duration::zero(),
-        };
-        assert_eq!(
-            slots.first_after(utc("2026-01-15T06:00:00Z")),
-            utc("2026-01-15T07:30:00Z")
-        );
-        assert_eq!(
-            slots.first_after(utc("2026-01-15T07:30:00Z")),
-            utc("2026-01-16T07:30:00Z")
-        );
-        assert_eq!(
-            slots.first_at_or_after(utc("2026-01-15T07:30:00Z")),
-            utc("2026-01-15T07:30:00Z")
-        );
-        assert_eq!(
-            slots.first_after(utc("2026-01-15T23:30:00Z")),
-            utc("2026-01-16T07:30:00Z")
-        );
+        let slots =
+            Slots { zone: zone("Europe/Berlin"), time: TimeOfDay::parse("08:30").unwrap(), jitter: Duration::zero() };
+        assert_eq!(slots.first_after(utc("2026-01-15T06:00:00Z")), utc("2026-01-15T07:30:00Z"));
+        assert_eq!(slots.first_after(utc("2026-01-15T07:30:00Z")), utc("2026-01-16T07:30:00Z"));
+        assert_eq!(slots.first_at_or_after(utc("2026-01-15T07:30:00Z")), utc("2026-01-15T07:30:00Z"));
+        assert_eq!(slots.first_after(utc("2026-01-15T23:30:00Z")), utc("2026-01-16T07:30:00Z"));
     }
 
     #[test]
     fn jittered_slots_keep_their_local_date() {
-        let slots = Slots {
-            zone: TimeZone::UTC,
-            time: TimeOfDay::parse("23:58").unwrap(),
-            jitter: Duration::minutes(4),
-        };
+        let slots =
+            Slots { zone: TimeZone::UTC, time: TimeOfDay::parse("23:58").unwrap(), jitter: Duration::minutes(4) };
         let slot = slots.on(date(2026, 5, 1));
         assert_eq!(slot, utc("2026-05-02T00:02:00Z"));
         assert_eq!(slots.local_date(slot), date(2026, 5, 1));
@@ -233,9 +190,6 @@ mod tests {
         };
         assert_eq!(slots.on(date(2026, 3, 7)), utc("2026-03-07T13:30:00Z"));
         assert_eq!(slots.on(date(2026, 3, 8)), utc("2026-03-08T12:30:00Z"));
-        assert_eq!(
-            slots.first_after(utc("2026-03-07T13:30:00Z")),
-            utc("2026-03-08T12:30:00Z")
-        );
+        assert_eq!(slots.first_after(utc("2026-03-07T13:30:00Z")), utc("2026-03-08T12:30:00Z"));
     }
 }

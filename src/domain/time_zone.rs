@@ -22,9 +22,7 @@ impl TimeZone {
         if name.is_empty() || name.len() > 64 {
             return Err(TimeZoneError(truncate(name)));
         }
-        chrono_tz::Tz::from_str(name)
-            .map(Self)
-            .map_err(|_| TimeZoneError(truncate(name)))
+        chrono_tz::Tz::from_str(name).map(Self).map_err(|_| TimeZoneError(truncate(name)))
     }
 
     pub fn tz(&self) -> chrono_tz::Tz {
@@ -53,15 +51,9 @@ mod tests {
 
     #[test]
     fn iana_names_parse() {
-        assert_eq!(
-            TimeZone::parse("Europe/Berlin").unwrap().name(),
-            "Europe/Berlin"
-        );
+        assert_eq!(TimeZone::parse("Europe/Berlin").unwrap().name(), "Europe/Berlin");
         assert_eq!(TimeZone::parse(" UTC ").unwrap(), TimeZone::UTC);
-        assert_eq!(
-            TimeZone::parse("Australia/Lord_Howe").unwrap().name(),
-            "Australia/Lord_Howe"
-        );
+        assert_eq!(TimeZone::parse("Australia/Lord_Howe").unwrap().name(), "Australia/Lord_Howe");
     }
 
     #[test]

@@ -77,10 +77,7 @@ impl std::fmt::Debug for LinkSigner {
 impl LinkSigner {
     /// `keys[0]` signs; all of them verify. At least one key is required.
     pub fn new(keys: &[SecretString]) -> anyhow::Result<Self> {
-        anyhow::ensure!(
-            !keys.is_empty(),
-            "security.link_keys needs at least one key"
-        );
+        anyhow::ensure!(!keys.is_empty(), "security.link_keys needs at least one key");
         let keys = keys
             .iter()
             .map(|k| Hmac::<Sha256>::new_from_slice(k.expose_secret().as_bytes()))
@@ -101,12 +98,7 @@ impl LinkSigner {
 
     /// Checks signature, purpose and expiry, in that order, so that an expired
     /// forgery still reads as invalid rather than expired.
-    pub fn verify(
-        &self,
-        token: &str,
-        purpose: Purpose,
-        now: DateTime<Utc>,
-    ) -> Result<Claims, TokenError> {
+    pub fn verify(&self, token: &str, purpose: Purpose, now: DateTime<Utc>) -> Result<Claims, TokenError> {
         let bytes = decode(token)?;
         let (body, tag) = bytes.split_at(BODY_LEN);
         let signed_by_any_key = self
@@ -128,10 +120,7 @@ impl LinkSigner {
         if expires_at <= now {
             return Err(TokenError::Expired);
         }
-        Ok(Claims {
-            subject,
-            expires_at,
-        })
+        Ok(Claims { subject, expires_at })
     }
 }
 
@@ -140,9 +129,7 @@ fn decode(token: &str) -> Result<[u8; TOKEN_LEN], TokenError> {
     if token.len() != (TOKEN_LEN * 4).div_ceil(3) {
         return Err(TokenError::Invalid);
     }
-    let bytes = URL_SAFE_NO_PAD
-        .decode(token)
-        .map_err(|_| TokenError::Invalid)?;
+    let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| TokenError::Invalid)?;
     bytes.try_into().map_err(|_| TokenError::Invalid)
 }
 
@@ -152,10 +139,7 @@ mod tests {
     use chrono::{Duration, TimeZone};
 
     fn signer(keys: &[&str]) -> LinkSigner {
-        let keys: Vec<SecretString> = keys
-            .iter()
-            .map(|k| SecretString::from(k.to_string()))
-            .collect();
+        let keys: Vec<SecretString> = keys.iter().map(|k| SecretString::from(k.to_string())).collect();
         LinkSigner::new(&keys).unwrap()
     }
 
@@ -176,14 +160,8 @@ mod tests {
     fn a_token_for_one_purpose_does_not_work_for_another() {
         let s = signer(&["k1"]);
         let token = s.sign(Purpose::Answer, 42, now() + Duration::days(1));
-        assert_eq!(
-            s.verify(&token, Purpose::Unsubscribe, now()),
-            Err(TokenError::Invalid)
-        );
-        assert_eq!(
-            s.verify(&token, Purpose::Confirm, now()),
-            Err(TokenError::Invalid)
-        );
+        assert_eq!(s.verify(&token, Purpose::Unsubscribe, now()), Err(TokenError::Invalid));
+        assert_eq!(s.verify(&token, Purpose::Confirm, now()), Err(TokenError::Invalid));
     }
 
     #[test]
@@ -193,36 +171,18 @@ mod tests {
         let mut tampered = token.clone().into_bytes();
         tampered[5] = if tampered[5] == b'A' { b'B' } else { b'A' };
         let tampered = String::from_utf8(tampered).unwrap();
-        assert_eq!(
-            s.verify(&tampered, Purpose::Answer, now()),
-            Err(TokenError::Invalid)
-        );
-        assert_eq!(
-            s.verify(&token[..40], Purpose::Answer, now()),
-            Err(TokenError::Invalid)
-        );
-        assert_eq!(
-            s.verify("", Purpose::Answer, now()),
-            Err(TokenError::Invalid)
-        );
-        assert_eq!(
-            s.verify(&"%".repeat(44), Purpose::Answer, now()),
-            Err(TokenError::Invalid)
-        );
-        assert_eq!(
-            signer(&["other"]).verify(&token, Purpose::Answer, now()),
-            Err(TokenError::Invalid)
-        );
+        assert_eq!(s.verify(&tampered, Purpose::Answer, now()), Err(TokenError::Invalid));
+        assert_eq!(s.verify(&token[..40], Purpose::Answer, now()), Err(TokenError::Invalid));
+        assert_eq!(s.verify("", Purpose::Answer, now()), Err(TokenError::Invalid));
+        assert_eq!(s.verify(&"%".repeat(44), Purpose::Answer, now()), Err(TokenError::Invalid));
+        assert_eq!(signer(&["other"]).verify(&token, Purpose::Answer, now()), Err(TokenError::Invalid));
     }
 
     #[test]
     fn expired_tokens_say_so() {
         let s = signer(&["k1"]);
         let token = s.sign(Purpose::Confirm, 7, now());
-        assert_eq!(
-            s.verify(&token, Purpose::Confirm, now()),
-            Err(TokenError::Expired)
-        );
+        assert_eq!(s.verify(&token, Purpose::Confirm, now()), Err(TokenError::Expired));
     }
 
     #[test]
@@ -230,17 +190,9 @@ mod tests {
         let old = signer(&["old"]);
         let rotated = signer(&["new", "old"]);
         let old_token = old.sign(Purpose::Unsubscribe, 9, now() + Duration::days(90));
-        assert!(
-            rotated
-                .verify(&old_token, Purpose::Unsubscribe, now())
-                .is_ok()
-        );
+        assert!(rotated.verify(&old_token, Purpose::Unsubscribe, now()).is_ok());
         let new_token = rotated.sign(Purpose::Unsubscribe, 9, now() + Duration::days(90));
-        assert!(
-            signer(&["new"])
-                .verify(&new_token, Purpose::Unsubscribe, now())
-                .is_ok()
-        );
+        assert!(signer(&["new"]).verify(&new_token, Purpose::Unsubscribe, now()).is_ok());
         assert!(old.verify(&new_token, Purpose::Unsubscribe, now()).is_err());
     }
 }

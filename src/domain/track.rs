@@ -16,9 +16,7 @@ pub enum Track {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unknown track {0:?}: choose from check-in, follow-through, transparency, patience, responsibility, support"
-)]
+#[error("unknown track {0:?}: choose from check-in, follow-through, transparency, patience, responsibility, support")]
 pub struct TrackError(pub String);
 
 impl Track {
@@ -34,10 +32,7 @@ impl Track {
 
     pub fn parse(input: &str) -> Result<Self, TrackError> {
         let key = input.trim();
-        Self::ALL
-            .into_iter()
-            .find(|t| t.key() == key)
-            .ok_or_else(|| TrackError(key.chars().take(40).collect()))
+        Self::ALL.into_iter().find(|t| t.key() == key).ok_or_else(|| TrackError(key.chars().take(40).collect()))
     }
 
     pub fn key(self) -> &'static str {
@@ -69,19 +64,14 @@ impl Track {
             Track::CheckIn => "A calm check-in; listen and reflect back without defending.",
             Track::FollowThrough => "Keep one small promise; say early when one can't be kept.",
             Track::Transparency => "Share plans before being asked, as a support that tapers off.",
-            Track::Patience => {
-                "Accept your partner's pace; reassure without asking for trust back."
-            }
+            Track::Patience => "Accept your partner's pace; reassure without asking for trust back.",
             Track::Responsibility => "Name a mistake plainly and say what changes.",
             Track::Support => "Consider a counsellor or couples therapy, gently.",
         }
     }
 
     pub fn on_by_default(self) -> bool {
-        matches!(
-            self,
-            Track::CheckIn | Track::FollowThrough | Track::Transparency
-        )
+        matches!(self, Track::CheckIn | Track::FollowThrough | Track::Transparency)
     }
 
     /// Days between nudges before any answer has steered the spacing.
@@ -122,11 +112,8 @@ impl TrackSet {
     /// Parses keys; an empty list is an error because a subscription with no
     /// track would never send anything and only confuse its owner.
     pub fn parse<'a>(keys: impl IntoIterator<Item = &'a str>) -> Result<Self, TrackSetError> {
-        let tracks = keys
-            .into_iter()
-            .filter(|k| !k.trim().is_empty())
-            .map(Track::parse)
-            .collect::<Result<Vec<_>, _>>()?;
+        let tracks =
+            keys.into_iter().filter(|k| !k.trim().is_empty()).map(Track::parse).collect::<Result<Vec<_>, _>>()?;
         if tracks.is_empty() {
             return Err(TrackSetError::Empty);
         }
@@ -168,10 +155,7 @@ mod tests {
 
     #[test]
     fn three_tracks_are_on_by_default() {
-        assert_eq!(
-            Track::defaults().keys(),
-            ["check-in", "follow-through", "transparency"]
-        );
+        assert_eq!(Track::defaults().keys(), ["check-in", "follow-through", "transparency"]);
     }
 
     #[test]
@@ -180,9 +164,6 @@ mod tests {
         assert_eq!(set.keys(), ["check-in", "support"]);
         assert_eq!(TrackSet::parse([]), Err(TrackSetError::Empty));
         assert_eq!(TrackSet::parse(["", " "]), Err(TrackSetError::Empty));
-        assert!(matches!(
-            TrackSet::parse(["gardening"]),
-            Err(TrackSetError::Unknown(_))
-        ));
+        assert!(matches!(TrackSet::parse(["gardening"]), Err(TrackSetError::Unknown(_))));
     }
 }

@@ -11,14 +11,8 @@ use crate::domain::Purpose;
 use crate::store;
 use crate::subscriptions::{self, ConfirmOutcome};
 
-pub async fn page(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-) -> Result<Html<String>, AppError> {
-    state
-        .links
-        .signer()
-        .verify(&token, Purpose::Confirm, Utc::now())?;
+pub async fn page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Html<String>, AppError> {
+    state.links.signer().verify(&token, Purpose::Confirm, Utc::now())?;
     let page = MessagePage::new(
         "Confirm your subscription",
         vec!["Press the button to start your nudges. You can pause or unsubscribe at any time from any mail.".into()],
@@ -28,21 +22,16 @@ pub async fn page(
 }
 
 #[tracing::instrument(name = "confirm", skip_all)]
-pub async fn submit(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-) -> Result<Html<String>, AppError> {
-    let claims = state
-        .links
-        .signer()
-        .verify(&token, Purpose::Confirm, Utc::now())?;
+pub async fn submit(State(state): State<AppState>, Path(token): Path<String>) -> Result<Html<String>, AppError> {
+    let claims = state.links.signer().verify(&token, Purpose::Confirm, Utc::now())?;
     let outcome = subscriptions::confirm(&state.pool, claims.subject, state.scheduling).await?;
     let page = match outcome {
         ConfirmOutcome::Confirmed | ConfirmOutcome::AlreadyConfirmed => {
             let Some(subscriber) = store::subscribers::get(&state.pool, claims.subject).await? else {
                 return Err(AppError::InvalidLink);
             };
-            let first = store::tracks::list(&state.pool, subscriber.id).await?.into_iter().filter_map(|t| t.next_due_at).min();
+            let first =
+                store::tracks::list(&state.pool, subscriber.id).await?.into_iter().filter_map(|t| t.next_due_at).min();
             let mut lines = vec![if outcome == ConfirmOutcome::Confirmed {
                 "Thank you. Your subscription is active.".to_owned()
             } else {
@@ -51,11 +40,15 @@ pub async fn submit(
             if let Some(first) = first {
                 lines.push(format!("Your next nudge arrives on {}.", local_when(first, subscriber.zone)));
             }
-            MessagePage::new("You're in", lines).with_link(state.links.preferences(subscriber.id, Utc::now()), "Your preferences")
+            MessagePage::new("You're in", lines)
+                .with_link(state.links.preferences(subscriber.id, Utc::now()), "Your preferences")
         }
         ConfirmOutcome::NoLongerPending => MessagePage::new(
             "This subscription was cancelled",
-            vec!["This address unsubscribed after the link was sent. To start again, subscribe on the front page.".into()],
+            vec![
+                "This address unsubscribed after the link was sent. To start again, subscribe on the front page."
+                    .into(),
+            ],
         )
         .with_link(state.links.home(), "Subscribe again"),
     };

@@ -23,10 +23,7 @@ use crate::domain::TokenError;
 pub enum AppError {
     /// 400: a field did not parse; the message says what is wrong with it.
     #[error("{message}")]
-    BadInput {
-        field: &'static str,
-        message: String,
-    },
+    BadInput { field: &'static str, message: String },
     /// 404: forged, tampered, expired or cross-purpose link. One message for all.
     #[error("This link is not valid or has expired.")]
     InvalidLink,
@@ -43,10 +40,7 @@ pub enum AppError {
 
 impl AppError {
     pub fn bad_input(field: &'static str, err: impl std::fmt::Display) -> Self {
-        AppError::BadInput {
-            field,
-            message: err.to_string(),
-        }
+        AppError::BadInput { field, message: err.to_string() }
     }
 
     fn status(&self) -> StatusCode {
@@ -92,11 +86,7 @@ impl IntoResponse for AppError {
             _ => None,
         };
         let mut response = status.into_response();
-        response.extensions_mut().insert(Problem {
-            message,
-            field,
-            internal,
-        });
+        response.extensions_mut().insert(Problem { message, field, internal });
         response
     }
 }
@@ -104,10 +94,7 @@ impl IntoResponse for AppError {
 /// True if the client wants JSON back: it sent JSON or accepts only JSON.
 pub fn wants_json(headers: &HeaderMap) -> bool {
     let has = |name, needle| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v: &str| v.to_ascii_lowercase().contains(needle))
+        headers.get(name).and_then(|v| v.to_str().ok()).is_some_and(|v: &str| v.to_ascii_lowercase().contains(needle))
     };
     has(header::CONTENT_TYPE, "application/json")
         || (has(header::ACCEPT, "application/json") && !has(header::ACCEPT, "text/html"))
@@ -120,29 +107,18 @@ pub async fn render_problems(request: Request, next: Next) -> Response {
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    let problem = response
-        .extensions()
-        .get::<Problem>()
-        .cloned()
-        .unwrap_or_else(|| Problem {
-            message: default_message(status).to_owned(),
-            field: None,
-            internal: None,
-        });
+    let problem = response.extensions().get::<Problem>().cloned().unwrap_or_else(|| Problem {
+        message: default_message(status).to_owned(),
+        field: None,
+        internal: None,
+    });
     if let Some(err) = &problem.internal {
         tracing::error!(error = ?err, "request failed");
     }
     let mut rendered = if json {
-        (
-            status,
-            Json(json!({ "error": problem.message, "field": problem.field })),
-        )
-            .into_response()
+        (status, Json(json!({ "error": problem.message, "field": problem.field }))).into_response()
     } else {
-        let page = ErrorPage {
-            title: title(status),
-            message: &problem.message,
-        };
+        let page = ErrorPage { title: title(status), message: &problem.message };
         (status, Html(render(&page))).into_response()
     };
     // Keep headers such as Allow (405) and Retry-After (429).
@@ -174,9 +150,7 @@ fn default_message(status: StatusCode) -> &'static str {
             "Send a form (application/x-www-form-urlencoded) or JSON (application/json)."
         }
         StatusCode::TOO_MANY_REQUESTS => "Too many requests. Please wait a little and try again.",
-        s if s.is_server_error() => {
-            "Something went wrong on our side. Please try again in a little while."
-        }
+        s if s.is_server_error() => "Something went wrong on our side. Please try again in a little while.",
         _ => "The request could not be understood.",
     }
 }

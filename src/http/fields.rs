@@ -26,9 +26,7 @@ impl Fields {
         let pairs = if content_type.starts_with("application/json") {
             from_json(body)?
         } else if content_type.starts_with("application/x-www-form-urlencoded") {
-            form_urlencoded::parse(body)
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect()
+            form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
         } else {
             return Err(AppError::UnsupportedMediaType);
         };
@@ -46,19 +44,12 @@ impl Fields {
 
     /// The first value of a field, if present.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     /// Every value of a repeated field.
     pub fn all(&self, name: &str) -> Vec<&str> {
-        self.0
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .collect()
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
     }
 
     pub fn has(&self, name: &str) -> bool {
@@ -67,10 +58,7 @@ impl Fields {
 }
 
 fn from_json(body: &Bytes) -> Result<Vec<(String, String)>, AppError> {
-    let invalid = || AppError::BadInput {
-        field: "body",
-        message: "the body is not a JSON object".into(),
-    };
+    let invalid = || AppError::BadInput { field: "body", message: "the body is not a JSON object".into() };
     let Value::Object(map) = serde_json::from_slice::<Value>(body).map_err(|_| invalid())? else {
         return Err(invalid());
     };
@@ -95,10 +83,7 @@ fn from_json(body: &Bytes) -> Result<Vec<(String, String)>, AppError> {
             Value::Null => {}
             Value::Object(_) => {
                 let field = leak_known(&name);
-                return Err(AppError::BadInput {
-                    field,
-                    message: format!("{field} must not be an object"),
-                });
+                return Err(AppError::BadInput { field, message: format!("{field} must not be an object") });
             }
         }
     }
@@ -108,15 +93,6 @@ fn from_json(body: &Bytes) -> Result<Vec<(String, String)>, AppError> {
 /// Maps a field name to a static name for error reports; unknown names are
 /// not echoed back, so a client cannot reflect arbitrary text through them.
 fn leak_known(name: &str) -> &'static str {
-    const KNOWN: [&str; 8] = [
-        "email",
-        "timezone",
-        "time",
-        "tracks",
-        "action",
-        "max_per_day",
-        "website",
-        "body",
-    ];
+    const KNOWN: [&str; 8] = ["email", "timezone", "time", "tracks", "action", "max_per_day", "website", "body"];
     KNOWN.into_iter().find(|k| *k == name).unwrap_or("body")
 }

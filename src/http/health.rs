@@ -19,10 +19,7 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     if store::is_ready(&state.pool).await {
         (StatusCode::OK, "ready\n")
     } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not ready: the database is unreachable or not migrated\n",
-        )
+        (StatusCode::SERVICE_UNAVAILABLE, "not ready: the database is unreachable or not migrated\n")
     }
 }
 
@@ -30,10 +27,7 @@ pub async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse,
     let mut out = String::new();
     out.push_str("# HELP tend_deliveries Deliveries in the outbox by kind and status.\n# TYPE tend_deliveries gauge\n");
     for (kind, status, n) in store::deliveries::count_by_status(&state.pool).await? {
-        let _ = writeln!(
-            out,
-            "tend_deliveries{{kind=\"{kind}\",status=\"{status}\"}} {n}"
-        );
+        let _ = writeln!(out, "tend_deliveries{{kind=\"{kind}\",status=\"{status}\"}} {n}");
     }
     out.push_str("# HELP tend_subscribers Subscribers by status.\n# TYPE tend_subscribers gauge\n");
     for (status, n) in store::subscribers::count_by_status(&state.pool).await? {

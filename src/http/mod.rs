@@ -48,14 +48,8 @@ pub fn router(state: AppState) -> Router {
         .route("/subscribe", post(subscribe::submit))
         .route("/confirm/{token}", get(confirm::page).post(confirm::submit))
         .route("/n/{token}", get(nudge::page).post(nudge::submit))
-        .route(
-            "/unsubscribe/{token}",
-            get(unsubscribe::page).post(unsubscribe::submit),
-        )
-        .route(
-            "/me/{token}",
-            get(preferences::page).post(preferences::submit),
-        )
+        .route("/unsubscribe/{token}", get(unsubscribe::page).post(unsubscribe::submit))
+        .route("/me/{token}", get(preferences::page).post(preferences::submit))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics));
@@ -72,10 +66,8 @@ pub fn router(state: AppState) -> Router {
 
 /// One span per request, named by route, never by URI: URIs carry tokens.
 async fn trace_requests(request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let route =
+        request.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let span = tracing::info_span!("request", method = %request.method(), route = %route);
     let started = Instant::now();
     let response = tracing::Instrument::instrument(next.run(request), span.clone()).await;
@@ -95,9 +87,7 @@ async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     let set = |headers: &mut axum::http::HeaderMap, name, value: &'static str| {
-        headers
-            .entry(name)
-            .or_insert(HeaderValue::from_static(value));
+        headers.entry(name).or_insert(HeaderValue::from_static(value));
     };
     set(headers, header::REFERRER_POLICY, "no-referrer");
     set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");

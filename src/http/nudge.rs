@@ -36,25 +36,11 @@ pub async fn page(
     let recorded = match recorded {
         Some(answer) => {
             let next = next_due(&state, nudge.subscriber_id, track).await?;
-            Some(recorded_box(
-                answer.action,
-                answer.answered_at,
-                track,
-                next,
-                zone,
-                false,
-            ))
+            Some(recorded_box(answer.action, answer.answered_at, track, next, zone, false))
         }
         None => None,
     };
-    Ok(Html(render(&nudge_page(
-        &state,
-        &token,
-        &nudge,
-        track,
-        preselected,
-        recorded,
-    ))))
+    Ok(Html(render(&nudge_page(&state, &token, &nudge, track, preselected, recorded))))
 }
 
 #[tracing::instrument(name = "answer", skip_all)]
@@ -66,56 +52,28 @@ pub async fn submit(
 ) -> Result<Response, AppError> {
     let (nudge, _zone) = load(&state, &token).await?;
     let fields = Fields::parse(&headers, &body)?;
-    let action = Action::parse(fields.get("action").unwrap_or_default())
-        .map_err(|e| AppError::bad_input("action", e))?;
-    let Some(outcome) =
-        subscriptions::answer(&state.pool, nudge.id, action, state.scheduling).await?
-    else {
+    let action =
+        Action::parse(fields.get("action").unwrap_or_default()).map_err(|e| AppError::bad_input("action", e))?;
+    let Some(outcome) = subscriptions::answer(&state.pool, nudge.id, action, state.scheduling).await? else {
         return Err(AppError::InvalidLink);
     };
     if wants_json(&headers) {
         return Ok(Json(answer_json(&outcome)).into_response());
     }
-    let AnswerOutcome {
-        action,
-        answered_at,
-        track,
-        next_due,
-        zone,
-        recorded_now,
-    } = outcome;
+    let AnswerOutcome { action, answered_at, track, next_due, zone, recorded_now } = outcome;
     let recorded = recorded_box(action, answered_at, track, next_due, zone, recorded_now);
-    Ok(Html(render(&nudge_page(
-        &state,
-        &token,
-        &nudge,
-        track,
-        None,
-        Some(recorded),
-    )))
-    .into_response())
+    Ok(Html(render(&nudge_page(&state, &token, &nudge, track, None, Some(recorded)))).into_response())
 }
 
 /// Verifies the token and loads the nudge it names.
 async fn load(state: &AppState, token: &str) -> Result<(NudgeView, TimeZone), AppError> {
-    let claims = state
-        .links
-        .signer()
-        .verify(token, Purpose::Answer, Utc::now())?;
-    let nudge = store::deliveries::get_nudge(&state.pool, claims.subject)
-        .await?
-        .ok_or(AppError::InvalidLink)?;
-    let subscriber = store::subscribers::get(&state.pool, nudge.subscriber_id)
-        .await?
-        .ok_or(AppError::InvalidLink)?;
+    let claims = state.links.signer().verify(token, Purpose::Answer, Utc::now())?;
+    let nudge = store::deliveries::get_nudge(&state.pool, claims.subject).await?.ok_or(AppError::InvalidLink)?;
+    let subscriber = store::subscribers::get(&state.pool, nudge.subscriber_id).await?.ok_or(AppError::InvalidLink)?;
     Ok((nudge, subscriber.zone))
 }
 
-async fn next_due(
-    state: &AppState,
-    subscriber_id: i64,
-    track: Track,
-) -> Result<Option<DateTime<Utc>>, AppError> {
+async fn next_due(state: &AppState, subscriber_id: i64, track: Track) -> Result<Option<DateTime<Utc>>, AppError> {
     Ok(store::tracks::list(&state.pool, subscriber_id)
         .await?
         .into_iter()
@@ -131,10 +89,7 @@ fn nudge_page(
     preselected: Option<Action>,
     recorded: Option<Recorded>,
 ) -> NudgePage {
-    let text = state
-        .catalog
-        .nudge(track, &nudge.variant)
-        .unwrap_or_else(|| state.catalog.next_variant(track, None));
+    let text = state.catalog.nudge(track, &nudge.variant).unwrap_or_else(|| state.catalog.next_variant(track, None));
     NudgePage {
         subject: text.subject.clone(),
         paragraphs: text.paragraphs().collect(),
@@ -148,11 +103,7 @@ fn nudge_page(
 
 fn next_sentence(track: Track, next: Option<DateTime<Utc>>, zone: TimeZone) -> String {
     match next {
-        Some(at) => format!(
-            "Your next {} nudge comes on {}.",
-            track.title().to_lowercase(),
-            local_when(at, zone)
-        ),
+        Some(at) => format!("Your next {} nudge comes on {}.", track.title().to_lowercase(), local_when(at, zone)),
         None => "This track is paused. You can turn it back on from your preferences.".into(),
     }
 }

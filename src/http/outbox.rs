@@ -15,7 +15,7 @@ const SHOWN: usize = 50;
 pub async fn page(State(state): State<AppState>) -> Result<Html<String>, AppError> {
     let dir = state.settings.mail.outbox_dir.clone();
     let mut entries = read_entries(&dir).await;
-    entries.sort_by(|a, b| b.written_at.cmp(&a.written_at));
+    entries.sort_by_key(|e| std::cmp::Reverse(e.written_at));
     let items = entries
         .into_iter()
         .take(SHOWN)
@@ -26,10 +26,7 @@ pub async fn page(State(state): State<AppState>) -> Result<Html<String>, AppErro
             parts: linkify(&e.text),
         })
         .collect();
-    Ok(Html(render(&OutboxPage {
-        folder: dir.display().to_string(),
-        items,
-    })))
+    Ok(Html(render(&OutboxPage { folder: dir.display().to_string(), items })))
 }
 
 /// Unreadable or half-written files are skipped: the page is a convenience.
@@ -54,16 +51,9 @@ async fn read_entries(dir: &std::path::Path) -> Vec<OutboxEntry> {
 fn linkify(text: &str) -> Vec<(String, bool)> {
     let mut parts = Vec::new();
     let mut rest = text;
-    while let Some(start) = rest
-        .find("http://")
-        .into_iter()
-        .chain(rest.find("https://"))
-        .min()
-    {
+    while let Some(start) = rest.find("http://").into_iter().chain(rest.find("https://")).min() {
         let (before, from_link) = rest.split_at(start);
-        let end = from_link
-            .find(char::is_whitespace)
-            .unwrap_or(from_link.len());
+        let end = from_link.find(char::is_whitespace).unwrap_or(from_link.len());
         parts.push((before.to_owned(), false));
         parts.push((from_link[..end].to_owned(), true));
         rest = &from_link[end..];

@@ -17,10 +17,7 @@ pub fn render(page: &impl Template) -> String {
 
 /// "Tuesday 3 March at 08:30" in the subscriber's zone.
 pub fn local_when(instant: DateTime<Utc>, zone: TimeZone) -> String {
-    instant
-        .with_timezone(&zone.tz())
-        .format("%A %-d %B at %H:%M")
-        .to_string()
+    instant.with_timezone(&zone.tz()).format("%A %-d %B at %H:%M").to_string()
 }
 
 #[derive(Template)]
@@ -49,20 +46,11 @@ pub struct Button {
 
 impl MessagePage {
     pub fn new(title: impl Into<String>, paragraphs: Vec<String>) -> Self {
-        Self {
-            title: title.into(),
-            paragraphs,
-            button: None,
-            link: None,
-        }
+        Self { title: title.into(), paragraphs, button: None, link: None }
     }
 
     pub fn with_button(mut self, action: String, label: &str) -> Self {
-        self.button = Some(Button {
-            action,
-            label: label.into(),
-            field: None,
-        });
+        self.button = Some(Button { action, label: label.into(), field: None });
         self
     }
 
@@ -83,12 +71,7 @@ impl TrackChoice {
     pub fn list(is_checked: impl Fn(Track) -> bool) -> Vec<TrackChoice> {
         Track::ALL
             .into_iter()
-            .map(|t| TrackChoice {
-                key: t.key(),
-                title: t.title(),
-                blurb: t.blurb(),
-                checked: is_checked(t),
-            })
+            .map(|t| TrackChoice { key: t.key(), title: t.title(), blurb: t.blurb(), checked: is_checked(t) })
             .collect()
     }
 }
@@ -124,10 +107,7 @@ pub struct Recorded {
 
 impl NudgePage {
     pub fn actions(preselected: Option<Action>) -> Vec<(&'static str, &'static str, bool)> {
-        Action::ALL
-            .into_iter()
-            .map(|a| (a.key(), a.label(), Some(a) == preselected))
-            .collect()
+        Action::ALL.into_iter().map(|a| (a.key(), a.label(), Some(a) == preselected)).collect()
     }
 }
 

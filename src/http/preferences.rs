@@ -14,14 +14,9 @@ use crate::domain::{Purpose, TimeOfDay, TimeZone, Track, TrackSet};
 use crate::store::{self, subscribers::Preferences};
 use crate::subscriptions::{self, PreferencesChange};
 
-pub async fn page(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-) -> Result<Html<String>, AppError> {
+pub async fn page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Html<String>, AppError> {
     let subscriber_id = verify(&state, &token)?;
-    Ok(Html(render(
-        &build_page(&state, &token, subscriber_id, None).await?,
-    )))
+    Ok(Html(render(&build_page(&state, &token, subscriber_id, None).await?)))
 }
 
 #[tracing::instrument(name = "preferences", skip_all)]
@@ -36,79 +31,43 @@ pub async fn submit(
     let notice = match fields.get("action").unwrap_or("save") {
         "save" => {
             let change = parse_change(&fields)?;
-            if !subscriptions::update_preferences(
-                &state.pool,
-                subscriber_id,
-                change,
-                state.scheduling,
-            )
-            .await?
-            {
+            if !subscriptions::update_preferences(&state.pool, subscriber_id, change, state.scheduling).await? {
                 return Err(AppError::InvalidLink);
             }
             "Saved. Your next nudges follow the new settings."
         }
         "pause" => {
-            subscriptions::pause(&state.pool, subscriber_id)
-                .await?
-                .ok_or(AppError::InvalidLink)?;
+            subscriptions::pause(&state.pool, subscriber_id).await?.ok_or(AppError::InvalidLink)?;
             "Paused. No nudges will come until you resume."
         }
         "resume" => {
-            subscriptions::resume(&state.pool, subscriber_id, state.scheduling)
-                .await?
-                .ok_or(AppError::InvalidLink)?;
+            subscriptions::resume(&state.pool, subscriber_id, state.scheduling).await?.ok_or(AppError::InvalidLink)?;
             "Welcome back. Your nudges start again at your next slot."
         }
         _ => {
-            return Err(AppError::bad_input(
-                "action",
-                "unknown action: use save, pause or resume",
-            ));
+            return Err(AppError::bad_input("action", "unknown action: use save, pause or resume"));
         }
     };
-    Ok(Html(render(
-        &build_page(&state, &token, subscriber_id, Some(notice.into())).await?,
-    )))
+    Ok(Html(render(&build_page(&state, &token, subscriber_id, Some(notice.into())).await?)))
 }
 
 fn verify(state: &AppState, token: &str) -> Result<i64, AppError> {
-    Ok(state
-        .links
-        .signer()
-        .verify(token, Purpose::Preferences, Utc::now())?
-        .subject)
+    Ok(state.links.signer().verify(token, Purpose::Preferences, Utc::now())?.subject)
 }
 
 fn parse_change(fields: &Fields) -> Result<PreferencesChange, AppError> {
-    let zone = TimeZone::parse(fields.get("timezone").unwrap_or_default())
-        .map_err(|e| AppError::bad_input("timezone", e))?;
-    let time = TimeOfDay::parse(fields.get("time").unwrap_or_default())
-        .map_err(|e| AppError::bad_input("time", e))?;
-    let max_per_day = match fields.get("max_per_day") {
-        None => 1,
-        Some(text) => text
-            .trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=5).contains(n))
-            .ok_or_else(|| {
-                AppError::bad_input(
-                    "max_per_day",
-                    "nudges per day must be a whole number from 1 to 5",
-                )
+    let zone =
+        TimeZone::parse(fields.get("timezone").unwrap_or_default()).map_err(|e| AppError::bad_input("timezone", e))?;
+    let time = TimeOfDay::parse(fields.get("time").unwrap_or_default()).map_err(|e| AppError::bad_input("time", e))?;
+    let max_per_day =
+        match fields.get("max_per_day") {
+            None => 1,
+            Some(text) => text.trim().parse::<u32>().ok().filter(|n| (1..=5).contains(n)).ok_or_else(|| {
+                AppError::bad_input("max_per_day", "nudges per day must be a whole number from 1 to 5")
             })?,
-    };
-    let tracks =
-        TrackSet::parse(fields.all("tracks")).map_err(|e| AppError::bad_input("tracks", e))?;
-    Ok(PreferencesChange {
-        preferences: Preferences {
-            zone,
-            time,
-            max_per_day,
-        },
-        tracks,
-    })
+        };
+    let tracks = TrackSet::parse(fields.all("tracks")).map_err(|e| AppError::bad_input("tracks", e))?;
+    Ok(PreferencesChange { preferences: Preferences { zone, time, max_per_day }, tracks })
 }
 
 async fn build_page(
@@ -117,9 +76,7 @@ async fn build_page(
     subscriber_id: i64,
     notice: Option<String>,
 ) -> Result<PreferencesPage, AppError> {
-    let subscriber = store::subscribers::get(&state.pool, subscriber_id)
-        .await?
-        .ok_or(AppError::InvalidLink)?;
+    let subscriber = store::subscribers::get(&state.pool, subscriber_id).await?.ok_or(AppError::InvalidLink)?;
     let tracks = store::tracks::list(&state.pool, subscriber_id).await?;
     let tally = store::answers::tally(&state.pool, subscriber_id).await?;
     let enabled = |t: Track| tracks.iter().any(|s| s.track == t && s.enabled);
@@ -128,17 +85,14 @@ async fn build_page(
         .filter(|t| tracks.iter().any(|s| s.track == *t))
         .map(|t| {
             let state = tracks.iter().find(|s| s.track == t);
-            let (done, partly, not_yet) = tally
-                .iter()
-                .find(|(k, ..)| k == t.key())
-                .map_or((0, 0, 0), |(_, d, p, n)| (*d, *p, *n));
+            let (done, partly, not_yet) =
+                tally.iter().find(|(k, ..)| k == t.key()).map_or((0, 0, 0), |(_, d, p, n)| (*d, *p, *n));
             TrackProgress {
                 title: t.title(),
                 enabled: enabled(t),
-                next: state.and_then(|s| s.next_due_at).map_or_else(
-                    || "not scheduled".into(),
-                    |at| local_when(at, subscriber.zone),
-                ),
+                next: state
+                    .and_then(|s| s.next_due_at)
+                    .map_or_else(|| "not scheduled".into(), |at| local_when(at, subscriber.zone)),
                 done,
                 partly,
                 not_yet,

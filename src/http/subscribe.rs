@@ -28,11 +28,7 @@ pub async fn page() -> Html<String> {
 /// Answers the same for new, pending, active and unsubscribed addresses, so
 /// the form cannot be used to find out who subscribes.
 #[tracing::instrument(name = "subscribe", skip_all)]
-pub async fn submit(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, AppError> {
+pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
     let fields = Fields::parse(&headers, &body)?;
     // A field people never see: only bots fill it in. They get the usual answer.
     let is_bot = fields.get("website").is_some_and(|v| !v.trim().is_empty());
@@ -42,23 +38,15 @@ pub async fn submit(
         tracing::info!(?outcome, "subscribe request handled");
     }
     Ok(if wants_json(&headers) {
-        (
-            StatusCode::ACCEPTED,
-            Json(json!({ "status": "check_your_inbox", "message": CHECK_INBOX })),
-        )
-            .into_response()
+        (StatusCode::ACCEPTED, Json(json!({ "status": "check_your_inbox", "message": CHECK_INBOX }))).into_response()
     } else {
-        Html(render(&MessagePage::new(
-            "Check your inbox",
-            vec![CHECK_INBOX.into()],
-        )))
-        .into_response()
+        Html(render(&MessagePage::new("Check your inbox", vec![CHECK_INBOX.into()]))).into_response()
     })
 }
 
 fn parse_request(fields: &Fields, max_per_day: u32) -> Result<SubscribeRequest, AppError> {
-    let email = SubscriberEmail::parse(fields.get("email").unwrap_or_default())
-        .map_err(|e| AppError::bad_input("email", e))?;
+    let email =
+        SubscriberEmail::parse(fields.get("email").unwrap_or_default()).map_err(|e| AppError::bad_input("email", e))?;
     let zone = match fields.get("timezone") {
         None => TimeZone::UTC,
         Some(name) => TimeZone::parse(name).map_err(|e| AppError::bad_input("timezone", e))?,
@@ -72,14 +60,5 @@ fn parse_request(fields: &Fields, max_per_day: u32) -> Result<SubscribeRequest, 
     } else {
         Track::defaults()
     };
-    Ok(SubscribeRequest {
-        email,
-        preferences: Preferences {
-            zone,
-            time,
-            max_per_day,
-        },
-        tracks,
-        preconfirmed: false,
-    })
+    Ok(SubscribeRequest { email, preferences: Preferences { zone, time, max_per_day }, tracks, preconfirmed: false })
 }

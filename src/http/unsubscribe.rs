@@ -14,34 +14,19 @@ use super::pages::{MessagePage, render};
 use crate::domain::Purpose;
 use crate::subscriptions;
 
-pub async fn page(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-) -> Result<Html<String>, AppError> {
-    state
-        .links
-        .signer()
-        .verify(&token, Purpose::Unsubscribe, Utc::now())?;
+pub async fn page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Html<String>, AppError> {
+    state.links.signer().verify(&token, Purpose::Unsubscribe, Utc::now())?;
     let page = MessagePage::new(
         "Unsubscribe from tend?",
         vec!["One click and no more nudges will come. We're glad you tried.".into()],
     )
-    .with_button(
-        state.links.absolute(&format!("unsubscribe/{token}")),
-        "Unsubscribe",
-    );
+    .with_button(state.links.absolute(&format!("unsubscribe/{token}")), "Unsubscribe");
     Ok(Html(render(&page)))
 }
 
 #[tracing::instrument(name = "unsubscribe", skip_all)]
-pub async fn submit(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-) -> Result<Html<String>, AppError> {
-    let claims = state
-        .links
-        .signer()
-        .verify(&token, Purpose::Unsubscribe, Utc::now())?;
+pub async fn submit(State(state): State<AppState>, Path(token): Path<String>) -> Result<Html<String>, AppError> {
+    let claims = state.links.signer().verify(&token, Purpose::Unsubscribe, Utc::now())?;
     subscriptions::unsubscribe(&state.pool, claims.subject).await?;
     let page = MessagePage::new(
         "You're unsubscribed",

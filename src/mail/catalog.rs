@@ -28,10 +28,7 @@ pub struct Nudge {
 
 impl Nudge {
     pub fn paragraphs(&self) -> impl Iterator<Item = String> + '_ {
-        self.body
-            .split("\n\n")
-            .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
-            .filter(|p| !p.is_empty())
+        self.body.split("\n\n").map(|p| p.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|p| !p.is_empty())
     }
 }
 
@@ -65,8 +62,7 @@ impl Catalog {
         if path.trim().is_empty() {
             return Ok(Self::built_in());
         }
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("catalog.path: cannot read {path}"))?;
+        let text = std::fs::read_to_string(path).with_context(|| format!("catalog.path: cannot read {path}"))?;
         Self::parse(&text).with_context(|| format!("catalog {path} is not valid"))
     }
 
@@ -107,9 +103,8 @@ impl Catalog {
     /// same text twice in a row and walks through all of them.
     pub fn next_variant(&self, track: Track, last: Option<&str>) -> &Nudge {
         let variants = self.variants(track);
-        let next = last
-            .and_then(|l| variants.iter().position(|n| n.variant == l))
-            .map_or(0, |i| (i + 1) % variants.len());
+        let next =
+            last.and_then(|l| variants.iter().position(|n| n.variant == l)).map_or(0, |i| (i + 1) % variants.len());
         &variants[next]
     }
 }
@@ -121,9 +116,7 @@ fn check_entry(raw: RawNudge) -> anyhow::Result<Nudge> {
     anyhow::ensure!(
         !variant.is_empty()
             && variant.len() <= 40
-            && variant
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+            && variant.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
         "{context}: variant names use lowercase letters, digits and '-' (at most 40)"
     );
     let subject = raw.subject.trim().to_owned();
@@ -142,16 +135,8 @@ fn check_entry(raw: RawNudge) -> anyhow::Result<Nudge> {
         body.chars().count() <= MAX_BODY_CHARS,
         "{context}: body is longer than {MAX_BODY_CHARS} characters"
     );
-    anyhow::ensure!(
-        !body.chars().any(|c| c.is_control() && c != '\n'),
-        "{context}: body contains a control character"
-    );
-    Ok(Nudge {
-        track,
-        variant,
-        subject,
-        body,
-    })
+    anyhow::ensure!(!body.chars().any(|c| c.is_control() && c != '\n'), "{context}: body contains a control character");
+    Ok(Nudge { track, variant, subject, body })
 }
 
 #[cfg(test)]
@@ -171,19 +156,14 @@ mod tests {
         let catalog = Catalog::built_in();
         let mut last: Option<String> = None;
         for _ in 0..20 {
-            let next = catalog
-                .next_variant(Track::CheckIn, last.as_deref())
-                .variant
-                .clone();
+            let next = catalog.next_variant(Track::CheckIn, last.as_deref()).variant.clone();
             assert_ne!(Some(&next), last.as_ref());
             last = Some(next);
         }
     }
 
     fn entry(track: &str, variant: &str, subject: &str, body: &str) -> String {
-        format!(
-            "[[nudge]]\ntrack = {track:?}\nvariant = {variant:?}\nsubject = {subject:?}\nbody = {body:?}\n"
-        )
+        format!("[[nudge]]\ntrack = {track:?}\nvariant = {variant:?}\nsubject = {subject:?}\nbody = {body:?}\n")
     }
 
     #[test]
@@ -196,10 +176,7 @@ mod tests {
         assert!(Catalog::parse(&text).is_ok());
         let bad = format!("{text}{}", entry("gardening", "a", "x", "y"));
         let err = format!("{:#}", Catalog::parse(&bad).unwrap_err());
-        assert!(
-            err.contains("nudge #13") && err.contains("gardening"),
-            "{err}"
-        );
+        assert!(err.contains("nudge #13") && err.contains("gardening"), "{err}");
         let bad = format!("{text}{}", entry("support", "c", "Line\nbreak", "y"));
         assert!(format!("{:#}", Catalog::parse(&bad).unwrap_err()).contains("variant \"c\""));
         let bad = format!("{text}{}", entry("support", "a", "dup", "y"));

@@ -66,11 +66,7 @@ pub struct Composer {
 
 impl Composer {
     pub fn new(links: Links, catalog: Arc<Catalog>, message_id_domain: &str) -> Self {
-        Self {
-            links,
-            catalog,
-            message_id_domain: message_id_domain.to_owned(),
-        }
+        Self { links, catalog, message_id_domain: message_id_domain.to_owned() }
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -95,7 +91,8 @@ impl Composer {
             subject: "Please confirm your tend subscription".into(),
             heading: "One click to start".into(),
             paragraphs: vec![
-                "Someone, hopefully you, asked tend to send gentle daily nudges for rebuilding trust to this address.".into(),
+                "Someone, hopefully you, asked tend to send gentle daily nudges for rebuilding trust to this address."
+                    .into(),
                 "Open the link below and press Confirm to start. The link works for seven days.".into(),
                 "If this wasn't you, ignore this mail: nothing more will come.".into(),
             ],
@@ -127,22 +124,12 @@ impl Composer {
             subject: nudge.subject.clone(),
             heading: nudge.subject.clone(),
             paragraphs: nudge.paragraphs().collect(),
-            actions_intro: "How did it go? One click tells tend, and steers what comes next:"
-                .into(),
-            actions: [
-                Action::Done,
-                Action::Partly,
-                Action::NotYet,
-                Action::Snooze,
-                Action::PauseTrack,
-            ]
-            .into_iter()
-            .map(answer)
-            .collect(),
-            footer: format!(
-                "This is your {} nudge from tend.",
-                nudge.track.title().to_lowercase()
-            ),
+            actions_intro: "How did it go? One click tells tend, and steers what comes next:".into(),
+            actions: [Action::Done, Action::Partly, Action::NotYet, Action::Snooze, Action::PauseTrack]
+                .into_iter()
+                .map(answer)
+                .collect(),
+            footer: format!("This is your {} nudge from tend.", nudge.track.title().to_lowercase()),
             preferences_url: Some(self.links.preferences(subscriber_id, slot)),
             unsubscribe_url: self.links.unsubscribe(subscriber_id, slot),
         };
@@ -152,18 +139,12 @@ impl Composer {
     /// Finds the nudge a delivery refers to, or the track's first variant if
     /// an operator's new catalog dropped it.
     pub fn nudge_text(&self, track: Track, variant: &str) -> &Nudge {
-        self.catalog
-            .nudge(track, variant)
-            .unwrap_or_else(|| self.catalog.next_variant(track, None))
+        self.catalog.nudge(track, variant).unwrap_or_else(|| self.catalog.next_variant(track, None))
     }
 
     fn render(&self, to: &str, message_key: &str, content: Content) -> OutgoingEmail {
-        let text = TextPart { c: &content }
-            .render()
-            .expect("text templates cannot fail");
-        let html = HtmlPart { c: &content }
-            .render()
-            .expect("html templates cannot fail");
+        let text = TextPart { c: &content }.render().expect("text templates cannot fail");
+        let html = HtmlPart { c: &content }.render().expect("html templates cannot fail");
         OutgoingEmail {
             to: to.to_owned(),
             subject: content.subject,

@@ -35,42 +35,20 @@ pub enum SendOutcome {
 }
 
 pub enum Mailer {
-    File {
-        dir: PathBuf,
-        from: Mailbox,
-        list_id: String,
-    },
-    Smtp {
-        transport: AsyncSmtpTransport<Tokio1Executor>,
-        from: Mailbox,
-        list_id: String,
-    },
+    File { dir: PathBuf, from: Mailbox, list_id: String },
+    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox, list_id: String },
 }
 
 impl Mailer {
     pub fn from_settings(settings: &MailSettings) -> anyhow::Result<Self> {
         let from: Mailbox = settings.from.parse().with_context(|| {
-            format!(
-                "mail.from: {:?} is not a mailbox such as \"tend <nudges@example.org>\"",
-                settings.from
-            )
+            format!("mail.from: {:?} is not a mailbox such as \"tend <nudges@example.org>\"", settings.from)
         })?;
-        anyhow::ensure!(
-            !settings.list_id.contains(['\r', '\n']),
-            "mail.list_id: must be one line"
-        );
+        anyhow::ensure!(!settings.list_id.contains(['\r', '\n']), "mail.list_id: must be one line");
         let list_id = settings.list_id.clone();
         Ok(match settings.transport {
-            MailTransportKind::File => Mailer::File {
-                dir: settings.outbox_dir.clone(),
-                from,
-                list_id,
-            },
-            MailTransportKind::Smtp => Mailer::Smtp {
-                transport: smtp_transport(settings)?,
-                from,
-                list_id,
-            },
+            MailTransportKind::File => Mailer::File { dir: settings.outbox_dir.clone(), from, list_id },
+            MailTransportKind::Smtp => Mailer::Smtp { transport: smtp_transport(settings)?, from, list_id },
         })
     }
 
@@ -84,10 +62,7 @@ impl Mailer {
         let message = match self.build(email) {
             Ok(message) => message,
             Err(err) => {
-                return SendOutcome::Permanent {
-                    code: 0,
-                    reason: format!("message could not be built: {err:#}"),
-                };
+                return SendOutcome::Permanent { code: 0, reason: format!("message could not be built: {err:#}") };
             }
         };
         match self {
@@ -95,11 +70,7 @@ impl Mailer {
             Mailer::Smtp { transport, .. } => match transport.send(message).await {
                 Ok(response) => SendOutcome::Sent {
                     code: u16::from(response.code()),
-                    reply: format!(
-                        "{} {}",
-                        response.code(),
-                        response.message().collect::<Vec<_>>().join(" ")
-                    ),
+                    reply: format!("{} {}", response.code(), response.message().collect::<Vec<_>>().join(" ")),
                 },
                 Err(err) => classify(&err),
             },
@@ -121,14 +92,10 @@ impl Mailer {
             .multipart(
                 MultiPart::alternative()
                     .singlepart(
-                        SinglePart::builder()
-                            .header(ContentType::TEXT_PLAIN)
-                            .body(normalize_newlines(&email.text)),
+                        SinglePart::builder().header(ContentType::TEXT_PLAIN).body(normalize_newlines(&email.text)),
                     )
                     .singlepart(
-                        SinglePart::builder()
-                            .header(ContentType::TEXT_HTML)
-                            .body(normalize_newlines(&email.html)),
+                        SinglePart::builder().header(ContentType::TEXT_HTML).body(normalize_newlines(&email.html)),
                     ),
             )?;
         Ok(message)
@@ -171,10 +138,7 @@ fn classify(err: &lettre::transport::smtp::Error) -> SendOutcome {
     let reason = format!("{err}");
     match code {
         Some(code) if err.is_permanent() => SendOutcome::Permanent { code, reason },
-        Some(code) if err.is_transient() => SendOutcome::Transient {
-            code: Some(code),
-            reason,
-        },
+        Some(code) if err.is_transient() => SendOutcome::Transient { code: Some(code), reason },
         _ if is_connect_failure(err) => SendOutcome::Transient { code: None, reason },
         _ => SendOutcome::Unknown { reason },
     }
@@ -200,9 +164,7 @@ fn is_connect_failure(err: &lettre::transport::smtp::Error) -> bool {
 /// Bare CR or LF in a body is a smuggling risk (RUSTSEC-2026-0561, fixed only
 /// in lettre 0.11.24): every line ending becomes CRLF before lettre sees it.
 pub fn normalize_newlines(body: &str) -> String {
-    body.replace("\r\n", "\n")
-        .replace('\r', "\n")
-        .replace('\n', "\r\n")
+    body.replace("\r\n", "\n").replace('\r', "\n").replace('\n', "\r\n")
 }
 
 /// The `.json` written beside each `.eml` for the `/outbox` page.
@@ -220,12 +182,7 @@ async fn write_to_outbox(dir: &Path, email: &OutgoingEmail, message: &Message) -
     let stem = format!(
         "{}-{}",
         written_at.format("%Y%m%dT%H%M%S%.6fZ"),
-        email
-            .message_id
-            .trim_matches(['<', '>'])
-            .split('@')
-            .next()
-            .unwrap_or("mail")
+        email.message_id.trim_matches(['<', '>']).split('@').next().unwrap_or("mail")
     );
     let entry = OutboxEntry {
         to: email.to.clone(),
@@ -243,14 +200,8 @@ async fn write_to_outbox(dir: &Path, email: &OutgoingEmail, message: &Message) -
     }
     .await;
     match result {
-        Ok(()) => SendOutcome::Sent {
-            code: 250,
-            reply: format!("written to {}", dir.display()),
-        },
-        Err(err) => SendOutcome::Transient {
-            code: None,
-            reason: format!("cannot write to the outbox folder: {err}"),
-        },
+        Ok(()) => SendOutcome::Sent { code: 250, reply: format!("written to {}", dir.display()) },
+        Err(err) => SendOutcome::Transient { code: None, reason: format!("cannot write to the outbox folder: {err}") },
     }
 }
 
@@ -313,12 +264,8 @@ impl AutoSubmitted {
     }
 }
 
-simple_header!(ListUnsubscribe, "List-Unsubscribe", |s| ListUnsubscribe(
-    s.to_owned()
-));
-simple_header!(ListUnsubscribePost, "List-Unsubscribe-Post", |_| {
-    ListUnsubscribePost
-});
+simple_header!(ListUnsubscribe, "List-Unsubscribe", |s| ListUnsubscribe(s.to_owned()));
+simple_header!(ListUnsubscribePost, "List-Unsubscribe-Post", |_| { ListUnsubscribePost });
 simple_header!(ListId, "List-Id", |s| ListId(s.to_owned()));
 simple_header!(AutoSubmitted, "Auto-Submitted", |_| AutoSubmitted);
 

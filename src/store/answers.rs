@@ -38,28 +38,16 @@ pub async fn record(
 }
 
 pub async fn find(db: impl PgExecutor<'_>, delivery_id: i64) -> anyhow::Result<Option<Answer>> {
-    let row = sqlx::query!(
-        r#"select action, answered_at from answers where delivery_id = $1"#,
-        delivery_id
-    )
-    .fetch_optional(db)
-    .await
-    .context("failed to load an answer")?;
-    row.map(|r| {
-        Ok(Answer {
-            action: Action::parse(&r.action)?,
-            answered_at: r.answered_at,
-        })
-    })
-    .transpose()
+    let row = sqlx::query!(r#"select action, answered_at from answers where delivery_id = $1"#, delivery_id)
+        .fetch_optional(db)
+        .await
+        .context("failed to load an answer")?;
+    row.map(|r| Ok(Answer { action: Action::parse(&r.action)?, answered_at: r.answered_at })).transpose()
 }
 
 /// Per track: (track key, done, partly, not yet) over all time, for the
 /// subscriber's own progress view.
-pub async fn tally(
-    db: impl PgExecutor<'_>,
-    subscriber_id: i64,
-) -> anyhow::Result<Vec<(String, i64, i64, i64)>> {
+pub async fn tally(db: impl PgExecutor<'_>, subscriber_id: i64) -> anyhow::Result<Vec<(String, i64, i64, i64)>> {
     let rows = sqlx::query!(
         r#"select track,
                   count(*) filter (where action = 'done') as "done!",
@@ -71,8 +59,5 @@ pub async fn tally(
     .fetch_all(db)
     .await
     .context("failed to tally answers")?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.track, r.done, r.partly, r.not_yet))
-        .collect())
+    Ok(rows.into_iter().map(|r| (r.track, r.done, r.partly, r.not_yet)).collect())
 }

@@ -23,10 +23,7 @@ pub struct NewNudge {
 
 /// Queues the double opt-in mail, due now.
 #[tracing::instrument(skip_all, fields(subscriber_id))]
-pub async fn insert_confirmation(
-    conn: &mut PgConnection,
-    subscriber_id: i64,
-) -> anyhow::Result<i64> {
+pub async fn insert_confirmation(conn: &mut PgConnection, subscriber_id: i64) -> anyhow::Result<i64> {
     sqlx::query_scalar!(
         r#"insert into deliveries (subscriber_id, kind, slot, due_at)
            values ($1, 'confirm', now(), now())
@@ -114,10 +111,7 @@ pub async fn recent_nudge_slots(
     .fetch_all(conn)
     .await
     .context("failed to load recent nudges")?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.subscriber_id, r.slot))
-        .collect())
+    Ok(rows.into_iter().map(|r| (r.subscriber_id, r.slot)).collect())
 }
 
 /// Cancels a subscriber's mail that has not been claimed yet.
@@ -204,12 +198,7 @@ pub struct Fence<'a> {
 }
 
 /// Records a 2xx. Returns false if the claim was lost.
-pub async fn mark_sent(
-    db: impl PgExecutor<'_>,
-    fence: Fence<'_>,
-    code: i16,
-    reply: &str,
-) -> anyhow::Result<bool> {
+pub async fn mark_sent(db: impl PgExecutor<'_>, fence: Fence<'_>, code: i16, reply: &str) -> anyhow::Result<bool> {
     let result = sqlx::query!(
         r#"update deliveries
            set status = 'sent', sent_at = now(), smtp_code = $4, last_error = $5, owner = null, lease_expires_at = null
@@ -277,11 +266,7 @@ pub async fn retry_later(
 }
 
 /// Drops a claimed delivery that must not go out (subscriber gone, say).
-pub async fn cancel_claimed(
-    db: impl PgExecutor<'_>,
-    fence: Fence<'_>,
-    reason: &str,
-) -> anyhow::Result<bool> {
+pub async fn cancel_claimed(db: impl PgExecutor<'_>, fence: Fence<'_>, reason: &str) -> anyhow::Result<bool> {
     let result = sqlx::query!(
         r#"update deliveries set status = 'cancelled', last_error = $4, owner = null, lease_expires_at = null
            where id = $1 and attempt = $2 and owner = $3 and status = 'sending'"#,
@@ -334,9 +319,7 @@ pub async fn get_nudge(db: impl PgExecutor<'_>, id: i64) -> anyhow::Result<Optio
 }
 
 /// Counts by status, for `tend stats` and tests.
-pub async fn count_by_status(
-    db: impl PgExecutor<'_>,
-) -> anyhow::Result<Vec<(String, String, i64)>> {
+pub async fn count_by_status(db: impl PgExecutor<'_>) -> anyhow::Result<Vec<(String, String, i64)>> {
     let rows = sqlx::query!(
         r#"select kind, status, count(*) as "n!" from deliveries group by kind, status order by kind, status"#
     )

@@ -33,10 +33,7 @@ pub fn connect_lazy(settings: &DatabaseSettings) -> anyhow::Result<PgPool> {
 }
 
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
-    MIGRATOR
-        .run(pool)
-        .await
-        .context("failed to apply database migrations")
+    MIGRATOR.run(pool).await.context("failed to apply database migrations")
 }
 
 /// True when the database answers and every migration this binary knows is applied.
@@ -44,15 +41,10 @@ pub async fn is_ready(pool: &PgPool) -> bool {
     let check = async {
         // sqlx owns this table, so it is not part of the checked schema.
         let applied: i64 =
-            sqlx::query_scalar("select count(*) from _sqlx_migrations where success")
-                .fetch_one(pool)
-                .await?;
+            sqlx::query_scalar("select count(*) from _sqlx_migrations where success").fetch_one(pool).await?;
         Ok::<_, sqlx::Error>(applied as usize >= MIGRATOR.iter().count())
     };
-    matches!(
-        tokio::time::timeout(Duration::from_secs(2), check).await,
-        Ok(Ok(true))
-    )
+    matches!(tokio::time::timeout(Duration::from_secs(2), check).await, Ok(Ok(true)))
 }
 
 /// True if `err` is PostgreSQL's unique-violation (SQLSTATE 23505).
@@ -63,8 +55,5 @@ pub fn is_unique_violation(err: &sqlx::Error) -> bool {
 /// The database clock. Every instant that decides when mail goes out is read
 /// from here, so several instances never disagree about "now".
 pub async fn now(conn: &mut sqlx::PgConnection) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
-    sqlx::query_scalar!(r#"select now() as "now!""#)
-        .fetch_one(conn)
-        .await
-        .context("failed to read the database clock")
+    sqlx::query_scalar!(r#"select now() as "now!""#).fetch_one(conn).await.context("failed to read the database clock")
 }

@@ -53,10 +53,7 @@ impl TryFrom<Row> for Subscriber {
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn find_by_email(
-    db: impl PgExecutor<'_>,
-    email: &SubscriberEmail,
-) -> anyhow::Result<Option<Subscriber>> {
+pub async fn find_by_email(db: impl PgExecutor<'_>, email: &SubscriberEmail) -> anyhow::Result<Option<Subscriber>> {
     sqlx::query_as!(
         Row,
         r#"select id, email, timezone, send_time, max_per_day, status, created_at
@@ -140,11 +137,7 @@ pub async fn insert_or_lock(
 }
 
 #[tracing::instrument(skip_all, fields(subscriber_id = id))]
-pub async fn update_preferences(
-    conn: &mut PgConnection,
-    id: i64,
-    prefs: &Preferences,
-) -> anyhow::Result<()> {
+pub async fn update_preferences(conn: &mut PgConnection, id: i64, prefs: &Preferences) -> anyhow::Result<()> {
     sqlx::query!(
         r#"update subscribers set timezone = $2, send_time = $3, max_per_day = $4 where id = $1"#,
         id,
@@ -159,11 +152,7 @@ pub async fn update_preferences(
 }
 
 #[tracing::instrument(skip_all, fields(subscriber_id = id, status = status.key()))]
-pub async fn set_status(
-    conn: &mut PgConnection,
-    id: i64,
-    status: SubscriberStatus,
-) -> anyhow::Result<()> {
+pub async fn set_status(conn: &mut PgConnection, id: i64, status: SubscriberStatus) -> anyhow::Result<()> {
     sqlx::query!(
         r#"update subscribers
            set status = $2,
@@ -213,11 +202,9 @@ pub async fn get_many(db: impl PgExecutor<'_>, ids: &[i64]) -> anyhow::Result<Ve
 
 /// (status, count) for metrics and `tend stats`.
 pub async fn count_by_status(db: impl PgExecutor<'_>) -> anyhow::Result<Vec<(String, i64)>> {
-    let rows = sqlx::query!(
-        r#"select status, count(*) as "n!" from subscribers group by status order by status"#
-    )
-    .fetch_all(db)
-    .await
-    .context("failed to count subscribers")?;
+    let rows = sqlx::query!(r#"select status, count(*) as "n!" from subscribers group by status order by status"#)
+        .fetch_all(db)
+        .await
+        .context("failed to count subscribers")?;
     Ok(rows.into_iter().map(|r| (r.status, r.n)).collect())
 }

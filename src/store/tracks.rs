@@ -67,16 +67,9 @@ pub async fn list(db: impl PgExecutor<'_>, subscriber_id: i64) -> anyhow::Result
 /// Turns the chosen tracks on (creating their rows with the starting interval)
 /// and every other track off. A track that stays on keeps its schedule.
 #[tracing::instrument(skip_all, fields(subscriber_id))]
-pub async fn choose(
-    conn: &mut PgConnection,
-    subscriber_id: i64,
-    tracks: &TrackSet,
-) -> anyhow::Result<()> {
+pub async fn choose(conn: &mut PgConnection, subscriber_id: i64, tracks: &TrackSet) -> anyhow::Result<()> {
     let keys = tracks.keys();
-    let intervals: Vec<i32> = tracks
-        .iter()
-        .map(|t| t.starting_interval_days() as i32)
-        .collect();
+    let intervals: Vec<i32> = tracks.iter().map(|t| t.starting_interval_days() as i32).collect();
     sqlx::query!(
         r#"insert into subscriber_tracks (subscriber_id, track, enabled, interval_days)
            select $1, chosen.track, true, chosen.interval_days
@@ -124,13 +117,10 @@ pub async fn schedule_unscheduled(
 /// Forgets every track's next slot (pause, unsubscribe). State is kept.
 #[tracing::instrument(skip_all, fields(subscriber_id))]
 pub async fn clear_schedule(conn: &mut PgConnection, subscriber_id: i64) -> anyhow::Result<()> {
-    sqlx::query!(
-        r#"update subscriber_tracks set next_due_at = null where subscriber_id = $1"#,
-        subscriber_id
-    )
-    .execute(conn)
-    .await
-    .context("failed to clear a subscriber's schedule")?;
+    sqlx::query!(r#"update subscriber_tracks set next_due_at = null where subscriber_id = $1"#, subscriber_id)
+        .execute(conn)
+        .await
+        .context("failed to clear a subscriber's schedule")?;
     Ok(())
 }
 
@@ -158,11 +148,7 @@ pub async fn reschedule(
 }
 
 #[tracing::instrument(skip_all, fields(subscriber_id, track = track.key()))]
-pub async fn disable(
-    conn: &mut PgConnection,
-    subscriber_id: i64,
-    track: Track,
-) -> anyhow::Result<()> {
+pub async fn disable(conn: &mut PgConnection, subscriber_id: i64, track: Track) -> anyhow::Result<()> {
     sqlx::query!(
         r#"update subscriber_tracks set enabled = false, next_due_at = null, repeat_variant = null
            where subscriber_id = $1 and track = $2"#,
@@ -204,11 +190,7 @@ pub async fn lock_subscribers_with_due_tracks(
 
 /// The due tracks of the given subscribers.
 #[tracing::instrument(skip_all, fields(subscribers = ids.len()))]
-pub async fn due_tracks(
-    conn: &mut PgConnection,
-    ids: &[i64],
-    now: DateTime<Utc>,
-) -> anyhow::Result<Vec<TrackState>> {
+pub async fn due_tracks(conn: &mut PgConnection, ids: &[i64], now: DateTime<Utc>) -> anyhow::Result<Vec<TrackState>> {
     let rows = sqlx::query_as!(
         Row,
         r#"select subscriber_id, track, enabled, interval_days, next_due_at, last_variant, repeat_variant
@@ -235,10 +217,7 @@ pub struct PlannedTrack {
 
 /// Writes a batch of planning results in one statement.
 #[tracing::instrument(skip_all, fields(rows = planned.len()))]
-pub async fn apply_planned(
-    conn: &mut PgConnection,
-    planned: &[PlannedTrack],
-) -> anyhow::Result<()> {
+pub async fn apply_planned(conn: &mut PgConnection, planned: &[PlannedTrack]) -> anyhow::Result<()> {
     let ids: Vec<i64> = planned.iter().map(|p| p.subscriber_id).collect();
     let tracks: Vec<String> = planned.iter().map(|p| p.track.key().to_owned()).collect();
     let due: Vec<DateTime<Utc>> = planned.iter().map(|p| p.next_due_at).collect();

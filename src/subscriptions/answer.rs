@@ -32,10 +32,7 @@ pub async fn answer(
     action: Action,
     scheduling: Scheduling,
 ) -> anyhow::Result<Option<AnswerOutcome>> {
-    let mut tx = pool
-        .begin()
-        .await
-        .context("failed to start a transaction")?;
+    let mut tx = pool.begin().await.context("failed to start a transaction")?;
     let Some(nudge) = store::deliveries::get_nudge(&mut *tx, delivery_id).await? else {
         return Ok(None);
     };
@@ -43,32 +40,20 @@ pub async fn answer(
         return Ok(None);
     };
     let track = Track::parse(&nudge.track)?;
-    let recorded_now =
-        store::answers::record(&mut tx, delivery_id, subscriber.id, track, action).await?;
+    let recorded_now = store::answers::record(&mut tx, delivery_id, subscriber.id, track, action).await?;
     if recorded_now && subscriber.status == SubscriberStatus::Active {
         match action {
             Action::Snooze => {
                 let now = db_now(&mut tx).await?;
-                let again = scheduling
-                    .slots(&subscriber)
-                    .first_at_or_after(now + SNOOZE_AT_LEAST);
-                store::tracks::reschedule(
-                    &mut tx,
-                    subscriber.id,
-                    track,
-                    again,
-                    Some(&nudge.variant),
-                )
-                .await?;
+                let again = scheduling.slots(&subscriber).first_at_or_after(now + SNOOZE_AT_LEAST);
+                store::tracks::reschedule(&mut tx, subscriber.id, track, again, Some(&nudge.variant)).await?;
             }
             Action::PauseTrack => store::tracks::disable(&mut tx, subscriber.id, track).await?,
             // The plain rule: the track keeps the slot planned with the nudge.
             Action::Done | Action::Partly | Action::NotYet => {}
         }
     }
-    let recorded = store::answers::find(&mut *tx, delivery_id)
-        .await?
-        .context("answer vanished")?;
+    let recorded = store::answers::find(&mut *tx, delivery_id).await?.context("answer vanished")?;
     let next_due = store::tracks::list(&mut *tx, subscriber.id)
         .await?
         .into_iter()

@@ -17,15 +17,8 @@ pub enum ConfirmOutcome {
 }
 
 #[tracing::instrument(skip_all, fields(subscriber_id))]
-pub async fn confirm(
-    pool: &PgPool,
-    subscriber_id: i64,
-    scheduling: Scheduling,
-) -> anyhow::Result<ConfirmOutcome> {
-    let mut tx = pool
-        .begin()
-        .await
-        .context("failed to start a transaction")?;
+pub async fn confirm(pool: &PgPool, subscriber_id: i64, scheduling: Scheduling) -> anyhow::Result<ConfirmOutcome> {
+    let mut tx = pool.begin().await.context("failed to start a transaction")?;
     let Some(subscriber) = store::subscribers::lock(&mut tx, subscriber_id).await? else {
         return Ok(ConfirmOutcome::NoLongerPending);
     };
@@ -37,8 +30,6 @@ pub async fn confirm(
         SubscriberStatus::Active | SubscriberStatus::Paused => ConfirmOutcome::AlreadyConfirmed,
         SubscriberStatus::Unsubscribed => ConfirmOutcome::NoLongerPending,
     };
-    tx.commit()
-        .await
-        .context("failed to commit a confirmation")?;
+    tx.commit().await.context("failed to commit a confirmation")?;
     Ok(outcome)
 }

@@ -39,11 +39,7 @@ pub struct Scheduling {
 
 impl Scheduling {
     pub fn slots(&self, subscriber: &Subscriber) -> Slots {
-        Slots {
-            zone: subscriber.zone,
-            time: subscriber.time,
-            jitter: jitter_for(subscriber.id, self.jitter),
-        }
+        Slots { zone: subscriber.zone, time: subscriber.time, jitter: jitter_for(subscriber.id, self.jitter) }
     }
 }
 
@@ -54,11 +50,7 @@ async fn db_now(conn: &mut PgConnection) -> anyhow::Result<DateTime<Utc>> {
 
 /// Makes a subscription active and gives each enabled track its first slot:
 /// today at the preferred time if that is still ahead, otherwise tomorrow.
-async fn activate(
-    conn: &mut PgConnection,
-    subscriber: &Subscriber,
-    scheduling: Scheduling,
-) -> anyhow::Result<()> {
+async fn activate(conn: &mut PgConnection, subscriber: &Subscriber, scheduling: Scheduling) -> anyhow::Result<()> {
     let now = db_now(conn).await?;
     store::subscribers::set_status(conn, subscriber.id, SubscriberStatus::Active).await?;
     let first_slot = scheduling.slots(subscriber).first_after(now);

@@ -23,19 +23,14 @@ pub async fn update_preferences(
     change: PreferencesChange,
     scheduling: Scheduling,
 ) -> anyhow::Result<bool> {
-    let mut tx = pool
-        .begin()
-        .await
-        .context("failed to start a transaction")?;
+    let mut tx = pool.begin().await.context("failed to start a transaction")?;
     let Some(before) = store::subscribers::lock(&mut tx, subscriber_id).await? else {
         return Ok(false);
     };
     store::subscribers::update_preferences(&mut tx, subscriber_id, &change.preferences).await?;
     store::tracks::choose(&mut tx, subscriber_id, &change.tracks).await?;
     if before.status == SubscriberStatus::Active {
-        let after = store::subscribers::get(&mut *tx, subscriber_id)
-            .await?
-            .context("subscriber vanished")?;
+        let after = store::subscribers::get(&mut *tx, subscriber_id).await?.context("subscriber vanished")?;
         let (old_slots, new_slots) = (scheduling.slots(&before), scheduling.slots(&after));
         let now = db_now(&mut tx).await?;
         for track in store::tracks::list(&mut *tx, subscriber_id).await? {
@@ -43,15 +38,10 @@ pub async fn update_preferences(
                 continue;
             };
             let moved = new_slots.on(old_slots.local_date(due));
-            let moved = if moved > now {
-                moved
-            } else {
-                new_slots.first_after(now)
-            };
+            let moved = if moved > now { moved } else { new_slots.first_after(now) };
             store::tracks::reschedule(&mut tx, subscriber_id, track.track, moved, None).await?;
         }
-        store::tracks::schedule_unscheduled(&mut tx, subscriber_id, new_slots.first_after(now))
-            .await?;
+        store::tracks::schedule_unscheduled(&mut tx, subscriber_id, new_slots.first_after(now)).await?;
     }
     tx.commit().await.context("failed to commit preferences")?;
     Ok(true)
@@ -61,10 +51,7 @@ pub async fn update_preferences(
 /// status afterwards, or `None` if the subscriber is gone.
 #[tracing::instrument(skip_all, fields(subscriber_id))]
 pub async fn pause(pool: &PgPool, subscriber_id: i64) -> anyhow::Result<Option<SubscriberStatus>> {
-    let mut tx = pool
-        .begin()
-        .await
-        .context("failed to start a transaction")?;
+    let mut tx = pool.begin().await.context("failed to start a transaction")?;
     let Some(subscriber) = store::subscribers::lock(&mut tx, subscriber_id).await? else {
         return Ok(None);
     };
@@ -73,9 +60,7 @@ pub async fn pause(pool: &PgPool, subscriber_id: i64) -> anyhow::Result<Option<S
         store::tracks::clear_schedule(&mut tx, subscriber_id).await?;
         store::deliveries::cancel_pending(&mut tx, subscriber_id).await?;
     }
-    let status = store::subscribers::get(&mut *tx, subscriber_id)
-        .await?
-        .map(|s| s.status);
+    let status = store::subscribers::get(&mut *tx, subscriber_id).await?.map(|s| s.status);
     tx.commit().await.context("failed to commit a pause")?;
     Ok(status)
 }
@@ -87,19 +72,14 @@ pub async fn resume(
     subscriber_id: i64,
     scheduling: Scheduling,
 ) -> anyhow::Result<Option<SubscriberStatus>> {
-    let mut tx = pool
-        .begin()
-        .await
-        .context("failed to start a transaction")?;
+    let mut tx = pool.begin().await.context("failed to start a transaction")?;
     let Some(subscriber) = store::subscribers::lock(&mut tx, subscriber_id).await? else {
         return Ok(None);
     };
     if subscriber.status == SubscriberStatus::Paused {
         activate(&mut tx, &subscriber, scheduling).await?;
     }
-    let status = store::subscribers::get(&mut *tx, subscriber_id)
-        .await?
-        .map(|s| s.status);
+    let status = store::subscribers::get(&mut *tx, subscriber_id).await?.map(|s| s.status);
     tx.commit().await.context("failed to commit a resume")?;
     Ok(status)
 }

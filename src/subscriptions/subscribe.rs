@@ -43,28 +43,18 @@ pub async fn subscribe(
     request: SubscribeRequest,
     scheduling: Scheduling,
 ) -> anyhow::Result<SubscribeOutcome> {
-    let mut tx = pool
-        .begin()
-        .await
-        .context("failed to start a transaction")?;
+    let mut tx = pool.begin().await.context("failed to start a transaction")?;
     let (subscriber, created) =
         store::subscribers::insert_or_lock(&mut tx, &request.email, &request.preferences).await?;
     let id = subscriber.id;
-    if !created
-        && matches!(
-            subscriber.status,
-            SubscriberStatus::Active | SubscriberStatus::Paused
-        )
-    {
+    if !created && matches!(subscriber.status, SubscriberStatus::Active | SubscriberStatus::Paused) {
         return Ok(SubscribeOutcome::AlreadySubscribed { subscriber_id: id });
     }
     // New, still pending, or returning after unsubscribing: take the latest choices.
     store::subscribers::update_preferences(&mut tx, id, &request.preferences).await?;
     store::tracks::choose(&mut tx, id, &request.tracks).await?;
     let outcome = if request.preconfirmed {
-        let subscriber = store::subscribers::get(&mut *tx, id)
-            .await?
-            .context("subscriber vanished")?;
+        let subscriber = store::subscribers::get(&mut *tx, id).await?.context("subscriber vanished")?;
         activate(&mut tx, &subscriber, scheduling).await?;
         SubscribeOutcome::Activated { subscriber_id: id }
     } else {
@@ -72,9 +62,7 @@ pub async fn subscribe(
             store::subscribers::set_status(&mut tx, id, SubscriberStatus::Pending).await?;
         }
         let since = db_now(&mut tx).await? - Duration::days(1);
-        if store::deliveries::confirmations_since(&mut tx, id, since).await?
-            >= CONFIRMATIONS_PER_DAY
-        {
+        if store::deliveries::confirmations_since(&mut tx, id, since).await? >= CONFIRMATIONS_PER_DAY {
             // Keep the preference update but send nothing more today.
             SubscribeOutcome::RateLimited { subscriber_id: id }
         } else {
@@ -82,8 +70,6 @@ pub async fn subscribe(
             SubscribeOutcome::ConfirmationQueued { subscriber_id: id }
         }
     };
-    tx.commit()
-        .await
-        .context("failed to commit a subscription")?;
+    tx.commit().await.context("failed to commit a subscription")?;
     Ok(outcome)
 }

@@ -1,0 +1,156 @@
+//! Bad input gets a clear 4xx (page or JSON) and writes nothing.
+
+use chrono::{Duration, Utc};
+use serde_json::json;
+use sqlx::PgPool;
+use tend::domain::{LinkSigner, Purpose};
+
+use crate::helpers::{spawn_app, urlencode};
+
+#[sqlx::test]
+async fn malformed_subscribe_forms_are_refused_by_field_and_write_nothing(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let cases = [
+        ("email=not-an-email&timezone=UTC&time=08%3A30", "email"),
+        ("email=&timezone=UTC", "email"),
+        ("timezone=UTC", "email"),
+        ("email=a%0D%0ABcc%3Ax%40y.z%40b.co&timezone=UTC", "email"),
+        ("email=a%40b.co&timezone=Mars%2FOlympus", "timezone"),
+        ("email=a%40b.co&timezone=UTC&time=25%3A00", "time"),
+        ("email=a%40b.co&timezone=UTC&time=noon", "time"),
+        ("email=a%40b.co&timezone=UTC&tracks=gardening", "tracks"),
+        ("email=a%40b.co&timezone=UTC&tracks=", "tracks"),
+    ];
+    for (body, field) in cases {
+        let response = app.post_form("/subscribe", body).await;
+        assert_eq!(response.status(), 400, "{body}");
+        let page = response.text().await.unwrap();
+        assert!(page.contains("Please check the form"), "{body}: {page}");
+        let json: serde_json::Value = app
+            .client
+            .post(app.url("/subscribe"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(json["field"], field, "{body}");
+        assert!(json["error"].as_str().is_some_and(|e| !e.is_empty()));
+    }
+    assert_eq!(app.snapshot().await, [0, 0, 0, 0]);
+}
+
+#[sqlx::test]
+async fn malformed_json_is_refused_with_json(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    for (body, field) in [
+        (json!({"email": "x"}), "email"),
+        (json!({"email": "a@b.co", "timezone": "Nowhere/Town"}), "timezone"),
+        (json!({"email": "a@b.co", "tracks": ["check-in", 3]}), "tracks"),
+        (json!({"email": {"nested": true}}), "email"),
+        (json!(["not", "an", "object"]), "body"),
+    ] {
+        let response = app.post_json("/subscribe", &body).await;
+        assert_eq!(response.status(), 400, "{body}");
+        let answer: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(answer["field"], field, "{body}");
+    }
+    let response = app
+        .client
+        .post(app.url("/subscribe"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert_eq!(app.snapshot().await, [0, 0, 0, 0]);
+}
+
+#[sqlx::test]
+async fn oversized_bodies_long_fields_and_odd_content_types_are_refused(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let huge = format!("email={}", "a".repeat(100_000));
+    assert_eq!(app.post_form("/subscribe", huge).await.status(), 413);
+    let long = format!("email={}%40example.com&timezone=UTC", "a".repeat(600));
+    assert_eq!(app.post_form("/subscribe", long).await.status(), 400);
+    let xml =
+        app.client.post(app.url("/subscribe")).header("content-type", "text/xml").body("<x/>").send().await.unwrap();
+    assert_eq!(xml.status(), 415);
+    let nul = format!("email={}&timezone=UTC", urlencode("a\0b@example.com"));
+    assert_eq!(app.post_form("/subscribe", nul).await.status(), 400);
+    assert_eq!(app.snapshot().await, [0, 0, 0, 0]);
+}
+
+#[sqlx::test]
+async fn forged_tampered_expired_and_cross_purpose_links_show_the_invalid_link_page(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let id = app.subscribe_and_confirm("links@example.com").await;
+    let before = app.snapshot().await;
+    let real_key = LinkSigner::new(&["development-only-link-key-change-me-in-production".to_owned().into()]).unwrap();
+    let forger = LinkSigner::new(&["not-our-key".to_owned().into()]).unwrap();
+    let soon = Utc::now() + Duration::days(1);
+    let unsubscribe = real_key.sign(Purpose::Unsubscribe, id, soon);
+    let mut tampered = unsubscribe.clone().into_bytes();
+    tampered[3] = if tampered[3] == b'a' { b'b' } else { b'a' };
+    let garbage = [
+        forger.sign(Purpose::Unsubscribe, id, soon),
+        String::from_utf8(tampered).unwrap(),
+        unsubscribe[..30].to_owned(),
+        "%00%0D%0A".to_owned(),
+        "x".repeat(5000),
+    ];
+    let routes = [
+        ("unsubscribe", Purpose::Unsubscribe),
+        ("confirm", Purpose::Confirm),
+        ("n", Purpose::Answer),
+        ("me", Purpose::Preferences),
+    ];
+    for (path, purpose) in routes {
+        let mut tokens = garbage.to_vec();
+        // Expired, for this very purpose.
+        tokens.push(real_key.sign(purpose, id, Utc::now() - Duration::seconds(1)));
+        // Valid signature, wrong purpose.
+        tokens.extend(routes.iter().filter(|(_, p)| *p != purpose).map(|(_, p)| real_key.sign(*p, id, soon)));
+        for token in tokens {
+            let url = format!("/{path}/{token}");
+            let get = app.get(&url).await;
+            assert_eq!(get.status(), 404, "GET {url}");
+            assert!(get.text().await.unwrap().contains("This link is not valid or has expired."));
+            assert_eq!(app.post_form(&url, "action=done").await.status(), 404, "POST {url}");
+        }
+    }
+    // The preferences token opens preferences, not unsubscribe.
+    assert_eq!(app.get(&format!("/me/{}", real_key.sign(Purpose::Preferences, id, soon))).await.status(), 200);
+    assert_eq!(app.snapshot().await, before);
+    assert_eq!(app.status_of("links@example.com").await.as_deref(), Some("active"));
+}
+
+#[sqlx::test]
+async fn unknown_answers_wrong_methods_and_unknown_pages_get_clear_errors(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let id = app.subscribe_and_confirm("method@example.com").await;
+    app.travel_to_next_slot(id).await;
+    app.plan().await;
+    app.dispatch_all_pending_emails().await;
+    let nudge = app.smtp.received_by("method@example.com").pop().unwrap();
+    let answer = app.links_in(&nudge, "/n/").pop().unwrap();
+    let answer = answer.split('?').next().unwrap();
+    let before = app.snapshot().await;
+    for body in ["action=delete", "action=", "", "action=done%00"] {
+        assert_eq!(app.post_form(answer, body).await.status(), 400, "{body}");
+    }
+    let put = app.client.put(app.url("/subscribe")).body("x").send().await.unwrap();
+    assert_eq!(put.status(), 405);
+    assert!(put.text().await.unwrap().contains("does not accept"));
+    assert_eq!(app.client.delete(answer).send().await.unwrap().status(), 405);
+    assert_eq!(app.get("/no/such/page").await.status(), 404);
+    let json_404 = app.client.get(app.url("/nope")).header("accept", "application/json").send().await.unwrap();
+    assert_eq!(json_404.status(), 404);
+    assert!(json_404.json::<serde_json::Value>().await.unwrap()["error"].is_string());
+    assert_eq!(app.snapshot().await, before);
+}

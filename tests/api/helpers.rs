@@ -1,0 +1,179 @@
+//! `spawn_app`: the whole service on port 0 against a fresh database (from
+//! `#[sqlx::test]`) and a real SMTP server, plus the steps tests drive.
+
+use reqwest::redirect::Policy;
+use serde_json::Value;
+use sqlx::PgPool;
+use tend::config::{MailTransportKind, Settings, StartTls};
+use tend::planner::{Planner, SweepReport};
+use tend::sender::{ExecutionOutcome, Sender};
+use tend::startup::{Application, Roles};
+use tokio_util::sync::CancellationToken;
+
+use crate::smtp::{ReceivedMail, SmtpServer};
+
+pub struct TestApp {
+    pub address: String,
+    pub pool: PgPool,
+    pub smtp: SmtpServer,
+    pub client: reqwest::Client,
+    pub planner: Planner,
+    pub sender: Sender,
+    shutdown: CancellationToken,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+pub async fn spawn_app(pool: PgPool) -> TestApp {
+    spawn_app_with(pool, |_| {}).await
+}
+
+/// Like `spawn_app`, with a chance to change settings first.
+pub async fn spawn_app_with(pool: PgPool, customize: impl FnOnce(&mut Settings)) -> TestApp {
+    let smtp = SmtpServer::start().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let mut settings = Settings::load(None).expect("default settings load");
+    settings.http.public_url = address.clone();
+    settings.mail.transport = MailTransportKind::Smtp;
+    settings.mail.smtp_url = format!("smtp://127.0.0.1:{}", smtp.port).into();
+    settings.mail.starttls = StartTls::None;
+    settings.schedule.jitter = tend::config::Duration::parse("0s").unwrap();
+    customize(&mut settings);
+    settings.check().expect("test settings are valid");
+    let app = Application::build_with_listener(settings, pool.clone(), Some(listener), Roles::WEB).expect("app builds");
+    let planner = app.planner().clone();
+    let sender = app.sender().clone();
+    let shutdown = CancellationToken::new();
+    tokio::spawn(app.run_until_stopped(shutdown.clone()));
+    let client = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
+    TestApp { address, pool, smtp, client, planner, sender, shutdown }
+}
+
+/// The default subscribe form: UTC, 08:30, default tracks.
+pub fn form_for(email: &str) -> String {
+    format!("email={}&timezone=UTC&time=08%3A30", urlencode(email))
+}
+
+pub fn urlencode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with("http") { path.to_owned() } else { format!("{}{}", self.address, path) }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn head(&self, path: &str) -> reqwest::Response {
+        self.client.head(self.url(path)).send().await.expect("HEAD")
+    }
+
+    pub async fn post_form(&self, path: &str, body: impl Into<String>) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.into())
+            .send()
+            .await
+            .expect("POST form")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client.post(self.url(path)).json(body).send().await.expect("POST json")
+    }
+
+    pub async fn subscribe(&self, email: &str) -> reqwest::Response {
+        self.post_form("/subscribe", form_for(email)).await
+    }
+
+    /// Runs the sender step until the queue is empty (zero-to-production's
+    /// `dispatch_all_pending_emails`): no sleeping, no background loop.
+    pub async fn dispatch_all_pending_emails(&self) {
+        for _ in 0..100 {
+            if self.sender.try_execute_batch().await.expect("send batch") == ExecutionOutcome::EmptyQueue {
+                return;
+            }
+        }
+        panic!("the queue did not drain");
+    }
+
+    pub async fn plan(&self) -> SweepReport {
+        self.planner.plan_due().await.expect("planning sweep")
+    }
+
+    /// Subscribes, delivers the confirmation mail and presses Confirm.
+    pub async fn subscribe_and_confirm(&self, email: &str) -> i64 {
+        assert_eq!(self.subscribe(email).await.status(), 200);
+        self.dispatch_all_pending_emails().await;
+        let mail = self.smtp.received_by(email).pop().expect("a confirmation mail");
+        let confirm = self.links_in(&mail, "/confirm/").pop().expect("a confirm link");
+        assert_eq!(self.post_form(&confirm, "").await.status(), 200);
+        self.subscriber_id(email).await
+    }
+
+    /// Moves a subscriber's whole schedule earlier so that their earliest due
+    /// track is due now: the same as waiting until that slot, without waiting.
+    pub async fn travel_to_next_slot(&self, subscriber_id: i64) {
+        sqlx::query(
+            "update subscriber_tracks set next_due_at = next_due_at - (
+                 select min(next_due_at) - now() from subscriber_tracks where subscriber_id = $1)
+             where subscriber_id = $1 and next_due_at is not null",
+        )
+        .bind(subscriber_id)
+        .execute(&self.pool)
+        .await
+        .unwrap();
+    }
+
+    /// Every link to this app in a mail whose path starts with `prefix`.
+    pub fn links_in(&self, mail: &ReceivedMail, prefix: &str) -> Vec<String> {
+        let start = format!("{}{}", self.address, prefix);
+        let text = mail.decoded();
+        let mut links: Vec<String> = text
+            .match_indices(&start)
+            .map(|(i, _)| text[i..].split(|c: char| c.is_whitespace() || "\"<>".contains(c)).next().unwrap().to_owned())
+            .collect();
+        links.dedup();
+        links.sort();
+        links.dedup();
+        links
+    }
+
+    pub async fn subscriber_id(&self, email: &str) -> i64 {
+        sqlx::query_scalar("select id from subscribers where lower(email) = lower($1)")
+            .bind(email)
+            .fetch_one(&self.pool)
+            .await
+            .expect("subscriber exists")
+    }
+
+    pub async fn status_of(&self, email: &str) -> Option<String> {
+        sqlx::query_scalar("select status from subscribers where lower(email) = lower($1)")
+            .bind(email)
+            .fetch_optional(&self.pool)
+            .await
+            .unwrap()
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
+    }
+
+    /// Row counts of every table: a bad request must leave them all alone.
+    pub async fn snapshot(&self) -> [i64; 4] {
+        [
+            self.count("select count(*) from subscribers").await,
+            self.count("select count(*) from subscriber_tracks").await,
+            self.count("select count(*) from deliveries").await,
+            self.count("select count(*) from answers").await,
+        ]
+    }
+}

@@ -1,0 +1,10 @@
+//! Integration tests: the real service on port 0, a fresh PostgreSQL
+//! database per test (`#[sqlx::test]`) and a real SMTP server over TCP.
+
+mod bad_input;
+mod flow;
+mod helpers;
+mod nudges;
+mod operations;
+mod preferences;
+mod smtp;

@@ -1,0 +1,66 @@
+//! What operators rely on: health, readiness, metrics, the local outbox.
+
+use sqlx::PgPool;
+use tend::config::MailTransportKind;
+
+use crate::helpers::{spawn_app, spawn_app_with};
+
+#[sqlx::test]
+async fn health_readiness_and_metrics_answer(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    assert_eq!(app.get("/readyz").await.status(), 200);
+    app.subscribe("metrics@example.com").await;
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(metrics.contains("tend_subscribers{status=\"pending\"} 1"), "{metrics}");
+    assert!(metrics.contains("tend_deliveries{kind=\"confirm\",status=\"pending\"} 1"), "{metrics}");
+}
+
+#[sqlx::test]
+async fn readiness_fails_until_migrations_are_applied(pool: PgPool) {
+    sqlx::query("delete from _sqlx_migrations").execute(&pool).await.unwrap();
+    let app = spawn_app(pool).await;
+    assert_eq!(app.get("/readyz").await.status(), 503);
+    assert_eq!(app.get("/healthz").await.status(), 200);
+}
+
+#[sqlx::test]
+async fn the_local_outbox_shows_written_mail_with_links(pool: PgPool) {
+    let outbox = std::env::temp_dir().join(format!("tend-outbox-{}", rand_suffix()));
+    let dir = outbox.clone();
+    let app = spawn_app_with(pool, move |s| {
+        s.mail.transport = MailTransportKind::File;
+        s.mail.outbox_dir = dir;
+    })
+    .await;
+    assert!(app.get("/outbox").await.text().await.unwrap().contains("Nothing yet"));
+    app.subscribe("outbox@example.com").await;
+    app.dispatch_all_pending_emails().await;
+    let emls = std::fs::read_dir(&outbox)
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().unwrap() == "eml")
+        .count();
+    assert_eq!(emls, 1);
+    let page = app.get("/outbox").await.text().await.unwrap();
+    assert!(page.contains("Please confirm your tend subscription"));
+    assert!(page.contains(&format!("<a href=\"{}/confirm/", app.address)), "{page}");
+    std::fs::remove_dir_all(outbox).unwrap();
+}
+
+#[sqlx::test]
+async fn production_has_no_outbox_page(pool: PgPool) {
+    let app = spawn_app_with(pool, |s| {
+        s.environment = tend::config::Deployment::Production;
+        s.security.link_keys = vec!["a-production-key-that-is-long-enough-0123456789".to_owned().into()];
+    })
+    .await;
+    assert_eq!(app.get("/outbox").await.status(), 404);
+}
+
+fn rand_suffix() -> String {
+    format!(
+        "{}-{:?}",
+        std::process::id(),
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+    )
+}
