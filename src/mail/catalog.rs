@@ -71,7 +71,8 @@ impl Catalog {
         let mut by_track: BTreeMap<Track, Vec<Nudge>> = BTreeMap::new();
         let mut seen = HashSet::new();
         for (index, raw) in file.nudge.into_iter().enumerate() {
-            let nudge = check_entry(raw).with_context(|| format!("nudge #{}", index + 1))?;
+            let label = format!("nudge #{} (track {:?}, variant {:?})", index + 1, raw.track, raw.variant);
+            let nudge = check_entry(raw).with_context(|| label.clone())?;
             anyhow::ensure!(
                 seen.insert((nudge.track, nudge.variant.clone())),
                 "nudge #{} (track {}, variant {}): the variant name is used twice",
@@ -112,30 +113,23 @@ impl Catalog {
 fn check_entry(raw: RawNudge) -> anyhow::Result<Nudge> {
     let track = Track::parse(&raw.track)?;
     let variant = raw.variant.trim().to_owned();
-    let context = format!("(track {track}, variant {variant:?})");
     anyhow::ensure!(
         !variant.is_empty()
             && variant.len() <= 40
             && variant.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
-        "{context}: variant names use lowercase letters, digits and '-' (at most 40)"
+        "variant names use lowercase letters, digits and '-' (at most 40)"
     );
     let subject = raw.subject.trim().to_owned();
-    anyhow::ensure!(!subject.is_empty(), "{context}: subject is empty");
+    anyhow::ensure!(!subject.is_empty(), "subject is empty");
     anyhow::ensure!(
         subject.chars().count() <= MAX_SUBJECT_CHARS,
-        "{context}: subject is longer than {MAX_SUBJECT_CHARS} characters"
+        "subject is longer than {MAX_SUBJECT_CHARS} characters"
     );
-    anyhow::ensure!(
-        !subject.chars().any(char::is_control),
-        "{context}: subject contains a line break or control character"
-    );
+    anyhow::ensure!(!subject.chars().any(char::is_control), "subject contains a line break or control character");
     let body = raw.body.trim().replace("\r\n", "\n");
-    anyhow::ensure!(!body.is_empty(), "{context}: body is empty");
-    anyhow::ensure!(
-        body.chars().count() <= MAX_BODY_CHARS,
-        "{context}: body is longer than {MAX_BODY_CHARS} characters"
-    );
-    anyhow::ensure!(!body.chars().any(|c| c.is_control() && c != '\n'), "{context}: body contains a control character");
+    anyhow::ensure!(!body.is_empty(), "body is empty");
+    anyhow::ensure!(body.chars().count() <= MAX_BODY_CHARS, "body is longer than {MAX_BODY_CHARS} characters");
+    anyhow::ensure!(!body.chars().any(|c| c.is_control() && c != '\n'), "body contains a control character");
     Ok(Nudge { track, variant, subject, body })
 }
 
