@@ -1,53 +1,16 @@
-//! The `tend` command line: serve, migrate, check-config and subscriber admin.
-//!
-//! Exit status: 0 success, 1 a runtime failure (database, I/O), 2 bad usage,
-//! configuration or argument (the message names the bad value).
-
-use std::path::PathBuf;
-use std::process::ExitCode;
+//! `tend subscriber ...`: operators' view of subscribers.
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::Subcommand;
 
+use super::UsageError;
 use crate::config::Settings;
 use crate::domain::{SubscriberEmail, TimeOfDay, TimeZone, Track, TrackSet};
-use crate::startup::{Application, Roles};
 use crate::store::{self, subscribers::Preferences};
 use crate::subscriptions::{self, Scheduling, SubscribeOutcome, SubscribeRequest};
-use crate::{shutdown, telemetry};
-
-#[derive(Debug, Parser)]
-#[command(name = "tend", version, about = "Gentle, spaced email nudges for rebuilding a partner's trust")]
-pub struct Cli {
-    /// A configuration file layered over the defaults (environment still wins).
-    #[arg(long, env = "TEND_CONFIG", global = true)]
-    config: Option<PathBuf>,
-    #[command(subcommand)]
-    command: Command,
-}
 
 #[derive(Debug, Subcommand)]
-enum Command {
-    /// Run the web pages, the scheduler and the sender.
-    Serve {
-        #[arg(long)]
-        no_web: bool,
-        #[arg(long)]
-        no_scheduler: bool,
-        #[arg(long)]
-        no_sender: bool,
-    },
-    /// Apply database migrations.
-    Migrate,
-    /// Print the effective configuration (secrets redacted) and check it.
-    CheckConfig,
-    /// Manage subscribers.
-    #[command(subcommand)]
-    Subscriber(SubscriberCommand),
-}
-
-#[derive(Debug, Subcommand)]
-enum SubscriberCommand {
+pub enum SubscriberCommand {
     /// Add a subscriber; they confirm by email unless --preconfirmed.
     Add {
         email: String,
@@ -70,63 +33,7 @@ enum SubscriberCommand {
     },
 }
 
-/// A failure caused by what the user typed, as opposed to the environment.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-struct UsageError(String);
-
-pub async fn run(cli: Cli) -> ExitCode {
-    match dispatch(cli).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {err:#}");
-            if err.downcast_ref::<UsageError>().is_some() { ExitCode::from(2) } else { ExitCode::FAILURE }
-        }
-    }
-}
-
-async fn dispatch(cli: Cli) -> anyhow::Result<()> {
-    let settings = Settings::load(cli.config.as_deref()).map_err(|e| UsageError(format!("{e:#}")))?;
-    telemetry::init(!settings.is_local());
-    match cli.command {
-        Command::Serve { no_web, no_scheduler, no_sender } => {
-            let roles = Roles { web: !no_web, scheduler: !no_scheduler, sender: !no_sender };
-            serve(settings, roles).await
-        }
-        Command::Migrate => {
-            let pool = store::connect_lazy(&settings.database)?;
-            store::migrate(&pool).await?;
-            println!("migrations applied");
-            Ok(())
-        }
-        Command::CheckConfig => check_config(&settings),
-        Command::Subscriber(command) => subscriber(settings, command).await,
-    }
-}
-
-async fn serve(settings: Settings, roles: Roles) -> anyhow::Result<()> {
-    let public_url = settings.public_url().to_owned();
-    let local = settings.is_local();
-    let app = Application::build(settings, roles).await?;
-    if let Some(port) = app.port() {
-        tracing::info!(port, "listening");
-        println!("tend is running: open {public_url}/ to subscribe");
-        if local {
-            println!("mail goes to the outbox: {public_url}/outbox");
-        }
-    }
-    app.run_until_stopped(shutdown::on_signals()?).await
-}
-
-fn check_config(settings: &Settings) -> anyhow::Result<()> {
-    crate::mail::Catalog::load(&settings.catalog.path).map_err(|e| UsageError(format!("{e:#}")))?;
-    crate::mail::Mailer::from_settings(&settings.mail).map_err(|e| UsageError(format!("{e:#}")))?;
-    print!("{}", settings.redacted_toml()?);
-    eprintln!("configuration is valid");
-    Ok(())
-}
-
-async fn subscriber(settings: Settings, command: SubscriberCommand) -> anyhow::Result<()> {
+pub async fn run(settings: Settings, command: SubscriberCommand) -> anyhow::Result<()> {
     let pool = store::connect_lazy(&settings.database)?;
     let scheduling = Scheduling { jitter: settings.schedule.jitter.as_chrono() };
     match command {
