@@ -4,6 +4,7 @@
 
 mod action;
 mod email;
+pub mod engine;
 pub mod schedule;
 pub mod slots;
 mod time_of_day;
