@@ -1,4 +1,5 @@
-//! The `tend` command line: serve, migrate, check-config and subscriber admin.
+//! The `tend` command line: serve, migrate, check-config, subscriber admin,
+//! and the operators' stats, send-test and healthcheck.
 //!
 //! Exit status: 0 success, 1 a runtime failure (database, I/O), 2 bad usage,
 //! configuration or argument (the message names the bad value).
@@ -13,6 +14,12 @@ use crate::startup::{Application, Roles};
 use crate::store;
 use crate::{shutdown, telemetry};
 
+mod data_rights;
+mod healthcheck;
+mod import;
+mod progress;
+mod send_test;
+mod stats;
 mod subscriber;
 
 #[derive(Debug, Parser)]
@@ -43,6 +50,24 @@ enum Command {
     /// Manage subscribers.
     #[command(subcommand)]
     Subscriber(subscriber::SubscriberCommand),
+    /// Summarise subscribers, due work, recent deliveries and answer rates.
+    Stats {
+        /// Answer rates cover nudges sent in this many days.
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        days: u32,
+    },
+    /// Send one sample nudge through the configured transport and report the reply.
+    SendTest {
+        email: String,
+        /// The track whose first nudge is sent (default check-in).
+        #[arg(long)]
+        track: Option<String>,
+    },
+    /// Ask the server at http.bind for /healthz (or /readyz); exit 0 if it answers 200.
+    Healthcheck {
+        #[arg(long)]
+        ready: bool,
+    },
 }
 
 /// A failure caused by what the user typed, as opposed to the environment.
@@ -76,6 +101,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         }
         Command::CheckConfig => check_config(&settings),
         Command::Subscriber(command) => subscriber::run(settings, command).await,
+        Command::Stats { days } => stats::run(&store::connect_lazy(&settings.database)?, days).await,
+        Command::SendTest { email, track } => send_test::run(&settings, &email, track.as_deref()).await,
+        Command::Healthcheck { ready } => healthcheck::run(settings.http.bind, ready).await,
     }
 }
 

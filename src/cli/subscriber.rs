@@ -1,9 +1,12 @@
 //! `tend subscriber ...`: operators' view of subscribers.
 
+use std::path::PathBuf;
+
 use anyhow::Context;
 use clap::Subcommand;
 
 use super::UsageError;
+use super::{data_rights, import};
 use crate::config::Settings;
 use crate::domain::{SubscriberEmail, TimeOfDay, TimeZone, Track, TrackSet};
 use crate::store::{self, subscribers::Preferences};
@@ -30,6 +33,18 @@ pub enum SubscriberCommand {
     List {
         #[arg(long, default_value_t = 1000)]
         limit: i64,
+    },
+    /// Print everything held about one subscriber as JSON (counts on stderr).
+    Export { email: String },
+    /// Erase one subscriber's data; only an anonymous erasure record remains.
+    Forget { email: String },
+    /// Add subscribers from a CSV file with the header email,timezone,time,tracks
+    /// (tracks separated by ';', empty fields take the defaults). Known addresses
+    /// are left alone; new ones confirm by email unless --preconfirmed.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        preconfirmed: bool,
     },
 }
 
@@ -89,6 +104,13 @@ pub async fn run(settings: Settings, command: SubscriberCommand) -> anyhow::Resu
                 println!("{}\t{}\t{}\t{}", s.email, s.status.key(), s.zone, s.time);
             }
             Ok(())
+        }
+        SubscriberCommand::Export { email } => data_rights::export(&pool, &email).await,
+        SubscriberCommand::Forget { email } => data_rights::forget(&pool, &email).await,
+        SubscriberCommand::Import { file, preconfirmed } => {
+            let options =
+                import::ImportOptions { preconfirmed, max_per_day: settings.schedule.max_per_day, scheduling };
+            import::run(&pool, &file, options).await
         }
     }
 }

@@ -15,6 +15,7 @@ use sqlx::postgres::PgPoolOptions;
 
 use crate::config::DatabaseSettings;
 
+pub mod admin;
 pub mod answers;
 pub mod deliveries;
 pub mod subscribers;

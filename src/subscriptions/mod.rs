@@ -16,12 +16,14 @@ use crate::store::{self, subscribers::Subscriber};
 
 mod answer;
 mod confirm;
+mod forget;
 mod preferences;
 mod subscribe;
 mod unsubscribe;
 
 pub use answer::{AnswerOutcome, answer};
 pub use confirm::{ConfirmOutcome, confirm};
+pub use forget::{Erasure, ErasureRequester, forget};
 pub use preferences::{PreferencesChange, pause, resume, update_preferences};
 pub use subscribe::{SubscribeOutcome, SubscribeRequest, subscribe};
 pub use unsubscribe::unsubscribe;

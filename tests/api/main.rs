@@ -7,5 +7,6 @@ mod flow;
 mod helpers;
 mod nudges;
 mod operations;
+mod operators;
 mod preferences;
 mod smtp;

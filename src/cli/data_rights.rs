@@ -1,0 +1,70 @@
+//! `tend subscriber export|forget EMAIL`: a subscriber's data rights.
+//!
+//! Export prints, as JSON on stdout, every row tend holds about one person:
+//! the subscriber, their tracks, every delivery and every answer. Forget
+//! erases all of it in one transaction and keeps only an anonymous count
+//! (`crate::subscriptions::forget`). Counts go to stderr, so stdout stays a
+//! clean JSON document that can be redirected to a file.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::PgPool;
+
+use super::UsageError;
+use crate::domain::SubscriberEmail;
+use crate::store::{self, admin};
+use crate::subscriptions::{self, ErasureRequester};
+
+/// The export document. `format` lets a reader recognise it and its version.
+#[derive(Debug, Serialize)]
+struct Export {
+    format: &'static str,
+    exported_at: DateTime<Utc>,
+    subscriber: admin::SubscriberRecord,
+    tracks: Vec<admin::TrackRecord>,
+    deliveries: Vec<admin::DeliveryRecord>,
+    answers: Vec<admin::AnswerRecord>,
+}
+
+pub async fn export(pool: &PgPool, email: &str) -> anyhow::Result<()> {
+    let id = find(pool, email).await?;
+    let subscriber = admin::subscriber_record(pool, id).await?.with_context(|| format!("{email} vanished"))?;
+    let tracks = admin::track_records(pool, id).await?;
+    let deliveries = admin::delivery_records(pool, id).await?;
+    let answers = admin::answer_records(pool, id).await?;
+    let counts =
+        format!("1 subscriber, {} tracks, {} deliveries, {} answers", tracks.len(), deliveries.len(), answers.len());
+    let document =
+        Export { format: "tend-subscriber-export/1", exported_at: Utc::now(), subscriber, tracks, deliveries, answers };
+    let json = serde_json::to_string_pretty(&document).context("failed to write the export")?;
+    println!("{json}");
+    eprintln!("exported {email}: {counts}");
+    Ok(())
+}
+
+pub async fn forget(pool: &PgPool, email: &str) -> anyhow::Result<()> {
+    let id = find(pool, email).await?;
+    let erasure = subscriptions::forget(pool, id, ErasureRequester::Operator)
+        .await?
+        .ok_or_else(|| UsageError(format!("no subscriber with address {email}")))?;
+    let rows = erasure.rows;
+    println!(
+        "forgot {email}: deleted 1 subscriber, {} tracks, {} deliveries, {} answers; \
+         an anonymous erasure record dated {} remains",
+        rows.tracks,
+        rows.deliveries,
+        rows.answers,
+        erasure.erased_at.format("%Y-%m-%d %H:%M:%S UTC")
+    );
+    Ok(())
+}
+
+/// The subscriber's id, or a usage error naming the address.
+async fn find(pool: &PgPool, email: &str) -> anyhow::Result<i64> {
+    let parsed = SubscriberEmail::parse(email).map_err(|e| UsageError(format!("{email:?}: {e}")))?;
+    let subscriber = store::subscribers::find_by_email(pool, &parsed)
+        .await?
+        .ok_or_else(|| UsageError(format!("no subscriber with address {parsed}")))?;
+    Ok(subscriber.id)
+}

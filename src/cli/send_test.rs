@@ -1,0 +1,63 @@
+//! `tend send-test EMAIL`: one sample nudge through the configured transport.
+//!
+//! The quickest way to prove a relay, its credentials and TLS settings work
+//! before real subscribers depend on them. The mail goes straight to the
+//! transport, not through the outbox table, so the database is not needed and
+//! nothing is retried: the command reports the relay's reply and exits 0 only
+//! if the relay accepted the message.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+
+use super::UsageError;
+use crate::config::Settings;
+use crate::domain::{LinkSigner, SubscriberEmail, Track};
+use crate::links::Links;
+use crate::mail::{Catalog, Composer, Mailer, SendOutcome};
+
+/// Links in the sample carry subject 0, which names no subscriber or delivery,
+/// so pressing them shows "this link is not valid" and changes nothing.
+const NOBODY: i64 = 0;
+
+pub async fn run(settings: &Settings, email: &str, track: Option<&str>) -> anyhow::Result<()> {
+    let usage = |e: &dyn std::fmt::Display| UsageError(e.to_string());
+    let to = SubscriberEmail::parse(email).map_err(|e| usage(&format!("{email:?}: {e}")))?;
+    let track = track.map(Track::parse).transpose().map_err(|e| usage(&e))?.unwrap_or(Track::CheckIn);
+    let catalog = Catalog::load(&settings.catalog.path).map_err(|e| usage(&format!("{e:#}")))?;
+    let mailer = Mailer::from_settings(&settings.mail).map_err(|e| usage(&format!("{e:#}")))?;
+    let links = Links::new(settings.public_url(), LinkSigner::new(&settings.security.link_keys)?);
+    let composer = Composer::new(links, Arc::new(catalog), &mailer.from_domain());
+
+    let nudge = composer.catalog().next_variant(track, None).clone();
+    let message_key = format!("test-{:032x}", rand::random::<u128>());
+    let mut message = composer.nudge(to.as_str(), NOBODY, NOBODY, &nudge, Utc::now(), &message_key);
+    message.subject = format!("[tend test] {}", message.subject);
+
+    let via = describe_transport(settings);
+    eprintln!("sending a sample {track} nudge to {to} via {via}");
+    match mailer.send(&message).await {
+        SendOutcome::Sent { reply, .. } => {
+            println!("sent: {reply}");
+            println!("message-id: {}", message.message_id);
+            Ok(())
+        }
+        SendOutcome::Transient { code, reason } => {
+            let code = code.map_or_else(String::new, |c| format!(" {c}"));
+            anyhow::bail!("not sent, temporary failure{code} (a retry may work): {reason}")
+        }
+        SendOutcome::Permanent { code, reason } => anyhow::bail!("not sent, refused {code}: {reason}"),
+        SendOutcome::Unknown { reason } => {
+            anyhow::bail!("outcome unknown: the connection broke after the message may have been accepted: {reason}")
+        }
+    }
+}
+
+/// Where the message goes, without credentials.
+fn describe_transport(settings: &Settings) -> String {
+    use secrecy::ExposeSecret;
+    match settings.mail.transport {
+        crate::config::MailTransportKind::File => format!("the outbox folder {}", settings.mail.outbox_dir.display()),
+        crate::config::MailTransportKind::Smtp => crate::config::redacted_url(settings.mail.smtp_url.expose_secret()),
+    }
+}
