@@ -19,6 +19,7 @@
 //! - [`scheduler`]: the few periodic jobs that drive planner and rescue.
 //! - [`mail`]: the nudge catalog, composing messages, transports.
 //! - [`http`]: pages, their one error type, health and metrics.
+//! - [`metrics`]: delivery counters (sent, transient, permanent, unknown, rescued, lost lease).
 //! - [`links`]: the signed URLs every email carries.
 //! - [`config`], [`telemetry`], [`shutdown`], [`startup`], [`cli`]: wiring.
 
@@ -30,10 +31,12 @@ pub mod domain;
 pub mod http;
 pub mod links;
 pub mod mail;
+pub mod metrics;
 pub mod planner;
 pub mod scheduler;
 pub mod sender;
 pub mod shutdown;
+pub mod simulate;
 pub mod startup;
 pub mod store;
 pub mod subscriptions;

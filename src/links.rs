@@ -49,6 +49,11 @@ impl Links {
         self.url("unsubscribe", Purpose::Unsubscribe, subscriber_id, issued + UNSUBSCRIBE_TTL)
     }
 
+    /// The "keep going" link lives as long as preferences links do.
+    pub fn resume(&self, subscriber_id: i64, issued: DateTime<Utc>) -> String {
+        self.url("resume", Purpose::Resume, subscriber_id, issued + PREFERENCES_TTL)
+    }
+
     pub fn preferences(&self, subscriber_id: i64, issued: DateTime<Utc>) -> String {
         self.url("me", Purpose::Preferences, subscriber_id, issued + PREFERENCES_TTL)
     }

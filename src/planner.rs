@@ -1,11 +1,13 @@
-//! The planner: turns due tracks into queued nudges.
+//! The planner: expires unanswered nudges, then turns due tracks into queued
+//! nudges. Both run on the scheduler's planning tick.
 //!
-//! One sweep walks the active subscribers that have a due track, in batches,
+//! Planning walks the active subscribers that have a due track, in batches,
 //! each batch one transaction: lock the subscribers (`skip locked`, so several
 //! instances share the sweep), decide with the pure rule in
-//! `domain::schedule`, then write the nudges and the new schedules together.
-//! A repeated or concurrent sweep cannot plan a nudge twice: the outbox's
-//! unique key on (subscriber, kind, track, slot) refuses it.
+//! `domain::schedule`, pick each nudge's text (least recently seen), then
+//! write the nudges and the new schedules together. A repeated or concurrent
+//! sweep cannot plan a nudge twice: the outbox's unique key on
+//! (subscriber, kind, track, slot) refuses it. Expiry lives in `expiry`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,8 +18,11 @@ use sqlx::PgPool;
 
 use crate::domain::schedule::{Decision, DueTrack, PlanLimits, plan_due_tracks};
 use crate::mail::Catalog;
-use crate::store::{self, deliveries::NewNudge, subscribers::Subscriber, tracks::PlannedTrack, tracks::TrackState};
+use crate::store::nudges::{NewNudge, VariantSeen};
+use crate::store::{self, subscribers::Subscriber, tracks::PlannedTrack, tracks::TrackState};
 use crate::subscriptions::Scheduling;
+
+mod expiry;
 
 #[derive(Clone)]
 pub struct Planner {
@@ -31,8 +36,17 @@ pub struct Planner {
 /// What one sweep did, for logs and tests.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct SweepReport {
+    pub expired: usize,
+    pub resting: usize,
     pub subscribers: usize,
     pub nudges_queued: u64,
+}
+
+/// What a batch knows about its subscribers before deciding.
+struct BatchInput {
+    due: HashMap<i64, Vec<TrackState>>,
+    planned: HashMap<i64, Vec<DateTime<Utc>>>,
+    seen: HashMap<(i64, String), HashMap<String, DateTime<Utc>>>,
 }
 
 impl Planner {
@@ -40,24 +54,25 @@ impl Planner {
         Self { pool, catalog, scheduling, stale_after, batch }
     }
 
-    /// Plans everything due now. Every decision moves a track's next slot into
-    /// the future, and the id cursor only moves forward, so a sweep ends.
+    /// One planning tick: expire what went unanswered, then plan what is due.
+    /// Every decision moves a track's next slot into the future and the id
+    /// cursor only moves forward, so a sweep ends.
     #[tracing::instrument(name = "planning sweep", skip_all)]
     pub async fn plan_due(&self) -> anyhow::Result<SweepReport> {
-        let mut report = SweepReport::default();
+        let mut report = self.expire_unanswered().await?;
         let mut after = 0;
-        while let Some((last_id, batch)) = self.plan_batch(after).await? {
+        while let Some((last_id, subscribers, queued)) = self.plan_batch(after).await? {
             after = last_id;
-            report.subscribers += batch.subscribers;
-            report.nudges_queued += batch.nudges_queued;
+            report.subscribers += subscribers;
+            report.nudges_queued += queued;
         }
-        if report.subscribers > 0 {
-            tracing::info!(subscribers = report.subscribers, nudges = report.nudges_queued, "planned due nudges");
+        if report != SweepReport::default() {
+            tracing::info!(?report, "planning sweep done");
         }
         Ok(report)
     }
 
-    async fn plan_batch(&self, after: i64) -> anyhow::Result<Option<(i64, SweepReport)>> {
+    async fn plan_batch(&self, after: i64) -> anyhow::Result<Option<(i64, usize, u64)>> {
         let mut tx = self.pool.begin().await.context("failed to start a planning transaction")?;
         let now = store::now(&mut tx).await?;
         let ids = store::tracks::lock_subscribers_with_due_tracks(&mut tx, now, after, self.batch).await?;
@@ -65,27 +80,28 @@ impl Planner {
             return Ok(None);
         };
         let subscribers = store::subscribers::get_many(&mut *tx, &ids).await?;
-        let due = group_by_subscriber(store::tracks::due_tracks(&mut tx, &ids, now).await?);
-        let planned =
-            group_by_subscriber(store::deliveries::recent_nudge_slots(&mut tx, &ids, now - Duration::days(2)).await?);
-        let (nudges, schedules) = self.decide(&subscribers, due, planned, now);
-        let queued = store::deliveries::insert_nudges(&mut tx, &nudges).await?;
+        let input = BatchInput {
+            due: group(store::tracks::due_tracks(&mut tx, &ids, now).await?, |t| (t.subscriber_id, t)),
+            planned: group(store::nudges::recent_slots(&mut tx, &ids, now - Duration::days(2)).await?, |r| r),
+            seen: seen_by_track(store::nudges::variant_history(&mut tx, &ids).await?),
+        };
+        let (nudges, schedules) = self.decide(&subscribers, input, now);
+        let queued = store::nudges::insert(&mut tx, &nudges).await?;
         store::tracks::apply_planned(&mut tx, &schedules).await?;
         tx.commit().await.context("failed to commit a planning batch")?;
-        Ok(Some((last_id, SweepReport { subscribers: ids.len(), nudges_queued: queued })))
+        Ok(Some((last_id, ids.len(), queued)))
     }
 
     fn decide(
         &self,
         subscribers: &[Subscriber],
-        mut due: HashMap<i64, Vec<TrackState>>,
-        planned: HashMap<i64, Vec<DateTime<Utc>>>,
+        mut input: BatchInput,
         now: DateTime<Utc>,
     ) -> (Vec<NewNudge>, Vec<PlannedTrack>) {
         let mut nudges = Vec::new();
         let mut schedules = Vec::new();
         for subscriber in subscribers {
-            let states = due.remove(&subscriber.id).unwrap_or_default();
+            let states = input.due.remove(&subscriber.id).unwrap_or_default();
             let candidates = states
                 .iter()
                 .filter_map(|s| {
@@ -93,16 +109,21 @@ impl Planner {
                 })
                 .collect();
             let limits = PlanLimits { max_per_day: subscriber.max_per_day, stale_after: self.stale_after };
-            let already = planned.get(&subscriber.id).map_or(&[][..], Vec::as_slice);
+            let already = input.planned.get(&subscriber.id).map_or(&[][..], Vec::as_slice);
             for decision in plan_due_tracks(&self.scheduling.slots(subscriber), limits, already, candidates, now) {
                 let state =
                     states.iter().find(|s| s.track == decision.track()).expect("decided tracks come from states");
                 let sent_variant = match decision {
-                    Decision::Send { track, slot, .. } => {
-                        let variant = state.repeat_variant.clone().unwrap_or_else(|| {
-                            self.catalog.next_variant(track, state.last_variant.as_deref()).variant.clone()
+                    Decision::Send { track, slot, next_due } => {
+                        let variant =
+                            self.pick_variant(state, input.seen.get(&(subscriber.id, track.key().to_owned())));
+                        nudges.push(NewNudge {
+                            subscriber_id: subscriber.id,
+                            track,
+                            variant: variant.clone(),
+                            slot,
+                            answer_by: next_due,
                         });
-                        nudges.push(NewNudge { subscriber_id: subscriber.id, track, variant: variant.clone(), slot });
                         Some(variant)
                     }
                     Decision::MoveOn { .. } | Decision::Stale { .. } => None,
@@ -117,38 +138,31 @@ impl Planner {
         }
         (nudges, schedules)
     }
-}
 
-trait BySubscriber {
-    type Item;
-    fn subscriber_id(&self) -> i64;
-    fn into_item(self) -> Self::Item;
-}
-
-impl BySubscriber for TrackState {
-    type Item = TrackState;
-    fn subscriber_id(&self) -> i64 {
-        self.subscriber_id
-    }
-    fn into_item(self) -> TrackState {
-        self
+    /// A snoozed nudge repeats itself; otherwise the least recently seen text.
+    fn pick_variant(&self, state: &TrackState, seen: Option<&HashMap<String, DateTime<Utc>>>) -> String {
+        if let Some(repeat) = &state.repeat_variant {
+            return repeat.clone();
+        }
+        let seen: HashMap<&str, DateTime<Utc>> =
+            seen.map(|m| m.iter().map(|(k, v)| (k.as_str(), *v)).collect()).unwrap_or_default();
+        self.catalog.least_recent_variant(state.track, &seen, state.last_variant.as_deref()).variant.clone()
     }
 }
 
-impl BySubscriber for (i64, DateTime<Utc>) {
-    type Item = DateTime<Utc>;
-    fn subscriber_id(&self) -> i64 {
-        self.0
-    }
-    fn into_item(self) -> DateTime<Utc> {
-        self.1
-    }
-}
-
-fn group_by_subscriber<T: BySubscriber>(rows: Vec<T>) -> HashMap<i64, Vec<T::Item>> {
-    let mut groups: HashMap<i64, Vec<T::Item>> = HashMap::new();
+fn group<R, T>(rows: Vec<R>, split: impl Fn(R) -> (i64, T)) -> HashMap<i64, Vec<T>> {
+    let mut groups: HashMap<i64, Vec<T>> = HashMap::new();
     for row in rows {
-        groups.entry(row.subscriber_id()).or_default().push(row.into_item());
+        let (id, item) = split(row);
+        groups.entry(id).or_default().push(item);
     }
     groups
+}
+
+fn seen_by_track(rows: Vec<VariantSeen>) -> HashMap<(i64, String), HashMap<String, DateTime<Utc>>> {
+    let mut seen: HashMap<(i64, String), HashMap<String, DateTime<Utc>>> = HashMap::new();
+    for row in rows {
+        seen.entry((row.subscriber_id, row.track)).or_default().insert(row.variant, row.last_slot);
+    }
+    seen
 }

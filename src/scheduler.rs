@@ -5,6 +5,12 @@
 //! caller's `TaskTracker` and stopped by the shutdown token, because the
 //! cron scheduler's `shutdown()` does not wait for running jobs. Per-subscriber
 //! schedules are rows in PostgreSQL, never cron jobs.
+//!
+//! Several instances may run against one database: each job body runs under
+//! a PostgreSQL advisory lock (`run_as_singleton`), so one instance does a
+//! tick's work and the others skip that tick. Both jobs are idempotent and
+//! fenced anyway; the lock saves the duplicated effort. While PostgreSQL is
+//! away a tick fails, is logged and the next tick tries again.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -16,14 +22,19 @@ use tokio_cron_scheduler::{Job, JobScheduler};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::metrics::{self, DeliveryEvent};
 use crate::planner::Planner;
 use crate::store;
 
 /// Every 30 seconds: slots are minute-precise, so a nudge leaves at most half
 /// a minute after its slot (plus the sender's poll interval).
 const PLAN_EVERY: &str = "*/30 * * * * *";
-/// Every 20 seconds: a crashed instance's claims wait at most lease + 20 s.
-const RESCUE_EVERY: &str = "*/20 * * * * *";
+/// Every 5 seconds: a crashed instance's claims wait at most lease + 5 s.
+/// The query only touches rows in `sending` whose lease ran out (indexed).
+const RESCUE_EVERY: &str = "*/5 * * * * *";
+/// Advisory lock keys of the singleton jobs (arbitrary, fixed, tend's own).
+const PLAN_LOCK: i64 = 0x7465_6e64_0001;
+const RESCUE_LOCK: i64 = 0x7465_6e64_0002;
 
 pub async fn start(
     planner: Planner,
@@ -40,15 +51,18 @@ pub async fn start(
 
     // Plan once right away, then on every tick.
     plan_tick.notify_one();
+    let plan_pool = pool.clone();
     tracker.spawn(repeat_on(plan_tick, shutdown.clone(), "planning sweep", move || {
         let planner = planner.clone();
-        async move { planner.plan_due().await.map(|_| ()) }
+        let pool = plan_pool.clone();
+        async move { run_as_singleton(&pool, PLAN_LOCK, planner.plan_due()).await.map(|_| ()) }
     }));
     tracker.spawn(repeat_on(rescue_tick, shutdown.clone(), "lease rescue", move || {
         let pool = pool.clone();
         async move {
-            let rescued = store::deliveries::rescue_expired_leases(&pool).await?;
-            if rescued > 0 {
+            let rescue = store::deliveries::rescue_expired_leases(&pool);
+            if let Some(rescued) = run_as_singleton(&pool, RESCUE_LOCK, rescue).await?.filter(|n| *n > 0) {
+                metrics::count(DeliveryEvent::Rescued, rescued);
                 tracing::warn!(rescued, "returned expired claims to the queue");
             }
             Ok(())
@@ -69,6 +83,27 @@ fn poke(schedule: &str, tick: Arc<Notify>) -> anyhow::Result<Job> {
         Box::pin(async move { tick.notify_one() })
     })
     .with_context(|| format!("invalid cron expression {schedule}"))
+}
+
+/// Runs `job` while holding the advisory lock `key` on a connection of its
+/// own; `None` if another instance holds it.
+async fn run_as_singleton<T>(
+    pool: &PgPool,
+    key: i64,
+    job: impl Future<Output = anyhow::Result<T>>,
+) -> anyhow::Result<Option<T>> {
+    let mut conn = pool.acquire().await.context("failed to get a connection for a singleton job")?;
+    if !store::deliveries::try_lock_singleton(&mut conn, key).await? {
+        tracing::debug!(key, "another instance runs this job now; skipping this tick");
+        return Ok(None);
+    }
+    let result = job.await;
+    if let Err(err) = store::deliveries::unlock_singleton(&mut conn, key).await {
+        // Closing the session releases the lock for certain.
+        tracing::warn!(error = ?err, "could not release a singleton lock; closing its connection");
+        drop(conn.detach());
+    }
+    result.map(Some)
 }
 
 /// Runs `step` each time `tick` fires until shutdown. A failing step is logged

@@ -5,9 +5,26 @@
 //! `run_until_stopped` just repeats it until shutdown. Every record is fenced
 //! on (id, attempt, owner): if this worker's lease expired and another worker
 //! took the row, the write matches nothing and is logged, never applied.
+//!
+//! Outcomes and what follows (see `mail::SendOutcome`):
+//! - sent: recorded with the relay's reply;
+//! - permanent (5xx): failed with code and text; a 5.1.x status also
+//!   suppresses the address and cancels its other queued mail;
+//! - transient: retried with exponential backoff and jitter. Only answers
+//!   from the relay (4xx) use up `sender.max_attempts`; a relay that cannot
+//!   be reached never turns mail into a permanent failure, and a nudge whose
+//!   retry would be later than `stale_after` after its slot waits for the
+//!   same time on a later day instead;
+//! - unknown (reply lost after the end of data): retried with the same
+//!   Message-ID, counted on the row and in the metrics.
+//!
+//! Shutdown: once the stop token fires, no batch is claimed and no send is
+//! started; claimed rows that were not started are released at once, sends
+//! already on the wire finish (bounded by `mail.timeout`) and are recorded.
 
 use std::sync::Arc;
 
+use anyhow::Context;
 use chrono::Duration;
 use futures_util::StreamExt;
 use rand::Rng;
@@ -15,8 +32,8 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::SenderSettings;
-use crate::domain::{DeliveryKind, Track};
 use crate::mail::{Composer, Mailer, OutgoingEmail, SendOutcome};
+use crate::metrics::{self, DeliveryEvent};
 use crate::store::deliveries::{self, Claimed, Fence};
 
 /// The longest a retry waits, however many attempts came before.
@@ -25,7 +42,8 @@ const MAX_BACKOFF: Duration = Duration::hours(6);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExecutionOutcome {
     EmptyQueue,
-    /// This many deliveries were claimed and settled (sent, retried, failed or cancelled).
+    /// This many deliveries were claimed and settled (sent, retried, failed,
+    /// cancelled, or released at shutdown).
     Processed(usize),
 }
 
@@ -35,18 +53,35 @@ pub struct Sender {
     mailer: Arc<Mailer>,
     composer: Arc<Composer>,
     settings: SenderSettings,
+    stale_after: Duration,
     owner: String,
+    /// Cancelled at shutdown: claim nothing more, start no send.
+    stop: CancellationToken,
 }
 
 impl Sender {
-    pub fn new(pool: PgPool, mailer: Arc<Mailer>, composer: Arc<Composer>, settings: SenderSettings) -> Self {
+    pub fn new(
+        pool: PgPool,
+        mailer: Arc<Mailer>,
+        composer: Arc<Composer>,
+        settings: SenderSettings,
+        stale_after: Duration,
+    ) -> Self {
         let owner = format!("{}-{:08x}", std::process::id(), rand::rng().random::<u32>());
-        Self { pool, mailer, composer, settings, owner }
+        Self { pool, mailer, composer, settings, stale_after, owner, stop: CancellationToken::new() }
+    }
+
+    /// This sender's claim owner, as written in `deliveries.owner`.
+    pub fn owner(&self) -> &str {
+        &self.owner
     }
 
     /// Claims one batch and settles every delivery in it.
     #[tracing::instrument(name = "send batch", skip_all, fields(owner = %self.owner))]
     pub async fn try_execute_batch(&self) -> anyhow::Result<ExecutionOutcome> {
+        if self.stop.is_cancelled() {
+            return Ok(ExecutionOutcome::EmptyQueue);
+        }
         let claimed =
             deliveries::claim_due(&self.pool, &self.owner, self.settings.batch_size, self.settings.lease.as_chrono())
                 .await?;
@@ -66,8 +101,10 @@ impl Sender {
         Ok(ExecutionOutcome::Processed(count))
     }
 
-    /// Repeats `try_execute_batch` until `shutdown`; a batch in flight finishes first.
-    pub async fn run_until_stopped(self, shutdown: CancellationToken) {
+    /// Repeats `try_execute_batch` until `shutdown`. After it fires, sends on
+    /// the wire finish and unstarted claims are released before this returns.
+    pub async fn run_until_stopped(mut self, shutdown: CancellationToken) {
+        self.stop = shutdown.clone();
         let poll = self.settings.poll_interval.as_std();
         let mut failures = 0u32;
         while !shutdown.is_cancelled() {
@@ -76,11 +113,14 @@ impl Sender {
                     failures = 0;
                     continue;
                 }
-                Ok(ExecutionOutcome::EmptyQueue) => poll,
+                Ok(ExecutionOutcome::EmptyQueue) => {
+                    failures = 0;
+                    poll
+                }
                 Err(err) => {
                     failures += 1;
                     tracing::warn!(error = ?err, failures, "sender cannot reach the database; backing off");
-                    poll * 2u32.saturating_pow(failures.min(5))
+                    (poll * 2u32.saturating_pow(failures.min(5))).min(std::time::Duration::from_secs(30))
                 }
             };
             tokio::select! {
@@ -94,6 +134,16 @@ impl Sender {
     #[tracing::instrument(skip_all, fields(delivery_id = delivery.id, attempt = delivery.attempt, kind = %delivery.kind))]
     async fn deliver(&self, delivery: Claimed) -> anyhow::Result<()> {
         let fence = Fence { id: delivery.id, attempt: delivery.attempt, owner: &self.owner };
+        if self.stop.is_cancelled() {
+            if deliveries::release_claimed(&self.pool, fence).await? {
+                metrics::count(DeliveryEvent::Released, 1);
+            }
+            return Ok(());
+        }
+        if delivery.suppressed {
+            deliveries::cancel_claimed(&self.pool, fence, "address suppressed after a 5.1.x answer").await?;
+            return Ok(());
+        }
         let email = match self.render(&delivery) {
             Ok(Some(email)) => email,
             Ok(None) => {
@@ -107,65 +157,90 @@ impl Sender {
             }
         };
         let outcome = self.mailer.send(&email).await;
-        self.record(fence, outcome).await
+        self.record(&delivery, fence, outcome).await
     }
 
     /// `None` when the subscription moved on since the row was queued
     /// (a confirmation for someone already active, a nudge for someone paused).
     fn render(&self, d: &Claimed) -> anyhow::Result<Option<OutgoingEmail>> {
-        let status = d.subscriber_status.as_str();
-        Ok(match d.kind()? {
-            DeliveryKind::Confirm if status == "pending" => {
-                Some(self.composer.confirmation(&d.email, d.subscriber_id, d.slot, &d.message_key))
-            }
-            DeliveryKind::Nudge if status == "active" => Some(self.render_nudge(d)?),
-            DeliveryKind::Test => Some(self.render_nudge(d)?),
-            DeliveryKind::Confirm | DeliveryKind::Nudge => None,
-        })
+        self.composer.for_delivery(d)
     }
 
-    fn render_nudge(&self, d: &Claimed) -> anyhow::Result<OutgoingEmail> {
-        let track = Track::parse(d.track.as_deref().unwrap_or_default())?;
-        let nudge = self.composer.nudge_text(track, d.variant.as_deref().unwrap_or_default());
-        Ok(self.composer.nudge(&d.email, d.subscriber_id, d.id, nudge, d.slot, &d.message_key))
-    }
-
-    async fn record(&self, fence: Fence<'_>, outcome: SendOutcome) -> anyhow::Result<()> {
+    async fn record(&self, delivery: &Claimed, fence: Fence<'_>, outcome: SendOutcome) -> anyhow::Result<()> {
         let still_ours = match &outcome {
-            SendOutcome::Sent { code, reply } => deliveries::mark_sent(&self.pool, fence, *code as i16, reply).await?,
+            SendOutcome::Sent { code, reply } => {
+                metrics::count(DeliveryEvent::Sent, 1);
+                deliveries::mark_sent(&self.pool, fence, *code as i16, reply).await?
+            }
             SendOutcome::Permanent { code, reason } => {
+                metrics::count(DeliveryEvent::Permanent, 1);
                 tracing::warn!(code, reason, "permanent failure");
-                deliveries::mark_failed(&self.pool, fence, Some(*code as i16), reason).await?
+                self.fail_permanently(delivery, fence, *code as i16, reason).await?
             }
             SendOutcome::Transient { code, reason } => {
-                self.retry_or_give_up(fence, code.map(|c| c as i16), reason).await?
+                metrics::count(DeliveryEvent::Transient, 1);
+                self.retry_or_give_up(delivery, fence, code.map(|c| c as i16), reason, false).await?
             }
             SendOutcome::Unknown { reason } => {
+                metrics::count(DeliveryEvent::Unknown, 1);
                 tracing::warn!(reason, "outcome unknown; will retry with the same Message-ID");
-                self.retry_or_give_up(fence, None, &format!("outcome unknown: {reason}")).await?
+                self.retry_or_give_up(delivery, fence, None, &format!("outcome unknown: {reason}"), true).await?
             }
         };
         if !still_ours {
+            metrics::count(DeliveryEvent::LostLease, 1);
             tracing::warn!(?outcome, "lease lost before the outcome was recorded; the newer claim decides");
         }
         Ok(())
     }
 
-    async fn retry_or_give_up(&self, fence: Fence<'_>, code: Option<i16>, reason: &str) -> anyhow::Result<bool> {
-        if fence.attempt >= self.settings.max_attempts {
+    /// Fails the delivery; a 5.1.x status also suppresses the address and
+    /// cancels the rest of its queued mail, in one transaction.
+    async fn fail_permanently(
+        &self,
+        delivery: &Claimed,
+        fence: Fence<'_>,
+        code: i16,
+        reason: &str,
+    ) -> anyhow::Result<bool> {
+        let mut tx = self.pool.begin().await.context("failed to start recording a permanent failure")?;
+        if !deliveries::mark_failed(&mut *tx, fence, Some(code), reason).await? {
+            return Ok(false);
+        }
+        if is_bad_address(reason) {
+            tracing::warn!(code, "the relay says the address does not exist; suppressing it");
+            deliveries::suppress_address(&mut tx, &delivery.email, code, reason).await?;
+            deliveries::cancel_pending(&mut tx, delivery.subscriber_id).await?;
+        }
+        tx.commit().await.context("failed to commit a permanent failure")?;
+        Ok(true)
+    }
+
+    async fn retry_or_give_up(
+        &self,
+        delivery: &Claimed,
+        fence: Fence<'_>,
+        code: Option<i16>,
+        reason: &str,
+        unknown: bool,
+    ) -> anyhow::Result<bool> {
+        // An unreachable relay is no reason to drop mail: only answers count.
+        let relay_answered = code.is_some() || unknown;
+        if relay_answered && fence.attempt >= self.settings.max_attempts {
             tracing::warn!(reason, "giving up after the last attempt");
-            return deliveries::mark_failed(
-                &self.pool,
-                fence,
-                code,
-                &format!("gave up after {} attempts: {reason}", fence.attempt),
-            )
-            .await;
+            let error = format!("gave up after {} attempts: {reason}", fence.attempt);
+            return deliveries::mark_failed(&self.pool, fence, code, &error).await;
         }
         let delay = backoff(self.settings.retry_base.as_chrono(), fence.attempt);
+        let stale_after = (delivery.kind == "nudge").then_some(self.stale_after);
         tracing::info!(reason, delay_s = delay.num_seconds(), "transient failure; retrying later");
-        deliveries::retry_later(&self.pool, fence, delay, code, reason).await
+        deliveries::retry_later(&self.pool, fence, delay, stale_after, code, reason, unknown).await
     }
+}
+
+/// RFC 3463 `5.1.x`: the address itself is bad (no such mailbox, bad syntax).
+fn is_bad_address(reply: &str) -> bool {
+    reply.split(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == ':').any(|w| w.starts_with("5.1."))
 }
 
 /// `base * 2^(attempt-1)`, capped, plus up to 20% jitter so that retries
@@ -180,6 +255,13 @@ pub fn backoff(base: Duration, attempt: i32) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_5_1_x_statuses_mean_a_bad_address() {
+        assert!(is_bad_address("permanent error (550): 5.1.1 <x@y>: Recipient address rejected"));
+        assert!(!is_bad_address("permanent error (550): 5.7.1 relay denied"));
+        assert!(!is_bad_address("permanent error (554): 5.1 nothing"));
+    }
 
     #[test]
     fn backoff_doubles_and_is_capped() {

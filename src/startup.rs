@@ -20,6 +20,9 @@ use crate::sender::Sender;
 use crate::store;
 use crate::subscriptions::Scheduling;
 
+/// Time beyond `mail.timeout` that shutdown waits for in-flight work.
+const SHUTDOWN_SLACK: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Which parts of tend this process runs; `tend serve` runs all three.
 #[derive(Debug, Clone, Copy)]
 pub struct Roles {
@@ -79,7 +82,13 @@ impl Application {
             settings.schedule.stale_after.as_chrono(),
             settings.schedule.plan_batch,
         );
-        let sender = Sender::new(pool.clone(), mailer, composer, settings.sender.clone());
+        let sender = Sender::new(
+            pool.clone(),
+            mailer,
+            composer,
+            settings.sender.clone(),
+            settings.schedule.stale_after.as_chrono(),
+        );
         let state = AppState { pool, links, catalog, scheduling, settings: Arc::new(settings) };
         Ok(Self { listener, state, planner, sender, roles })
     }
@@ -102,8 +111,13 @@ impl Application {
     }
 
     /// Runs the chosen roles until `shutdown` is cancelled, then waits for
-    /// each to drain: the server finishes open requests, the sender its batch.
+    /// each to drain: the server finishes open requests, the sender the sends
+    /// already on the wire (and releases the claims it had not started). The
+    /// wait is bounded by the grace period, `mail.timeout` plus a few seconds
+    /// to record the outcomes: past it, whatever is left is abandoned and its
+    /// claims are rescued when their leases run out.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let grace = self.state.settings.mail.timeout.as_std() + SHUTDOWN_SLACK;
         let tracker = TaskTracker::new();
         if let Some(listener) = self.listener {
             let app = http::router(self.state.clone());
@@ -122,8 +136,14 @@ impl Application {
             scheduler::start(self.planner.clone(), self.state.pool.clone(), shutdown.clone(), &tracker).await?;
         }
         tracker.close();
-        tracker.wait().await;
-        tracing::info!("stopped");
+        let overdue = async {
+            shutdown.cancelled().await;
+            tokio::time::sleep(grace).await;
+        };
+        tokio::select! {
+            () = tracker.wait() => tracing::info!("stopped"),
+            () = overdue => tracing::warn!(tasks = tracker.len(), ?grace, "grace period over; stopping without them"),
+        }
         Ok(())
     }
 }

@@ -19,6 +19,7 @@ mod healthcheck;
 mod import;
 mod progress;
 mod send_test;
+mod simulate;
 mod stats;
 mod subscriber;
 
@@ -63,6 +64,8 @@ enum Command {
         #[arg(long)]
         track: Option<String>,
     },
+    /// Print (and optionally draw) the nudges a subscriber would receive.
+    Simulate(simulate::SimulateArgs),
     /// Ask the server at http.bind for /healthz (or /readyz); exit 0 if it answers 200.
     Healthcheck {
         #[arg(long)]
@@ -103,6 +106,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Subscriber(command) => subscriber::run(settings, command).await,
         Command::Stats { days } => stats::run(&store::connect_lazy(&settings.database)?, days).await,
         Command::SendTest { email, track } => send_test::run(&settings, &email, track.as_deref()).await,
+        Command::Simulate(args) => simulate::run(&settings, args),
         Command::Healthcheck { ready } => healthcheck::run(settings.http.bind, ready).await,
     }
 }

@@ -28,6 +28,9 @@ pub enum SubscriberStatus {
     Active,
     /// Paused by the subscriber: no nudges until they resume.
     Paused,
+    /// Several nudges went unanswered: one "keep going?" mail, then quiet
+    /// until the subscriber resumes.
+    Resting,
     Unsubscribed,
 }
 
@@ -37,6 +40,7 @@ impl SubscriberStatus {
             SubscriberStatus::Pending => "pending",
             SubscriberStatus::Active => "active",
             SubscriberStatus::Paused => "paused",
+            SubscriberStatus::Resting => "resting",
             SubscriberStatus::Unsubscribed => "unsubscribed",
         }
     }
@@ -48,6 +52,7 @@ impl SubscriberStatus {
             "pending" => SubscriberStatus::Pending,
             "active" => SubscriberStatus::Active,
             "paused" => SubscriberStatus::Paused,
+            "resting" => SubscriberStatus::Resting,
             "unsubscribed" => SubscriberStatus::Unsubscribed,
             other => anyhow::bail!("unknown subscriber status {other:?} in the database"),
         })
@@ -60,6 +65,8 @@ pub enum DeliveryKind {
     /// The double opt-in mail.
     Confirm,
     Nudge,
+    /// "Shall we keep going?" after several unanswered nudges.
+    KeepGoing,
     /// `tend send-test`: a sample nudge to check the transport.
     Test,
 }
@@ -69,6 +76,7 @@ impl DeliveryKind {
         match self {
             DeliveryKind::Confirm => "confirm",
             DeliveryKind::Nudge => "nudge",
+            DeliveryKind::KeepGoing => "keep_going",
             DeliveryKind::Test => "test",
         }
     }
@@ -77,6 +85,7 @@ impl DeliveryKind {
         Ok(match key {
             "confirm" => DeliveryKind::Confirm,
             "nudge" => DeliveryKind::Nudge,
+            "keep_going" => DeliveryKind::KeepGoing,
             "test" => DeliveryKind::Test,
             other => anyhow::bail!("unknown delivery kind {other:?} in the database"),
         })

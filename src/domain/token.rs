@@ -31,6 +31,8 @@ pub enum Purpose {
     Answer = 2,
     Unsubscribe = 3,
     Preferences = 4,
+    /// "Keep going" after resting.
+    Resume = 5,
 }
 
 impl Purpose {
@@ -40,6 +42,7 @@ impl Purpose {
             2 => Purpose::Answer,
             3 => Purpose::Unsubscribe,
             4 => Purpose::Preferences,
+            5 => Purpose::Resume,
             _ => return None,
         })
     }

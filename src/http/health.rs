@@ -1,5 +1,6 @@
 //! `GET /healthz` (the process answers), `GET /readyz` (the database answers
-//! and is migrated) and `GET /metrics` (Prometheus text format).
+//! and is migrated) and `GET /metrics` (Prometheus text format: outbox and
+//! subscriber gauges from the database, delivery counters from this process).
 
 use std::fmt::Write;
 
@@ -33,5 +34,6 @@ pub async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse,
     for (status, n) in store::subscribers::count_by_status(&state.pool).await? {
         let _ = writeln!(out, "tend_subscribers{{status=\"{status}\"}} {n}");
     }
+    crate::metrics::render(&mut out);
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out))
 }

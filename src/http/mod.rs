@@ -27,6 +27,7 @@ mod nudge;
 mod outbox;
 mod pages;
 mod preferences;
+mod resume;
 mod subscribe;
 mod unsubscribe;
 
@@ -50,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .route("/n/{token}", get(nudge::page).post(nudge::submit))
         .route("/unsubscribe/{token}", get(unsubscribe::page).post(unsubscribe::submit))
         .route("/me/{token}", get(preferences::page).post(preferences::submit))
+        .route("/resume/{token}", get(resume::page).post(resume::submit))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics));

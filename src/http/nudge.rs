@@ -14,7 +14,7 @@ use super::error::{AppError, wants_json};
 use super::fields::Fields;
 use super::pages::{NudgePage, Recorded, local_when, render};
 use crate::domain::{Action, Purpose, TimeZone, Track};
-use crate::store::{self, deliveries::NudgeView};
+use crate::store::{self, nudges::NudgeView};
 use crate::subscriptions::{self, AnswerOutcome};
 
 #[derive(Deserialize)]
@@ -68,7 +68,7 @@ pub async fn submit(
 /// Verifies the token and loads the nudge it names.
 async fn load(state: &AppState, token: &str) -> Result<(NudgeView, TimeZone), AppError> {
     let claims = state.links.signer().verify(token, Purpose::Answer, Utc::now())?;
-    let nudge = store::deliveries::get_nudge(&state.pool, claims.subject).await?.ok_or(AppError::InvalidLink)?;
+    let nudge = store::nudges::get(&state.pool, claims.subject).await?.ok_or(AppError::InvalidLink)?;
     let subscriber = store::subscribers::get(&state.pool, nudge.subscriber_id).await?.ok_or(AppError::InvalidLink)?;
     Ok((nudge, subscriber.zone))
 }

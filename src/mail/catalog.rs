@@ -4,7 +4,9 @@
 //! point `catalog.path` at their own file. Either way it is validated before
 //! the service starts, and an error names the entry and what is wrong with it.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
 
 use anyhow::Context;
 use serde::Deserialize;
@@ -100,6 +102,24 @@ impl Catalog {
         self.variants(track).iter().find(|n| n.variant == variant)
     }
 
+    /// The variant seen least recently (never seen first, then in catalog
+    /// order), and never `last`, so a track does not repeat itself and walks
+    /// through all its texts even after the catalog changes.
+    pub fn least_recent_variant(
+        &self,
+        track: Track,
+        last_seen: &HashMap<&str, DateTime<Utc>>,
+        last: Option<&str>,
+    ) -> &Nudge {
+        let variants = self.variants(track);
+        variants
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| variants.len() < 2 || Some(n.variant.as_str()) != last)
+            .min_by_key(|(i, n)| (last_seen.get(n.variant.as_str()).copied(), *i))
+            .map_or(&variants[0], |(_, n)| n)
+    }
+
     /// The variant after `last` in catalog order, so a track never shows the
     /// same text twice in a row and walks through all of them.
     pub fn next_variant(&self, track: Track, last: Option<&str>) -> &Nudge {
@@ -154,6 +174,23 @@ mod tests {
             assert_ne!(Some(&next), last.as_ref());
             last = Some(next);
         }
+    }
+
+    #[test]
+    fn the_least_recently_seen_variant_comes_next_and_never_the_last_one() {
+        let catalog = Catalog::built_in();
+        let variants: Vec<&str> = catalog.variants(Track::Support).iter().map(|n| n.variant.as_str()).collect();
+        let t = |d| DateTime::parse_from_rfc3339(d).unwrap().with_timezone(&Utc);
+        let mut seen: HashMap<&str, DateTime<Utc>> = HashMap::new();
+        assert_eq!(catalog.least_recent_variant(Track::Support, &seen, None).variant, variants[0]);
+        for (i, v) in variants.iter().enumerate() {
+            seen.insert(v, t("2026-01-01T00:00:00Z") + chrono::Duration::days(i as i64));
+        }
+        // The oldest is variants[0], unless it was the last one shown.
+        assert_eq!(catalog.least_recent_variant(Track::Support, &seen, None).variant, variants[0]);
+        assert_eq!(catalog.least_recent_variant(Track::Support, &seen, Some(variants[0])).variant, variants[1]);
+        seen.remove(variants[3]);
+        assert_eq!(catalog.least_recent_variant(Track::Support, &seen, None).variant, variants[3], "never seen first");
     }
 
     fn entry(track: &str, variant: &str, subject: &str, body: &str) -> String {

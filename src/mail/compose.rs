@@ -11,8 +11,9 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 
 use super::catalog::{Catalog, Nudge};
-use crate::domain::{Action, Track};
+use crate::domain::{Action, DeliveryKind, SubscriberStatus, Track};
 use crate::links::Links;
+use crate::store::deliveries::Claimed;
 
 /// A rendered email, ready for a transport.
 #[derive(Debug, Clone)]
@@ -132,6 +133,48 @@ impl Composer {
             footer: format!("This is your {} nudge from tend.", nudge.track.title().to_lowercase()),
             preferences_url: Some(self.links.preferences(subscriber_id, slot)),
             unsubscribe_url: self.links.unsubscribe(subscriber_id, slot),
+        };
+        self.render(to, message_key, content)
+    }
+
+    /// Renders a claimed delivery, or `None` when the subscription moved on
+    /// since it was queued (a confirmation for someone already active, a
+    /// nudge for someone paused or gone).
+    pub fn for_delivery(&self, d: &Claimed) -> anyhow::Result<Option<OutgoingEmail>> {
+        let status = SubscriberStatus::from_key(&d.subscriber_status)?;
+        Ok(match d.kind()? {
+            DeliveryKind::Confirm if status == SubscriberStatus::Pending => {
+                Some(self.confirmation(&d.email, d.subscriber_id, d.slot, &d.message_key))
+            }
+            DeliveryKind::Nudge if status == SubscriberStatus::Active => Some(self.nudge_for(d)?),
+            DeliveryKind::KeepGoing if status == SubscriberStatus::Resting => {
+                Some(self.keep_going(&d.email, d.subscriber_id, d.slot, &d.message_key))
+            }
+            DeliveryKind::Test => Some(self.nudge_for(d)?),
+            DeliveryKind::Confirm | DeliveryKind::Nudge | DeliveryKind::KeepGoing => None,
+        })
+    }
+
+    fn nudge_for(&self, d: &Claimed) -> anyhow::Result<OutgoingEmail> {
+        let track = Track::parse(d.track.as_deref().unwrap_or_default())?;
+        let nudge = self.nudge_text(track, d.variant.as_deref().unwrap_or_default());
+        Ok(self.nudge(&d.email, d.subscriber_id, d.id, nudge, d.slot, &d.message_key))
+    }
+
+    /// The one mail a subscriber gets after several unanswered nudges.
+    pub fn keep_going(&self, to: &str, subscriber_id: i64, issued: DateTime<Utc>, message_key: &str) -> OutgoingEmail {
+        let content = Content {
+            subject: "Shall we keep going?".into(),
+            heading: "Shall we keep going?".into(),
+            paragraphs: vec![
+                "The last few nudges went unanswered, so tend has gone quiet. That's completely fine: life gets full.".into(),
+                "If you'd like the nudges back, one click starts them again, gently. If not, there is nothing to do; this is the only mail you will get until you choose.".into(),
+            ],
+            actions_intro: "Start again whenever you are ready:".into(),
+            actions: vec![ActionLink { label: "Keep going".into(), url: self.links.resume(subscriber_id, issued) }],
+            footer: "You get this because you subscribed to tend and its nudges went unanswered for a while.".into(),
+            preferences_url: Some(self.links.preferences(subscriber_id, issued)),
+            unsubscribe_url: self.links.unsubscribe(subscriber_id, issued),
         };
         self.render(to, message_key, content)
     }

@@ -2,6 +2,7 @@
 
 pub mod catalog;
 pub mod compose;
+pub mod smtp;
 pub mod transport;
 
 pub use catalog::{Catalog, Nudge};

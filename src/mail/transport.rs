@@ -2,22 +2,23 @@
 //!
 //! `file` writes each message as an `.eml` file (plus a small `.json` summary
 //! for the `/outbox` page) so that someone trying tend out can read and click
-//! everything without an SMTP server. `smtp` speaks to a relay through
-//! lettre's pooled async transport. Both return a `SendOutcome`, which tells
-//! the sender whether to record, retry or give up.
+//! everything without an SMTP server. `smtp` speaks to a relay through tend's
+//! own connection pool (`super::smtp`), which knows how far each transaction
+//! got. Both return a `SendOutcome`, which tells the sender whether to
+//! record, retry or give up.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use lettre::Message;
 use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
-use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
 use super::compose::OutgoingEmail;
+use super::smtp::{self, SmtpPool};
 use crate::config::{MailSettings, MailTransportKind, StartTls};
 
 /// What happened to one send, in the terms the retry policy needs.
@@ -29,14 +30,14 @@ pub enum SendOutcome {
     Transient { code: Option<u16>, reason: String },
     /// Never try again: 5xx. 5.1.x means the address does not exist.
     Permanent { code: u16, reason: String },
-    /// The connection broke or timed out after the message may have been
-    /// accepted: retry with the same Message-ID and count it.
+    /// The connection broke or timed out after the end of the data, so the
+    /// relay may have accepted it: retry with the same Message-ID and count it.
     Unknown { reason: String },
 }
 
 pub enum Mailer {
     File { dir: PathBuf, from: Mailbox, list_id: String },
-    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox, list_id: String },
+    Smtp { pool: SmtpPool, from: Mailbox, list_id: String },
 }
 
 impl Mailer {
@@ -48,7 +49,7 @@ impl Mailer {
         let list_id = settings.list_id.clone();
         Ok(match settings.transport {
             MailTransportKind::File => Mailer::File { dir: settings.outbox_dir.clone(), from, list_id },
-            MailTransportKind::Smtp => Mailer::Smtp { transport: smtp_transport(settings)?, from, list_id },
+            MailTransportKind::Smtp => Mailer::Smtp { pool: smtp_pool(settings)?, from, list_id },
         })
     }
 
@@ -67,13 +68,13 @@ impl Mailer {
         };
         match self {
             Mailer::File { dir, .. } => write_to_outbox(dir, email, &message).await,
-            Mailer::Smtp { transport, .. } => match transport.send(message).await {
-                Ok(response) => SendOutcome::Sent {
-                    code: u16::from(response.code()),
-                    reply: format!("{} {}", response.code(), response.message().collect::<Vec<_>>().join(" ")),
-                },
-                Err(err) => classify(&err),
-            },
+            Mailer::Smtp { pool, .. } => {
+                let envelope = message.envelope();
+                let Some(sender) = envelope.from() else {
+                    return SendOutcome::Permanent { code: 0, reason: "message has no sender".into() };
+                };
+                pool.send(sender, envelope.to(), &message.formatted()).await
+            }
         }
     }
 
@@ -102,63 +103,19 @@ impl Mailer {
     }
 }
 
-fn smtp_transport(settings: &MailSettings) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
-    let mut url = settings.smtp_url.expose_secret().to_owned();
-    // lettre reads the STARTTLS policy from the URL; add ours unless the URL says.
-    if url.starts_with("smtp://") && !url.contains("tls=") {
-        let policy = match settings.starttls {
-            StartTls::None => None,
-            StartTls::Opportunistic => Some("opportunistic"),
-            StartTls::Required => Some("required"),
-        };
-        if let Some(policy) = policy {
-            url.push(if url.contains('?') { '&' } else { '?' });
-            url.push_str("tls=");
-            url.push_str(policy);
-        }
-    }
-    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
-        .map_err(|e| anyhow::anyhow!("mail.smtp_url: not a valid smtp:// or smtps:// URL ({e})"))?
-        .timeout(Some(settings.timeout.as_std()))
-        .pool_config(PoolConfig::new().max_size(settings.pool_size.max(1)));
+fn smtp_pool(settings: &MailSettings) -> anyhow::Result<SmtpPool> {
+    let starttls = match settings.starttls {
+        StartTls::None => None,
+        StartTls::Opportunistic => Some(false),
+        StartTls::Required => Some(true),
+    };
+    let (target, mut credentials) = smtp::parse_target(settings.smtp_url.expose_secret(), starttls)?;
     if !settings.smtp_username.is_empty() {
-        builder = builder.credentials(Credentials::new(
-            settings.smtp_username.clone(),
-            settings.smtp_password.expose_secret().to_owned(),
-        ));
+        credentials =
+            Some(Credentials::new(settings.smtp_username.clone(), settings.smtp_password.expose_secret().to_owned()));
     }
-    Ok(builder.build())
-}
-
-/// Maps lettre's error to an outcome. A reply code decides when there is one;
-/// without one, a failure to connect is transient and anything else (the
-/// connection broke mid-transaction) may have delivered, so it is unknown.
-fn classify(err: &lettre::transport::smtp::Error) -> SendOutcome {
-    let code = err.status().map(u16::from);
-    let reason = format!("{err}");
-    match code {
-        Some(code) if err.is_permanent() => SendOutcome::Permanent { code, reason },
-        Some(code) if err.is_transient() => SendOutcome::Transient { code: Some(code), reason },
-        _ if is_connect_failure(err) => SendOutcome::Transient { code: None, reason },
-        _ => SendOutcome::Unknown { reason },
-    }
-}
-
-fn is_connect_failure(err: &lettre::transport::smtp::Error) -> bool {
-    use std::error::Error as _;
-    let mut source = err.source();
-    while let Some(cause) = source {
-        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
-            return matches!(
-                io.kind(),
-                std::io::ErrorKind::ConnectionRefused
-                    | std::io::ErrorKind::AddrNotAvailable
-                    | std::io::ErrorKind::NotFound
-            );
-        }
-        source = cause.source();
-    }
-    err.is_client() || err.is_tls()
+    let size = settings.pool_size.max(1) as usize;
+    Ok(SmtpPool::new(target, credentials, settings.timeout.as_std(), size))
 }
 
 /// Bare CR or LF in a body is a smuggling risk (RUSTSEC-2026-0561, fixed only

@@ -12,15 +12,6 @@ use sqlx::{PgConnection, PgExecutor, PgPool};
 
 use crate::domain::{DeliveryKind, Track};
 
-/// A nudge to plan, as the planner decided it.
-#[derive(Debug, Clone)]
-pub struct NewNudge {
-    pub subscriber_id: i64,
-    pub track: Track,
-    pub variant: String,
-    pub slot: DateTime<Utc>,
-}
-
 /// Queues the double opt-in mail, due now.
 #[tracing::instrument(skip_all, fields(subscriber_id))]
 pub async fn insert_confirmation(conn: &mut PgConnection, subscriber_id: i64) -> anyhow::Result<i64> {
@@ -72,48 +63,6 @@ pub async fn confirmations_since(
     .context("failed to count confirmation mails")
 }
 
-/// Inserts planned nudges; a nudge already planned for the same slot is
-/// skipped by the unique key, which is what makes planning idempotent.
-#[tracing::instrument(skip_all, fields(rows = nudges.len()))]
-pub async fn insert_nudges(conn: &mut PgConnection, nudges: &[NewNudge]) -> anyhow::Result<u64> {
-    let ids: Vec<i64> = nudges.iter().map(|n| n.subscriber_id).collect();
-    let tracks: Vec<String> = nudges.iter().map(|n| n.track.key().to_owned()).collect();
-    let variants: Vec<String> = nudges.iter().map(|n| n.variant.clone()).collect();
-    let slots: Vec<DateTime<Utc>> = nudges.iter().map(|n| n.slot).collect();
-    let result = sqlx::query!(
-        r#"insert into deliveries (subscriber_id, kind, track, variant, slot, due_at)
-           select n.subscriber_id, 'nudge', n.track, n.variant, n.slot, n.slot
-           from unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[]) as n (subscriber_id, track, variant, slot)
-           on conflict on constraint deliveries_plan_key do nothing"#,
-        &ids,
-        &tracks,
-        &variants,
-        &slots
-    )
-    .execute(conn)
-    .await
-    .context("failed to queue nudges")?;
-    Ok(result.rows_affected())
-}
-
-/// Slots of nudges planned for these subscribers since `since`.
-pub async fn recent_nudge_slots(
-    conn: &mut PgConnection,
-    ids: &[i64],
-    since: DateTime<Utc>,
-) -> anyhow::Result<Vec<(i64, DateTime<Utc>)>> {
-    let rows = sqlx::query!(
-        r#"select subscriber_id, slot from deliveries
-           where subscriber_id = any($1) and kind = 'nudge' and slot >= $2 and status <> 'cancelled'"#,
-        ids,
-        since
-    )
-    .fetch_all(conn)
-    .await
-    .context("failed to load recent nudges")?;
-    Ok(rows.into_iter().map(|r| (r.subscriber_id, r.slot)).collect())
-}
-
 /// Cancels a subscriber's mail that has not been claimed yet.
 #[tracing::instrument(skip_all, fields(subscriber_id))]
 pub async fn cancel_pending(conn: &mut PgConnection, subscriber_id: i64) -> anyhow::Result<u64> {
@@ -144,6 +93,8 @@ pub struct Claimed {
     pub timezone: String,
     pub send_time: NaiveTime,
     pub subscriber_status: String,
+    /// A relay answered 5.1.x for this address earlier: send nothing.
+    pub suppressed: bool,
 }
 
 impl Claimed {
@@ -179,7 +130,8 @@ pub async fn claim_due(
            from picked, subscribers s
            where d.id = picked.id and s.id = d.subscriber_id
            returning d.id, d.attempt, d.kind, d.track, d.variant, d.slot, d.message_key::text as "message_key!",
-                     s.id as subscriber_id, s.email, s.timezone, s.send_time, s.status as subscriber_status"#,
+                     s.id as subscriber_id, s.email, s.timezone, s.send_time, s.status as subscriber_status,
+                     exists(select 1 from suppressed_addresses x where x.email = lower(s.email)) as "suppressed!""#,
         owner,
         limit,
         lease_secs
@@ -238,26 +190,42 @@ pub async fn mark_failed(
     Ok(result.rows_affected() == 1)
 }
 
-/// Puts a delivery back in the queue to be tried after `delay`.
+/// Puts a delivery back in the queue to be tried after `delay` (database
+/// clock). `stale_after` (nudges only): if the retry would land later than
+/// that after the nudge's slot, it waits for the same time of day on the
+/// first day that is late enough instead, so a long relay outage never sends
+/// yesterday's nudge in the middle of the night. `unknown_outcome` counts an
+/// attempt whose reply was lost after the end of data.
+#[allow(clippy::too_many_arguments)]
 pub async fn retry_later(
     db: impl PgExecutor<'_>,
     fence: Fence<'_>,
     delay: chrono::Duration,
+    stale_after: Option<chrono::Duration>,
     code: Option<i16>,
     error: &str,
+    unknown_outcome: bool,
 ) -> anyhow::Result<bool> {
     let delay_secs = delay.num_milliseconds() as f64 / 1000.0;
+    let stale_secs = stale_after.map(|s| s.num_milliseconds() as f64 / 1000.0);
     let result = sqlx::query!(
         r#"update deliveries
-           set status = 'pending', due_at = now() + make_interval(secs => $4), smtp_code = $5, last_error = $6,
-               owner = null, lease_expires_at = null
+           set status = 'pending', smtp_code = $5, last_error = $6, owner = null, lease_expires_at = null,
+               unknown_outcomes = unknown_outcomes + case when $7 then 1 else 0 end,
+               due_at = case
+                   when $8::float8 is not null and now() + make_interval(secs => $4) > slot + make_interval(secs => $8)
+                   then slot + make_interval(days => ceil(extract(epoch from now() + make_interval(secs => $4) - slot) / 86400)::int)
+                   else now() + make_interval(secs => $4)
+               end
            where id = $1 and attempt = $2 and owner = $3 and status = 'sending'"#,
         fence.id,
         fence.attempt,
         fence.owner,
         delay_secs,
         code,
-        error
+        error,
+        unknown_outcome,
+        stale_secs
     )
     .execute(db)
     .await
@@ -281,6 +249,37 @@ pub async fn cancel_claimed(db: impl PgExecutor<'_>, fence: Fence<'_>, reason: &
     Ok(result.rows_affected() == 1)
 }
 
+/// Gives back a claim that was never started (graceful shutdown): the row is
+/// due again at once and the attempt does not count.
+pub async fn release_claimed(db: impl PgExecutor<'_>, fence: Fence<'_>) -> anyhow::Result<bool> {
+    let result = sqlx::query!(
+        r#"update deliveries set status = 'pending', attempt = attempt - 1, owner = null, lease_expires_at = null
+           where id = $1 and attempt = $2 and owner = $3 and status = 'sending'"#,
+        fence.id,
+        fence.attempt,
+        fence.owner
+    )
+    .execute(db)
+    .await
+    .context("failed to release a claimed mail")?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Records a 5.1.x answer: this address gets nothing more.
+pub async fn suppress_address(conn: &mut PgConnection, email: &str, code: i16, reason: &str) -> anyhow::Result<()> {
+    sqlx::query!(
+        r#"insert into suppressed_addresses (email, smtp_code, reason) values (lower($1), $2, $3)
+           on conflict (email) do nothing"#,
+        email,
+        code,
+        reason
+    )
+    .execute(conn)
+    .await
+    .context("failed to suppress an address")?;
+    Ok(())
+}
+
 /// Returns expired claims to the queue. The lease condition is re-checked on
 /// each row under its lock, so a claim completed a moment ago is left alone.
 #[tracing::instrument(skip_all)]
@@ -296,28 +295,6 @@ pub async fn rescue_expired_leases(pool: &PgPool) -> anyhow::Result<u64> {
     Ok(result.rows_affected())
 }
 
-/// A nudge as an answer page shows it.
-#[derive(Debug, Clone)]
-pub struct NudgeView {
-    pub id: i64,
-    pub subscriber_id: i64,
-    pub track: String,
-    pub variant: String,
-    pub slot: DateTime<Utc>,
-}
-
-pub async fn get_nudge(db: impl PgExecutor<'_>, id: i64) -> anyhow::Result<Option<NudgeView>> {
-    sqlx::query_as!(
-        NudgeView,
-        r#"select id, subscriber_id, track as "track!", variant as "variant!", slot
-           from deliveries where id = $1 and kind in ('nudge', 'test') and track is not null and variant is not null"#,
-        id
-    )
-    .fetch_optional(db)
-    .await
-    .context("failed to load a nudge")
-}
-
 /// Counts by status, for `tend stats` and tests.
 pub async fn count_by_status(db: impl PgExecutor<'_>) -> anyhow::Result<Vec<(String, String, i64)>> {
     let rows = sqlx::query!(
@@ -327,4 +304,24 @@ pub async fn count_by_status(db: impl PgExecutor<'_>) -> anyhow::Result<Vec<(Str
     .await
     .context("failed to count deliveries")?;
     Ok(rows.into_iter().map(|r| (r.kind, r.status, r.n)).collect())
+}
+
+/// Singleton jobs (the planning sweep, the lease rescue) run on one instance
+/// at a time: the caller holds this session-level advisory lock on its own
+/// connection for the length of the job. A crashed holder's lock goes with
+/// its connection, and an instance that finds it taken just skips this tick
+/// (the holder is doing the same work), so no work is ever dropped.
+pub async fn try_lock_singleton(conn: &mut PgConnection, key: i64) -> anyhow::Result<bool> {
+    sqlx::query_scalar!(r#"select pg_try_advisory_lock($1) as "locked!""#, key)
+        .fetch_one(conn)
+        .await
+        .context("failed to take a singleton lock")
+}
+
+pub async fn unlock_singleton(conn: &mut PgConnection, key: i64) -> anyhow::Result<()> {
+    sqlx::query_scalar!(r#"select pg_advisory_unlock($1) as "unlocked!""#, key)
+        .fetch_one(conn)
+        .await
+        .context("failed to release a singleton lock")?;
+    Ok(())
 }

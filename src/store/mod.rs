@@ -18,6 +18,7 @@ use crate::config::DatabaseSettings;
 pub mod admin;
 pub mod answers;
 pub mod deliveries;
+pub mod nudges;
 pub mod subscribers;
 pub mod tracks;
 

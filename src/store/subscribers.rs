@@ -208,3 +208,25 @@ pub async fn count_by_status(db: impl PgExecutor<'_>) -> anyhow::Result<Vec<(Str
         .context("failed to count subscribers")?;
     Ok(rows.into_iter().map(|r| (r.status, r.n)).collect())
 }
+
+/// Counts an unanswered nudge; returns the misses in a row afterwards.
+pub async fn add_miss(conn: &mut PgConnection, id: i64) -> anyhow::Result<u32> {
+    let misses = sqlx::query_scalar!(
+        r#"update subscribers set consecutive_misses = consecutive_misses + 1 where id = $1
+           returning consecutive_misses"#,
+        id
+    )
+    .fetch_one(conn)
+    .await
+    .context("failed to count a miss")?;
+    Ok(misses.max(0) as u32)
+}
+
+/// Any answer, or coming back, clears the misses in a row.
+pub async fn clear_misses(conn: &mut PgConnection, id: i64) -> anyhow::Result<()> {
+    sqlx::query!(r#"update subscribers set consecutive_misses = 0 where id = $1"#, id)
+        .execute(conn)
+        .await
+        .context("failed to clear misses")?;
+    Ok(())
+}

@@ -4,7 +4,8 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
 
-use crate::domain::{Track, TrackSet};
+use crate::domain::engine;
+use crate::domain::{Action, Track, TrackSet};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrackState {
@@ -15,6 +16,9 @@ pub struct TrackState {
     pub next_due_at: Option<DateTime<Utc>>,
     pub last_variant: Option<String>,
     pub repeat_variant: Option<String>,
+    /// The engine's memory of this habit.
+    pub engine: engine::TrackState,
+    pub last_answer: Option<Action>,
 }
 
 struct Row {
@@ -25,20 +29,34 @@ struct Row {
     next_due_at: Option<DateTime<Utc>>,
     last_variant: Option<String>,
     repeat_variant: Option<String>,
+    ease: f64,
+    streak: i32,
+    misses: i32,
+    graduated: bool,
+    last_answer: Option<String>,
 }
 
 impl TryFrom<Row> for TrackState {
     type Error = anyhow::Error;
 
     fn try_from(row: Row) -> anyhow::Result<Self> {
+        let interval_days = row.interval_days.max(1) as u32;
         Ok(TrackState {
             subscriber_id: row.subscriber_id,
             track: Track::parse(&row.track)?,
             enabled: row.enabled,
-            interval_days: row.interval_days.max(1) as u32,
+            interval_days,
             next_due_at: row.next_due_at,
             last_variant: row.last_variant,
             repeat_variant: row.repeat_variant,
+            engine: engine::TrackState {
+                interval_days,
+                ease: row.ease,
+                streak: row.streak.max(0) as u32,
+                misses: row.misses.max(0) as u32,
+                graduated: row.graduated,
+            },
+            last_answer: row.last_answer.as_deref().map(Action::parse).transpose()?,
         })
     }
 }
@@ -52,7 +70,8 @@ fn parse_rows(rows: Vec<Row>) -> anyhow::Result<Vec<TrackState>> {
 pub async fn list(db: impl PgExecutor<'_>, subscriber_id: i64) -> anyhow::Result<Vec<TrackState>> {
     let rows = sqlx::query_as!(
         Row,
-        r#"select subscriber_id, track, enabled, interval_days, next_due_at, last_variant, repeat_variant
+        r#"select subscriber_id, track, enabled, interval_days, next_due_at, last_variant, repeat_variant,
+                  ease, streak, misses, graduated, last_answer
            from subscriber_tracks where subscriber_id = $1"#,
         subscriber_id
     )
@@ -193,7 +212,8 @@ pub async fn lock_subscribers_with_due_tracks(
 pub async fn due_tracks(conn: &mut PgConnection, ids: &[i64], now: DateTime<Utc>) -> anyhow::Result<Vec<TrackState>> {
     let rows = sqlx::query_as!(
         Row,
-        r#"select subscriber_id, track, enabled, interval_days, next_due_at, last_variant, repeat_variant
+        r#"select subscriber_id, track, enabled, interval_days, next_due_at, last_variant, repeat_variant,
+                  ease, streak, misses, graduated, last_answer
            from subscriber_tracks
            where subscriber_id = any($1) and enabled and next_due_at <= $2"#,
         ids,
@@ -238,5 +258,55 @@ pub async fn apply_planned(conn: &mut PgConnection, planned: &[PlannedTrack]) ->
     .execute(conn)
     .await
     .context("failed to write planned schedules")?;
+    Ok(())
+}
+
+/// One track of one subscriber, locked for the rest of the transaction.
+pub async fn lock_one(conn: &mut PgConnection, subscriber_id: i64, track: Track) -> anyhow::Result<Option<TrackState>> {
+    let row = sqlx::query_as!(
+        Row,
+        r#"select subscriber_id, track, enabled, interval_days, next_due_at, last_variant, repeat_variant,
+                  ease, streak, misses, graduated, last_answer
+           from subscriber_tracks where subscriber_id = $1 and track = $2 for update"#,
+        subscriber_id,
+        track.key()
+    )
+    .fetch_optional(conn)
+    .await
+    .context("failed to lock a track")?;
+    row.map(TrackState::try_from).transpose()
+}
+
+/// Writes what the engine decided for one track. `next_due_at` is only
+/// written while the track is on: a paused track stays unscheduled, and
+/// `None` leaves the track unscheduled (its subscriber is not active).
+#[tracing::instrument(skip_all, fields(subscriber_id, track = track.key()))]
+pub async fn save_engine_step(
+    conn: &mut PgConnection,
+    subscriber_id: i64,
+    track: Track,
+    state: &engine::TrackState,
+    next_due_at: Option<DateTime<Utc>>,
+    answer: Option<Action>,
+) -> anyhow::Result<()> {
+    sqlx::query!(
+        r#"update subscriber_tracks
+           set interval_days = $3, ease = $4, streak = $5, misses = $6, graduated = $7,
+               next_due_at = case when enabled then $8::timestamptz else null end,
+               last_answer = coalesce($9, last_answer)
+           where subscriber_id = $1 and track = $2"#,
+        subscriber_id,
+        track.key(),
+        state.interval_days as i32,
+        state.ease,
+        state.streak as i32,
+        state.misses as i32,
+        state.graduated,
+        next_due_at,
+        answer.map(Action::key)
+    )
+    .execute(conn)
+    .await
+    .context("failed to save a track's schedule")?;
     Ok(())
 }

@@ -1,16 +1,14 @@
-//! Answering a nudge: the first answer counts and steers that track.
+//! Answering a nudge: the first answer counts and steers that track through
+//! the spacing engine, in the same transaction that records it.
 
 use anyhow::Context;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use super::{Scheduling, db_now};
+use crate::domain::engine::{self, Event};
 use crate::domain::{Action, SubscriberStatus, TimeZone, Track};
 use crate::store;
-
-/// "Remind me tomorrow" brings the nudge back at the first slot at least this
-/// far away, so an evening answer does not repeat it the next morning at 08:30.
-pub const SNOOZE_AT_LEAST: Duration = Duration::hours(20);
 
 #[derive(Debug, Clone)]
 pub struct AnswerOutcome {
@@ -33,7 +31,7 @@ pub async fn answer(
     scheduling: Scheduling,
 ) -> anyhow::Result<Option<AnswerOutcome>> {
     let mut tx = pool.begin().await.context("failed to start a transaction")?;
-    let Some(nudge) = store::deliveries::get_nudge(&mut *tx, delivery_id).await? else {
+    let Some(nudge) = store::nudges::get(&mut *tx, delivery_id).await? else {
         return Ok(None);
     };
     let Some(subscriber) = store::subscribers::lock(&mut tx, nudge.subscriber_id).await? else {
@@ -41,24 +39,18 @@ pub async fn answer(
     };
     let track = Track::parse(&nudge.track)?;
     let recorded_now = store::answers::record(&mut tx, delivery_id, subscriber.id, track, action).await?;
-    if recorded_now && subscriber.status == SubscriberStatus::Active {
-        match action {
-            Action::Snooze => {
-                let now = db_now(&mut tx).await?;
-                let again = scheduling.slots(&subscriber).first_at_or_after(now + SNOOZE_AT_LEAST);
-                store::tracks::reschedule(&mut tx, subscriber.id, track, again, Some(&nudge.variant)).await?;
-            }
-            Action::PauseTrack => store::tracks::disable(&mut tx, subscriber.id, track).await?,
-            // The plain rule: the track keeps the slot planned with the nudge.
-            Action::Done | Action::Partly | Action::NotYet => {}
+    if recorded_now {
+        // Any answer shows the subscriber is here: no more "misses in a row".
+        store::subscribers::clear_misses(&mut tx, subscriber.id).await?;
+        // A nudge already counted as a miss has been followed by its track's
+        // next one: the answer is kept, the schedule has moved on.
+        if subscriber.status == SubscriberStatus::Active && nudge.expired_at.is_none() {
+            steer(&mut tx, &subscriber, track, action, nudge.slot, &nudge.variant, scheduling).await?;
         }
     }
     let recorded = store::answers::find(&mut *tx, delivery_id).await?.context("answer vanished")?;
-    let next_due = store::tracks::list(&mut *tx, subscriber.id)
-        .await?
-        .into_iter()
-        .find(|t| t.track == track && t.enabled)
-        .and_then(|t| t.next_due_at);
+    let next_due =
+        store::tracks::lock_one(&mut tx, subscriber.id, track).await?.filter(|t| t.enabled).and_then(|t| t.next_due_at);
     tx.commit().await.context("failed to commit an answer")?;
     Ok(Some(AnswerOutcome {
         recorded_now,
@@ -68,4 +60,33 @@ pub async fn answer(
         next_due,
         zone: subscriber.zone,
     }))
+}
+
+/// Feeds the answer to the engine and writes its decision.
+async fn steer(
+    tx: &mut sqlx::PgConnection,
+    subscriber: &store::subscribers::Subscriber,
+    track: Track,
+    action: Action,
+    slot: DateTime<Utc>,
+    variant: &str,
+    scheduling: Scheduling,
+) -> anyhow::Result<()> {
+    let event = match action {
+        Action::Done => Event::Done,
+        Action::Partly => Event::Partly,
+        Action::NotYet => Event::NotYet,
+        Action::Snooze => Event::Snooze,
+        Action::PauseTrack => return store::tracks::disable(tx, subscriber.id, track).await,
+    };
+    let Some(state) = store::tracks::lock_one(tx, subscriber.id, track).await? else {
+        return Ok(());
+    };
+    let now = db_now(tx).await?;
+    let step = engine::step(track, &state.engine, event, slot, now, &scheduling.slots(subscriber));
+    store::tracks::save_engine_step(tx, subscriber.id, track, &step.state, Some(step.next_due), Some(action)).await?;
+    if action == Action::Snooze {
+        store::tracks::reschedule(tx, subscriber.id, track, step.next_due, Some(variant)).await?;
+    }
+    Ok(())
 }

@@ -27,7 +27,9 @@ pub async fn confirm(pool: &PgPool, subscriber_id: i64, scheduling: Scheduling) 
             activate(&mut tx, &subscriber, scheduling).await?;
             ConfirmOutcome::Confirmed
         }
-        SubscriberStatus::Active | SubscriberStatus::Paused => ConfirmOutcome::AlreadyConfirmed,
+        SubscriberStatus::Active | SubscriberStatus::Paused | SubscriberStatus::Resting => {
+            ConfirmOutcome::AlreadyConfirmed
+        }
         SubscriberStatus::Unsubscribed => ConfirmOutcome::NoLongerPending,
     };
     tx.commit().await.context("failed to commit a confirmation")?;

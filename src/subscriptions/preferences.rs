@@ -4,6 +4,7 @@ use anyhow::Context;
 use sqlx::PgPool;
 
 use super::{Scheduling, activate, db_now};
+use crate::domain::engine::{self, Event};
 use crate::domain::{SubscriberStatus, TrackSet};
 use crate::store::{self, subscribers::Preferences};
 
@@ -65,7 +66,8 @@ pub async fn pause(pool: &PgPool, subscriber_id: i64) -> anyhow::Result<Option<S
     Ok(status)
 }
 
-/// Picks up again at the first slot from now.
+/// Picks up again at the first slot from now, after a pause or a rest. After
+/// a rest each track eases back in (the engine's `resume`: half the interval).
 #[tracing::instrument(skip_all, fields(subscriber_id))]
 pub async fn resume(
     pool: &PgPool,
@@ -76,8 +78,20 @@ pub async fn resume(
     let Some(subscriber) = store::subscribers::lock(&mut tx, subscriber_id).await? else {
         return Ok(None);
     };
-    if subscriber.status == SubscriberStatus::Paused {
-        activate(&mut tx, &subscriber, scheduling).await?;
+    match subscriber.status {
+        SubscriberStatus::Paused => activate(&mut tx, &subscriber, scheduling).await?,
+        SubscriberStatus::Resting => {
+            let now = db_now(&mut tx).await?;
+            let slots = scheduling.slots(&subscriber);
+            store::subscribers::set_status(&mut tx, subscriber_id, SubscriberStatus::Active).await?;
+            store::subscribers::clear_misses(&mut tx, subscriber_id).await?;
+            for track in store::tracks::list(&mut *tx, subscriber_id).await?.into_iter().filter(|t| t.enabled) {
+                let step = engine::step(track.track, &track.engine, Event::Resume, now, now, &slots);
+                store::tracks::save_engine_step(&mut tx, subscriber_id, track.track, &step.state, Some(step.next_due), None)
+                    .await?;
+            }
+        }
+        SubscriberStatus::Pending | SubscriberStatus::Active | SubscriberStatus::Unsubscribed => {}
     }
     let status = store::subscribers::get(&mut *tx, subscriber_id).await?.map(|s| s.status);
     tx.commit().await.context("failed to commit a resume")?;

@@ -27,7 +27,7 @@ pub enum SubscribeOutcome {
     Activated {
         subscriber_id: i64,
     },
-    /// Already active or paused: nothing changed, nothing sent.
+    /// Already active, paused or resting: nothing changed, nothing sent.
     AlreadySubscribed {
         subscriber_id: i64,
     },
@@ -47,7 +47,9 @@ pub async fn subscribe(
     let (subscriber, created) =
         store::subscribers::insert_or_lock(&mut tx, &request.email, &request.preferences).await?;
     let id = subscriber.id;
-    if !created && matches!(subscriber.status, SubscriberStatus::Active | SubscriberStatus::Paused) {
+    if !created
+        && matches!(subscriber.status, SubscriberStatus::Active | SubscriberStatus::Paused | SubscriberStatus::Resting)
+    {
         return Ok(SubscribeOutcome::AlreadySubscribed { subscriber_id: id });
     }
     // New, still pending, or returning after unsubscribing: take the latest choices.

@@ -119,18 +119,30 @@ impl TestApp {
         self.subscriber_id(email).await
     }
 
-    /// Moves a subscriber's whole schedule earlier so that their earliest due
-    /// track is due now: the same as waiting until that slot, without waiting.
+    /// Moves a subscriber's whole timeline (schedule and outbox) earlier so
+    /// that their earliest due track is due now: the same as waiting until
+    /// that slot, without waiting.
     pub async fn travel_to_next_slot(&self, subscriber_id: i64) {
-        sqlx::query(
-            "update subscriber_tracks set next_due_at = next_due_at - (
-                 select min(next_due_at) - now() from subscriber_tracks where subscriber_id = $1)
-             where subscriber_id = $1 and next_due_at is not null",
+        let shift: Option<f64> = sqlx::query_scalar(
+            "select extract(epoch from min(next_due_at) - now())::float8
+             from subscriber_tracks where subscriber_id = $1 and enabled",
         )
         .bind(subscriber_id)
-        .execute(&self.pool)
+        .fetch_one(&self.pool)
         .await
         .unwrap();
+        let Some(shift) = shift else { return };
+        let mut tx = self.pool.begin().await.unwrap();
+        for sql in [
+            "update subscriber_tracks set next_due_at = next_due_at - make_interval(secs => $2)
+             where subscriber_id = $1",
+            "update deliveries set slot = slot - make_interval(secs => $2), due_at = due_at - make_interval(secs => $2),
+                                   answer_by = answer_by - make_interval(secs => $2)
+             where subscriber_id = $1",
+        ] {
+            sqlx::query(sql).bind(subscriber_id).bind(shift).execute(&mut *tx).await.unwrap();
+        }
+        tx.commit().await.unwrap();
     }
 
     /// Every link to this app in a mail whose path starts with `prefix`.

@@ -3,6 +3,8 @@
 
 mod bad_input;
 mod cli;
+mod engine;
+mod faults;
 mod flow;
 mod helpers;
 mod nudges;

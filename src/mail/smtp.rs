@@ -1,0 +1,300 @@
+//! tend's SMTP client: a small pool of lettre `AsyncSmtpConnection`s.
+//!
+//! Why not lettre's pooled transport: it never sets `TCP_NODELAY`, and it
+//! writes the final `.` as its own small packet, which then waits for the
+//! peer's delayed ACK (about 44 ms per message). It also hides how far a
+//! transaction got, and the sender needs exactly that: a failure before the
+//! end of the data means nothing was delivered (retry), a failure after it
+//! means the relay may have taken the message (**outcome unknown**).
+//!
+//! So tend opens each socket itself with `set_nodelay(true)`, hands it to
+//! `AsyncSmtpConnection::connect_with_transport` (STARTTLS upgrades that same
+//! socket; `smtps://` wraps it in TLS first, see [`tls`]), and sends MAIL,
+//! RCPT, DATA and the message itself, recording the stage before each step.
+//! One deadline (`mail.timeout`, shorter than the sender's lease) covers the
+//! whole send, including the wait for a free connection.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use lettre::Address;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
+use tokio::net::TcpStream;
+use tokio::sync::Semaphore;
+
+use super::transport::SendOutcome;
+
+mod tls;
+mod url;
+
+pub use url::{Security, SmtpTarget};
+
+/// A connection idle for longer than this is closed rather than reused:
+/// relays drop idle sessions after a few minutes and a stale one costs a
+/// failed MAIL FROM.
+const MAX_IDLE: Duration = Duration::from_secs(30);
+
+/// How far one send got; decides between "retry" and "outcome unknown".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Stage {
+    WaitingForConnection = 0,
+    Connecting = 1,
+    Envelope = 2,
+    Data = 3,
+    /// Every byte of the message was written; the terminating `.` is being
+    /// sent or was sent. From here a lost reply means the relay may have it.
+    EndOfData = 4,
+}
+
+impl Stage {
+    fn from_u8(value: u8) -> Stage {
+        match value {
+            0 => Stage::WaitingForConnection,
+            1 => Stage::Connecting,
+            2 => Stage::Envelope,
+            3 => Stage::Data,
+            _ => Stage::EndOfData,
+        }
+    }
+}
+
+/// The stage of one send, shared with the code that times it out.
+struct Progress(AtomicU8);
+
+impl Progress {
+    fn set(&self, stage: Stage) {
+        self.0.store(stage as u8, Ordering::SeqCst);
+    }
+
+    fn get(&self) -> Stage {
+        Stage::from_u8(self.0.load(Ordering::SeqCst))
+    }
+}
+
+struct Idle {
+    connection: AsyncSmtpConnection,
+    since: Instant,
+}
+
+/// The pool: at most `size` connections, idle ones kept for reuse.
+pub struct SmtpPool {
+    target: SmtpTarget,
+    hello: ClientId,
+    credentials: Option<Credentials>,
+    timeout: Duration,
+    idle: Mutex<Vec<Idle>>,
+    permits: Semaphore,
+}
+
+/// A failed step: the stage it failed in and the relay's reply code, if any.
+struct Failure {
+    stage: Stage,
+    code: Option<u16>,
+    reason: String,
+}
+
+impl Failure {
+    fn at(stage: Stage) -> impl Fn(lettre::transport::smtp::Error) -> Failure {
+        move |error| Failure { stage, code: error.status().map(u16::from), reason: error.to_string() }
+    }
+}
+
+impl SmtpPool {
+    pub fn new(target: SmtpTarget, credentials: Option<Credentials>, timeout: Duration, size: usize) -> Self {
+        Self {
+            target,
+            hello: ClientId::default(),
+            credentials,
+            timeout,
+            idle: Mutex::new(Vec::new()),
+            permits: Semaphore::new(size.max(1)),
+        }
+    }
+
+    /// Sends one message to `recipients`. Never panics, never exceeds the timeout.
+    pub async fn send(&self, from: &Address, recipients: &[Address], message: &[u8]) -> SendOutcome {
+        let progress = Progress(AtomicU8::new(Stage::WaitingForConnection as u8));
+        match tokio::time::timeout(self.timeout, self.transaction(from, recipients, message, &progress)).await {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(failure)) => classify(&failure),
+            Err(_) => match progress.get() {
+                Stage::EndOfData => {
+                    SendOutcome::Unknown { reason: format!("no reply to the end of data within {:?}", self.timeout) }
+                }
+                stage => SendOutcome::Transient {
+                    code: None,
+                    reason: format!("timed out after {:?} in stage {stage:?}", self.timeout),
+                },
+            },
+        }
+    }
+
+    async fn transaction(
+        &self,
+        from: &Address,
+        recipients: &[Address],
+        message: &[u8],
+        progress: &Progress,
+    ) -> Result<SendOutcome, Failure> {
+        let _permit = self.permits.acquire().await.expect("the semaphore is never closed");
+        if let Some(mut connection) = self.take_idle() {
+            match transact(&mut connection, from, recipients, message, progress).await {
+                Ok(outcome) => {
+                    self.put_back(connection);
+                    return Ok(outcome);
+                }
+                // A reused session that broke before the relay said anything
+                // about this message: it went stale while idle. Nothing was
+                // delivered, so try once more on a fresh connection.
+                Err(failure) if failure.stage == Stage::Envelope && failure.code.is_none() => {
+                    tracing::debug!(reason = failure.reason, "idle SMTP connection went stale; reconnecting");
+                }
+                Err(failure) => return Err(failure),
+            }
+        }
+        progress.set(Stage::Connecting);
+        let mut connection = self.connect().await?;
+        let outcome = transact(&mut connection, from, recipients, message, progress).await?;
+        self.put_back(connection);
+        Ok(outcome)
+    }
+
+    fn take_idle(&self) -> Option<AsyncSmtpConnection> {
+        let mut idle = self.idle.lock().expect("pool lock");
+        while let Some(entry) = idle.pop() {
+            if entry.since.elapsed() < MAX_IDLE && !entry.connection.has_broken() {
+                return Some(entry.connection);
+            }
+        }
+        None
+    }
+
+    fn put_back(&self, connection: AsyncSmtpConnection) {
+        self.idle.lock().expect("pool lock").push(Idle { connection, since: Instant::now() });
+    }
+
+    /// Opens a socket with `TCP_NODELAY`, greets, upgrades to TLS as
+    /// configured and authenticates.
+    async fn connect(&self) -> Result<AsyncSmtpConnection, Failure> {
+        let target = &self.target;
+        let lettre_failure = Failure::at(Stage::Connecting);
+        let io_failure = |err: std::io::Error| Failure {
+            stage: Stage::Connecting,
+            code: None,
+            reason: format!("cannot connect to {}:{}: {err}", target.host, target.port),
+        };
+        let tcp = TcpStream::connect((target.host.as_str(), target.port)).await.map_err(io_failure)?;
+        tcp.set_nodelay(true).map_err(io_failure)?;
+        let tls = || TlsParameters::new(target.host.clone()).map_err(&lettre_failure);
+        let mut connection = match target.security {
+            Security::Implicit => {
+                let stream = tls::wrap(tcp, tls()?).await.map_err(&lettre_failure)?;
+                AsyncSmtpConnection::connect_with_transport(stream, &self.hello).await.map_err(&lettre_failure)?
+            }
+            Security::Plain | Security::StartTls { .. } => {
+                AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &self.hello)
+                    .await
+                    .map_err(&lettre_failure)?
+            }
+        };
+        if let Security::StartTls { required } = target.security {
+            if connection.can_starttls() {
+                connection.starttls(tls()?, &self.hello).await.map_err(&lettre_failure)?;
+            } else if required {
+                connection.abort().await;
+                return Err(Failure {
+                    stage: Stage::Connecting,
+                    code: None,
+                    reason: "the relay does not offer STARTTLS, which mail.starttls requires".into(),
+                });
+            }
+        }
+        if let Some(credentials) = &self.credentials {
+            connection.auth(&[Mechanism::Plain, Mechanism::Login], credentials).await.map_err(&lettre_failure)?;
+        }
+        Ok(connection)
+    }
+}
+
+/// MAIL, RCPT, DATA, the message, its end: the stage is recorded before each
+/// step so that a failure or a timeout can be classified.
+async fn transact(
+    connection: &mut AsyncSmtpConnection,
+    from: &Address,
+    recipients: &[Address],
+    message: &[u8],
+    progress: &Progress,
+) -> Result<SendOutcome, Failure> {
+    progress.set(Stage::Envelope);
+    let envelope_failure = Failure::at(Stage::Envelope);
+    let parameters = mail_parameters(connection, from, recipients, message)?;
+    connection.command(Mail::new(Some(from.clone()), parameters)).await.map_err(&envelope_failure)?;
+    for recipient in recipients {
+        connection.command(Rcpt::new(recipient.clone(), vec![])).await.map_err(&envelope_failure)?;
+    }
+    connection.command(Data).await.map_err(&envelope_failure)?;
+    progress.set(Stage::Data);
+    // lettre writes the parts, then `\r\n.\r\n`, then reads the reply. The
+    // iterator is polled past its last part only once every part is written,
+    // which is the moment the end of data starts to leave.
+    let parts = std::iter::once(message).chain(std::iter::from_fn(|| {
+        progress.set(Stage::EndOfData);
+        None
+    }));
+    let response = connection.message_iter(parts).await.map_err(|error| Failure::at(progress.get())(error))?;
+    let code = u16::from(response.code());
+    let text = response.message().collect::<Vec<_>>().join(" ");
+    Ok(SendOutcome::Sent { code, reply: format!("{code} {text}") })
+}
+
+/// SMTPUTF8 and 8BITMIME, as lettre's own `send` would ask for them.
+fn mail_parameters(
+    connection: &AsyncSmtpConnection,
+    from: &Address,
+    recipients: &[Address],
+    message: &[u8],
+) -> Result<Vec<MailParameter>, Failure> {
+    let info = connection.server_info();
+    let mut parameters = Vec::new();
+    if std::iter::once(from).chain(recipients).any(|a: &Address| !AsRef::<str>::as_ref(a).is_ascii()) {
+        if !info.supports_feature(Extension::SmtpUtfEight) {
+            // This relay can never take it: a permanent failure of this message.
+            return Err(Failure {
+                stage: Stage::Envelope,
+                code: Some(553),
+                reason: "the address is not ASCII and the relay does not support SMTPUTF8".into(),
+            });
+        }
+        parameters.push(MailParameter::SmtpUtfEight);
+    }
+    if !message.is_ascii() && info.supports_feature(Extension::EightBitMime) {
+        parameters.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+    }
+    Ok(parameters)
+}
+
+/// A reply code decides when there is one (at any stage, a reply is an
+/// answer). Without one: before the end of data nothing was delivered, so
+/// retry; from the end of data on, the relay may have the message.
+fn classify(failure: &Failure) -> SendOutcome {
+    let reason = failure.reason.clone();
+    match failure.code {
+        Some(code) if (500..600).contains(&code) => SendOutcome::Permanent { code, reason },
+        Some(code) if (400..500).contains(&code) => SendOutcome::Transient { code: Some(code), reason },
+        _ if failure.stage == Stage::EndOfData => {
+            SendOutcome::Unknown { reason: format!("connection lost after the end of data: {reason}") }
+        }
+        _ => SendOutcome::Transient { code: None, reason: format!("{:?}: {reason}", failure.stage) },
+    }
+}
+
+/// Parses `mail.smtp_url` into a target and optional URL credentials.
+pub fn parse_target(url: &str, starttls_required: Option<bool>) -> anyhow::Result<(SmtpTarget, Option<Credentials>)> {
+    url::parse(url, starttls_required).context("mail.smtp_url: not a valid smtp:// or smtps:// URL")
+}

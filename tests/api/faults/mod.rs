@@ -1,0 +1,268 @@
+//! Delivery under faults, fast scenarios: a scriptable relay on loopback and
+//! the sender step driven directly. Each scenario counts what reached the
+//! relay by Message-ID and the rows in the database: nothing is lost, and a
+//! duplicate appears only where the SMTP transaction had reached the end of
+//! data. The slow scenarios (kill -9, SIGTERM, PostgreSQL stopped) live in
+//! `deploy/faults/run.sh`; see RELIABILITY.md.
+
+mod relay;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use sqlx::PgPool;
+use tend::config::Settings;
+use tend::mail::SendOutcome;
+use tend::mail::smtp::{Security, SmtpPool, SmtpTarget};
+use tend::metrics::{self, DeliveryEvent};
+use tend::sender::ExecutionOutcome;
+use tend::store::deliveries::{self, Fence};
+
+use self::relay::{Behaviour, Relay, closed_port};
+use crate::helpers::{TestApp, spawn_app_with};
+
+async fn app_on(pool: PgPool, port: u16, customize: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_with(pool, |s| {
+        s.mail.smtp_url = format!("smtp://127.0.0.1:{port}").into();
+        customize(s);
+    })
+    .await
+}
+
+/// Makes every queued retry due now: the same as waiting out the backoff.
+async fn make_due(app: &TestApp) {
+    sqlx::query("update deliveries set due_at = now() where status = 'pending'").execute(&app.pool).await.unwrap();
+}
+
+async fn send_once(app: &TestApp) {
+    app.sender.try_execute_batch().await.expect("send batch");
+}
+
+/// (status, attempt, unknown_outcomes, smtp_code) of the only delivery.
+async fn only_row(app: &TestApp) -> (String, i32, i32, Option<i16>) {
+    sqlx::query_as("select status, attempt, unknown_outcomes, smtp_code from deliveries")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+fn duplicates(ids: &[String]) -> usize {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    ids.iter().for_each(|id| *seen.entry(id).or_default() += 1);
+    ids.len() - seen.len()
+}
+
+#[tokio::test]
+async fn a_send_on_a_reused_connection_takes_well_under_a_delayed_ack() {
+    let relay = Relay::start().await;
+    let target = SmtpTarget { host: "127.0.0.1".into(), port: relay.port, security: Security::Plain };
+    let pool = SmtpPool::new(target, None, Duration::from_secs(5), 1);
+    let from: lettre::Address = "nudges@example.org".parse().unwrap();
+    let to: lettre::Address = "someone@example.org".parse().unwrap();
+    let body = format!("Message-ID: <x@example.org>\r\nSubject: hi\r\n\r\n{}\r\n", "a line of text\r\n".repeat(150));
+    let warm_up = pool.send(&from, std::slice::from_ref(&to), body.as_bytes()).await;
+    assert!(matches!(warm_up, SendOutcome::Sent { .. }), "{warm_up:?}");
+    let rounds = 100;
+    let started = Instant::now();
+    for _ in 0..rounds {
+        assert!(matches!(pool.send(&from, std::slice::from_ref(&to), body.as_bytes()).await, SendOutcome::Sent { .. }));
+    }
+    let each = started.elapsed() / rounds;
+    println!("SMTP send on a reused connection: {each:?} per message");
+    // A send stalled by Nagle + delayed ACK takes about 40 ms.
+    assert!(each < Duration::from_millis(10), "{each:?} per message");
+}
+
+#[sqlx::test]
+async fn a_4xx_is_retried_and_then_sent_once(pool: PgPool) {
+    let relay = Relay::start().await;
+    relay.then(Behaviour::Reply("451 4.3.0 try again later"));
+    let app = app_on(pool, relay.port, |_| {}).await;
+    let transient = metrics::get(DeliveryEvent::Transient);
+    app.subscribe("busy@example.com").await;
+    send_once(&app).await;
+    assert_eq!(only_row(&app).await, ("pending".into(), 1, 0, Some(451)));
+    assert!(metrics::get(DeliveryEvent::Transient) > transient);
+    make_due(&app).await;
+    send_once(&app).await;
+    assert_eq!(only_row(&app).await.0, "sent");
+    // The first copy was refused at the end of data, so only one was accepted.
+    assert_eq!(relay.message_ids().len(), 2);
+}
+
+#[sqlx::test]
+async fn a_5_1_1_fails_for_good_and_suppresses_the_address(pool: PgPool) {
+    let relay = Relay::start().await;
+    relay.then(Behaviour::Reply("550 5.1.1 <gone@example.com>: no such user"));
+    let app = app_on(pool, relay.port, |_| {}).await;
+    app.subscribe("gone@example.com").await;
+    send_once(&app).await;
+    let (status, _, _, code) = only_row(&app).await;
+    assert_eq!((status.as_str(), code), ("failed", Some(550)));
+    let error: String = sqlx::query_scalar("select last_error from deliveries").fetch_one(&app.pool).await.unwrap();
+    assert!(error.contains("5.1.1"), "{error}");
+    assert_eq!(app.count("select count(*) from suppressed_addresses where email = 'gone@example.com'").await, 1);
+}
+
+#[sqlx::test]
+async fn a_connection_dropped_after_the_data_is_an_unknown_outcome_retried_with_the_same_message_id(pool: PgPool) {
+    let relay = Relay::start().await;
+    relay.then(Behaviour::HangUpAfterData);
+    let app = app_on(pool, relay.port, |_| {}).await;
+    let unknown = metrics::get(DeliveryEvent::Unknown);
+    app.subscribe("dropped@example.com").await;
+    send_once(&app).await;
+    assert_eq!(only_row(&app).await, ("pending".into(), 1, 1, None));
+    assert!(metrics::get(DeliveryEvent::Unknown) > unknown);
+    make_due(&app).await;
+    send_once(&app).await;
+    assert_eq!(only_row(&app).await.0, "sent");
+    let ids = relay.message_ids();
+    assert_eq!(ids.len(), 2);
+    assert_eq!(ids[0], ids[1], "the retry reuses the Message-ID");
+    assert_eq!(duplicates(&ids), 1, "one duplicate: the one transaction that reached the end of data");
+}
+
+#[sqlx::test]
+async fn a_final_reply_slower_than_the_timeout_is_an_unknown_outcome(pool: PgPool) {
+    let relay = Relay::start().await;
+    relay.then(Behaviour::SlowReply(Duration::from_secs(3)));
+    let app = app_on(pool, relay.port, |s| s.mail.timeout = tend::config::Duration::parse("1s").unwrap()).await;
+    app.subscribe("slow@example.com").await;
+    send_once(&app).await;
+    assert_eq!(only_row(&app).await, ("pending".into(), 1, 1, None));
+    make_due(&app).await;
+    send_once(&app).await;
+    assert_eq!(only_row(&app).await.0, "sent");
+    assert_eq!(duplicates(&relay.message_ids()), 1);
+}
+
+#[sqlx::test]
+async fn a_relay_that_is_down_never_turns_mail_into_a_failure(pool: PgPool) {
+    let port = closed_port().await;
+    let app = app_on(pool, port, |s| s.sender.max_attempts = 2).await;
+    app.subscribe("patient@example.com").await;
+    for _ in 0..4 {
+        send_once(&app).await;
+        make_due(&app).await;
+    }
+    let (status, attempt, _, _) = only_row(&app).await;
+    assert_eq!((status.as_str(), attempt), ("pending", 4), "past max_attempts and still queued");
+    let relay = Relay::start_on(port).await;
+    send_once(&app).await;
+    assert_eq!(only_row(&app).await.0, "sent");
+    assert_eq!(relay.message_ids().len(), 1);
+}
+
+#[sqlx::test]
+async fn a_nudge_that_the_outage_made_stale_waits_for_the_same_time_next_day(pool: PgPool) {
+    let app = app_on(pool, closed_port().await, |_| {}).await;
+    app.subscribe("late@example.com").await;
+    // Turn the queued mail into a nudge whose slot was five hours ago.
+    sqlx::query(
+        "update deliveries set kind = 'nudge', track = 'check-in', variant = 'x',
+                slot = now() - interval '5 hours', due_at = now()",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query("update subscribers set status = 'active'").execute(&app.pool).await.unwrap();
+    // Render it from a fake row or not: the retry rule is what is tested.
+    let claimed = deliveries::claim_due(&app.pool, "w", 10, chrono::Duration::seconds(60)).await.unwrap();
+    let fence = Fence { id: claimed[0].id, attempt: claimed[0].attempt, owner: "w" };
+    let stale_after = Some(chrono::Duration::hours(3));
+    assert!(
+        deliveries::retry_later(&app.pool, fence, chrono::Duration::seconds(30), stale_after, None, "down", false)
+            .await
+            .unwrap()
+    );
+    let moved: bool = sqlx::query_scalar("select due_at = slot + interval '1 day' from deliveries")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(moved, "the nudge waits for its time of day tomorrow");
+}
+
+#[sqlx::test]
+async fn four_instances_racing_over_5000_due_rows_send_each_exactly_once(pool: PgPool) {
+    let relay = Relay::start().await;
+    let mut apps = Vec::new();
+    for _ in 0..4 {
+        apps.push(app_on(pool.clone(), relay.port, |s| s.sender.batch_size = 100).await);
+    }
+    sqlx::query(
+        "insert into subscribers (email, timezone, send_time, status)
+         select 'racer' || g || '@example.com', 'UTC', '08:30', 'pending' from generate_series(1, 5000) g",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("insert into deliveries (subscriber_id, kind, slot, due_at) select id, 'confirm', now(), now() from subscribers")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let runs = apps.iter().map(|app| async {
+        while app.sender.try_execute_batch().await.expect("batch") != ExecutionOutcome::EmptyQueue {}
+    });
+    futures_util::future::join_all(runs).await;
+    let ids = relay.message_ids();
+    assert_eq!(apps[0].count("select count(*) from deliveries where status = 'sent'").await, 5000);
+    assert_eq!(ids.len(), 5000);
+    assert_eq!(duplicates(&ids), 0);
+    let owners: i64 = apps[0].count("select count(distinct smtp_code) from deliveries").await;
+    assert_eq!(owners, 1);
+}
+
+#[sqlx::test]
+async fn a_worker_whose_lease_was_taken_mid_send_changes_nothing(pool: PgPool) {
+    let relay = Relay::start().await;
+    relay.then(Behaviour::SlowReply(Duration::from_millis(1500)));
+    let stale = app_on(pool.clone(), relay.port, |_| {}).await;
+    let fresh = app_on(pool, relay.port, |_| {}).await;
+    stale.subscribe("lease@example.com").await;
+    let lost = metrics::get(DeliveryEvent::LostLease);
+    let stale_sender = stale.sender.clone();
+    let stale_run = tokio::spawn(async move { stale_sender.try_execute_batch().await.unwrap() });
+    // While the stale worker waits for its reply, its lease runs out.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    sqlx::query("update deliveries set lease_expires_at = now() - interval '1 second'")
+        .execute(&fresh.pool)
+        .await
+        .unwrap();
+    assert_eq!(deliveries::rescue_expired_leases(&fresh.pool).await.unwrap(), 1);
+    fresh.dispatch_all_pending_emails().await;
+    stale_run.await.unwrap();
+    let owner: Option<String> =
+        sqlx::query_scalar("select owner from deliveries").fetch_one(&fresh.pool).await.unwrap();
+    assert_eq!((only_row(&fresh).await.0.as_str(), only_row(&fresh).await.1, owner), ("sent", 2, None));
+    assert!(metrics::get(DeliveryEvent::LostLease) > lost);
+    // Both transactions reached the end of data: one duplicate, the in-flight one.
+    assert_eq!(duplicates(&relay.message_ids()), 1);
+}
+
+#[sqlx::test]
+async fn a_rescue_racing_a_completion_never_undoes_it(pool: PgPool) {
+    let app = app_on(pool, closed_port().await, |_| {}).await;
+    for round in 0..30 {
+        app.subscribe(&format!("race{round}@example.com")).await;
+        let claimed = deliveries::claim_due(&app.pool, "w", 1, chrono::Duration::seconds(60)).await.unwrap();
+        let fence = Fence { id: claimed[0].id, attempt: claimed[0].attempt, owner: "w" };
+        sqlx::query("update deliveries set lease_expires_at = now() where id = $1")
+            .bind(fence.id)
+            .execute(&app.pool)
+            .await
+            .unwrap();
+        let (sent, rescued) = tokio::join!(
+            deliveries::mark_sent(&app.pool, fence, 250, "ok"),
+            deliveries::rescue_expired_leases(&app.pool)
+        );
+        let (sent, rescued) = (sent.unwrap(), rescued.unwrap());
+        let status: String = sqlx::query_scalar("select status from deliveries where id = $1")
+            .bind(fence.id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        assert!(sent != (rescued == 1), "exactly one wins (sent {sent}, rescued {rescued})");
+        assert_eq!(status, if sent { "sent" } else { "pending" });
+    }
+}

@@ -1,0 +1,119 @@
+//! A scriptable SMTP relay for fault tests: each message gets the next
+//! behaviour from a script (accept when the script is empty), and every
+//! message that reached the end of data is counted by Message-ID.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+
+#[derive(Debug, Clone)]
+pub enum Behaviour {
+    Accept,
+    /// Answer the end of data with this reply line, e.g. "451 4.3.0 later".
+    Reply(&'static str),
+    /// Read the whole message, then hang up without a reply.
+    HangUpAfterData,
+    /// Read the whole message, wait, then accept (the client may be gone).
+    SlowReply(Duration),
+}
+
+#[derive(Clone, Default)]
+pub struct Relay {
+    pub port: u16,
+    script: Arc<Mutex<VecDeque<Behaviour>>>,
+    /// Message-IDs of every message whose end of data arrived.
+    received: Arc<Mutex<Vec<String>>>,
+}
+
+impl Relay {
+    pub async fn start() -> Self {
+        Self::start_on(0).await
+    }
+
+    pub async fn start_on(port: u16) -> Self {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await.expect("bind relay");
+        let relay = Relay { port: listener.local_addr().unwrap().port(), ..Default::default() };
+        let shared = relay.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(shared.clone().session(stream));
+            }
+        });
+        relay
+    }
+
+    pub fn then(&self, behaviour: Behaviour) -> &Self {
+        self.script.lock().unwrap().push_back(behaviour);
+        self
+    }
+
+    pub fn message_ids(&self) -> Vec<String> {
+        self.received.lock().unwrap().clone()
+    }
+
+    async fn session(self, stream: TcpStream) {
+        let _ = stream.set_nodelay(true);
+        let (read, mut write) = stream.into_split();
+        let mut lines = BufReader::new(read);
+        let mut line = String::new();
+        if write.write_all(b"220 relay.test ESMTP\r\n").await.is_err() {
+            return;
+        }
+        loop {
+            line.clear();
+            if lines.read_line(&mut line).await.unwrap_or(0) == 0 {
+                return;
+            }
+            let upper = line.to_ascii_uppercase();
+            let reply: &str = if upper.starts_with("EHLO") {
+                "250-relay.test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n"
+            } else if upper.starts_with("DATA") {
+                let _ = write.write_all(b"354 go ahead\r\n").await;
+                let mut message_id = String::new();
+                loop {
+                    line.clear();
+                    if lines.read_line(&mut line).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    if line == ".\r\n" {
+                        break;
+                    }
+                    if message_id.is_empty() && line.to_ascii_lowercase().starts_with("message-id:") {
+                        message_id = line[11..].trim().to_owned();
+                    }
+                }
+                self.received.lock().unwrap().push(message_id);
+                let behaviour = self.script.lock().unwrap().pop_front().unwrap_or(Behaviour::Accept);
+                match behaviour {
+                    Behaviour::Accept => "250 2.0.0 queued\r\n",
+                    Behaviour::Reply(text) => {
+                        let _ = write.write_all(format!("{text}\r\n").as_bytes()).await;
+                        continue;
+                    }
+                    Behaviour::HangUpAfterData => return,
+                    Behaviour::SlowReply(pause) => {
+                        tokio::time::sleep(pause).await;
+                        "250 2.0.0 queued late\r\n"
+                    }
+                }
+            } else if upper.starts_with("QUIT") {
+                let _ = write.write_all(b"221 bye\r\n").await;
+                return;
+            } else {
+                "250 ok\r\n"
+            };
+            if write.write_all(reply.as_bytes()).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// A loopback port with nothing listening on it (connections are refused).
+pub async fn closed_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    listener.local_addr().unwrap().port()
+}
