@@ -87,8 +87,15 @@ pub async fn resume(
             store::subscribers::clear_misses(&mut tx, subscriber_id).await?;
             for track in store::tracks::list(&mut *tx, subscriber_id).await?.into_iter().filter(|t| t.enabled) {
                 let step = engine::step(track.track, &track.engine, Event::Resume, now, now, &slots);
-                store::tracks::save_engine_step(&mut tx, subscriber_id, track.track, &step.state, Some(step.next_due), None)
-                    .await?;
+                store::tracks::save_engine_step(
+                    &mut tx,
+                    subscriber_id,
+                    track.track,
+                    &step.state,
+                    Some(step.next_due),
+                    None,
+                )
+                .await?;
             }
         }
         SubscriberStatus::Pending | SubscriberStatus::Active | SubscriberStatus::Unsubscribed => {}
