@@ -192,4 +192,56 @@ mod tests {
         assert_eq!(slots.on(date(2026, 3, 8)), utc("2026-03-08T12:30:00Z"));
         assert_eq!(slots.first_after(utc("2026-03-07T13:30:00Z")), utc("2026-03-08T12:30:00Z"));
     }
+
+    /// An independent computation that only converts UTC to local time:
+    /// walk minute by minute and take the first instant showing the wall
+    /// time, or, if none does (a gap), the first one showing a later time.
+    fn brute_force(date: NaiveDate, time: NaiveTime, zone: TimeZone) -> DateTime<Utc> {
+        let wall = date.and_time(time);
+        // Centre the walk on the offset in force at noon UTC that day.
+        let noon = date.and_hms_opt(12, 0, 0).unwrap().and_utc();
+        let offset = noon.with_timezone(&zone.tz()).naive_local() - noon.naive_utc();
+        let start = (wall - offset - Duration::hours(3)).and_utc();
+        let mut first_later = None;
+        for minute in 0..(6 * 60) {
+            let instant = start + Duration::minutes(minute);
+            let local = instant.with_timezone(&zone.tz()).naive_local();
+            if local == wall {
+                return instant;
+            }
+            if local > wall && first_later.is_none() {
+                first_later = Some(instant);
+            }
+        }
+        first_later.expect("a later instant within three hours")
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn conversion_agrees_with_a_brute_force_search_in_real_zones(
+            zone in proptest::sample::select(vec![
+                "America/New_York", "Europe/Berlin", "Australia/Lord_Howe", "Pacific/Chatham", "America/Santiago", "UTC",
+            ]),
+            day in 0i64..(365 * 4),
+            minutes in 0u32..(24 * 60),
+        ) {
+            let zone = TimeZone::parse(zone).unwrap();
+            let date = date(2025, 1, 1) + Duration::days(day);
+            let time = NaiveTime::from_hms_opt(minutes / 60, minutes % 60, 0).unwrap();
+            proptest::prop_assert_eq!(local_to_utc(date, time, zone), brute_force(date, time, zone));
+        }
+    }
+
+    #[test]
+    fn every_day_at_transition_times_agrees_with_the_brute_force_search() {
+        for zone in ["America/New_York", "Europe/Berlin", "Australia/Lord_Howe"] {
+            let zone = TimeZone::parse(zone).unwrap();
+            for date in date(2026, 1, 1).iter_days().take(365) {
+                for (h, m) in [(0, 30), (1, 30), (1, 45), (2, 0), (2, 10), (2, 30), (3, 0)] {
+                    let time = NaiveTime::from_hms_opt(h, m, 0).unwrap();
+                    assert_eq!(local_to_utc(date, time, zone), brute_force(date, time, zone), "{zone} {date} {time}");
+                }
+            }
+        }
+    }
 }
