@@ -25,6 +25,8 @@ struct Export {
     tracks: Vec<admin::TrackRecord>,
     deliveries: Vec<admin::DeliveryRecord>,
     answers: Vec<admin::AnswerRecord>,
+    /// Set if a relay reported the address as non-existent.
+    suppression: Option<admin::SuppressionRecord>,
 }
 
 pub async fn export(pool: &PgPool, email: &str) -> anyhow::Result<()> {
@@ -33,10 +35,18 @@ pub async fn export(pool: &PgPool, email: &str) -> anyhow::Result<()> {
     let tracks = admin::track_records(pool, id).await?;
     let deliveries = admin::delivery_records(pool, id).await?;
     let answers = admin::answer_records(pool, id).await?;
+    let suppression = admin::suppression_record(pool, &subscriber.email).await?;
     let counts =
         format!("1 subscriber, {} tracks, {} deliveries, {} answers", tracks.len(), deliveries.len(), answers.len());
-    let document =
-        Export { format: "tend-subscriber-export/1", exported_at: Utc::now(), subscriber, tracks, deliveries, answers };
+    let document = Export {
+        format: "tend-subscriber-export/1",
+        exported_at: Utc::now(),
+        subscriber,
+        tracks,
+        deliveries,
+        answers,
+        suppression,
+    };
     let json = serde_json::to_string_pretty(&document).context("failed to write the export")?;
     println!("{json}");
     eprintln!("exported {email}: {counts}");

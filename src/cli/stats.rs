@@ -19,7 +19,10 @@ pub async fn run(pool: &PgPool, days: u32) -> anyhow::Result<()> {
     let rates = store::admin::answer_rates(pool, days as i32).await?;
 
     println!("subscribers");
-    for status in ["pending", "active", "paused", "unsubscribed"] {
+    // The usual statuses always show, even at zero; any other one as found.
+    let usual = ["pending", "active", "paused", "resting", "unsubscribed"];
+    let others = statuses.iter().map(|(s, _)| s.as_str()).filter(|s| !usual.contains(s));
+    for status in usual.into_iter().chain(others) {
         let n = statuses.iter().find(|(s, _)| s == status).map_or(0, |(_, n)| *n);
         println!("  {status:<14}{n:>8}");
     }

@@ -23,6 +23,7 @@ pub struct SubscriberRecord {
     pub created_at: DateTime<Utc>,
     pub confirmed_at: Option<DateTime<Utc>>,
     pub status_changed_at: DateTime<Utc>,
+    pub consecutive_misses: i32,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -33,6 +34,11 @@ pub struct TrackRecord {
     pub next_due_at: Option<DateTime<Utc>>,
     pub last_variant: Option<String>,
     pub repeat_variant: Option<String>,
+    pub ease: f64,
+    pub streak: i32,
+    pub misses: i32,
+    pub graduated: bool,
+    pub last_answer: Option<String>,
 }
 
 /// One email tend sent, tried or planned for the subscriber.
@@ -49,6 +55,9 @@ pub struct DeliveryRecord {
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+    pub answer_by: Option<DateTime<Utc>>,
+    pub expired_at: Option<DateTime<Utc>>,
+    pub unknown_outcomes: i32,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -63,7 +72,8 @@ pub struct AnswerRecord {
 pub async fn subscriber_record(db: impl PgExecutor<'_>, id: i64) -> anyhow::Result<Option<SubscriberRecord>> {
     sqlx::query_as!(
         SubscriberRecord,
-        r#"select id, email, timezone, send_time, max_per_day, status, created_at, confirmed_at, status_changed_at
+        r#"select id, email, timezone, send_time, max_per_day, status, created_at, confirmed_at, status_changed_at,
+                  consecutive_misses
            from subscribers where id = $1"#,
         id
     )
@@ -76,7 +86,8 @@ pub async fn subscriber_record(db: impl PgExecutor<'_>, id: i64) -> anyhow::Resu
 pub async fn track_records(db: impl PgExecutor<'_>, id: i64) -> anyhow::Result<Vec<TrackRecord>> {
     sqlx::query_as!(
         TrackRecord,
-        r#"select track, enabled, interval_days, next_due_at, last_variant, repeat_variant
+        r#"select track, enabled, interval_days, next_due_at, last_variant, repeat_variant,
+                  ease, streak, misses, graduated, last_answer
            from subscriber_tracks where subscriber_id = $1 order by track"#,
         id
     )
@@ -89,7 +100,8 @@ pub async fn track_records(db: impl PgExecutor<'_>, id: i64) -> anyhow::Result<V
 pub async fn delivery_records(db: impl PgExecutor<'_>, id: i64) -> anyhow::Result<Vec<DeliveryRecord>> {
     sqlx::query_as!(
         DeliveryRecord,
-        r#"select id, kind, track, variant, slot, status, attempt, smtp_code, last_error, created_at, sent_at
+        r#"select id, kind, track, variant, slot, status, attempt, smtp_code, last_error, created_at, sent_at,
+                  answer_by, expired_at, unknown_outcomes
            from deliveries where subscriber_id = $1 order by id"#,
         id
     )
@@ -109,6 +121,26 @@ pub async fn answer_records(db: impl PgExecutor<'_>, id: i64) -> anyhow::Result<
     .fetch_all(db)
     .await
     .context("failed to load answers for export")
+}
+
+/// The address's entry in the suppression list (a relay said it does not exist).
+#[derive(Debug, Clone, Serialize)]
+pub struct SuppressionRecord {
+    pub smtp_code: i16,
+    pub reason: String,
+    pub suppressed_at: DateTime<Utc>,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn suppression_record(db: impl PgExecutor<'_>, email: &str) -> anyhow::Result<Option<SuppressionRecord>> {
+    sqlx::query_as!(
+        SuppressionRecord,
+        r#"select smtp_code, reason, suppressed_at from suppressed_addresses where email = lower($1)"#,
+        email
+    )
+    .fetch_optional(db)
+    .await
+    .context("failed to load a suppression for export")
 }
 
 // ---- forget: erase one subscriber, keep an anonymous count ---------------
@@ -147,6 +179,18 @@ pub async fn delete_subscriber(conn: &mut PgConnection, id: i64) -> anyhow::Resu
         .context("failed to delete a subscriber")?
         .rows_affected();
     Ok((subscribers == 1).then_some(ErasedRows { tracks, deliveries, answers }))
+}
+
+/// Removes the address from the suppression list: it is personal data too.
+/// Should the person subscribe again and the address still bounce, the
+/// sender suppresses it anew.
+#[tracing::instrument(skip_all)]
+pub async fn delete_suppression(conn: &mut PgConnection, email: &str) -> anyhow::Result<u64> {
+    let result = sqlx::query!(r#"delete from suppressed_addresses where email = lower($1)"#, email)
+        .execute(conn)
+        .await
+        .context("failed to delete a suppression")?;
+    Ok(result.rows_affected())
 }
 
 /// Writes the anonymous audit line: when, who asked, how many rows.

@@ -1,7 +1,8 @@
 //! Forgetting a subscriber: the right to erasure, in one transaction.
 //!
 //! Everything that names the person goes (subscriber row, tracks, every
-//! delivery including queued and in-flight ones, answers). What stays is one
+//! delivery including queued and in-flight ones, answers, and the address's
+//! entry in the suppression list). What stays is one
 //! anonymous line in `erasures` (when, who asked, how many rows), so an
 //! operator can show that an erasure happened without keeping whom it was
 //! about. A sender still holding a claim on a deleted delivery finds nothing
@@ -48,12 +49,13 @@ pub async fn forget(
 ) -> anyhow::Result<Option<Erasure>> {
     let mut tx = pool.begin().await.context("failed to start a transaction")?;
     // Lock first so a concurrent answer or planning round finishes before we delete.
-    if store::subscribers::lock(&mut tx, subscriber_id).await?.is_none() {
+    let Some(subscriber) = store::subscribers::lock(&mut tx, subscriber_id).await? else {
         return Ok(None);
-    }
+    };
     let Some(rows) = store::admin::delete_subscriber(&mut tx, subscriber_id).await? else {
         return Ok(None);
     };
+    store::admin::delete_suppression(&mut tx, subscriber.email.as_str()).await?;
     let erased_at = store::admin::record_erasure(&mut tx, requested_by.key(), rows).await?;
     tx.commit().await.context("failed to commit an erasure")?;
     Ok(Some(Erasure { erased_at, rows }))

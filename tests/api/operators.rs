@@ -103,6 +103,7 @@ async fn stats_summarises_subscribers_due_work_deliveries_and_answer_rates(pool:
     let words = |start: &str| line(start).split_whitespace().map(str::to_owned).collect::<Vec<_>>();
     assert_eq!(words("active"), ["active", "2"]);
     assert_eq!(words("pending"), ["pending", "1"]);
+    assert_eq!(words("resting"), ["resting", "0"]);
     assert_eq!(words("total"), ["total", "3"]);
     // a@ has three default tracks and b@ one, all due at their first slot within a day.
     assert!(line("due in the next 24 h").contains("4 tracks of 2 subscribers"), "{summary}");
@@ -217,6 +218,8 @@ async fn export_prints_everything_held_about_one_subscriber_as_json(pool: PgPool
         export["deliveries"].as_array().unwrap().iter().map(|d| d["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["confirm", "nudge"]);
     assert_eq!(export["answers"][0]["action"], "partly");
+    assert_eq!(export["tracks"][0]["ease"], 2.0);
+    assert!(export["suppression"].is_null());
     assert!(!String::from_utf8_lossy(&output.stdout).contains("other@example.com"));
     assert!(String::from_utf8_lossy(&output.stderr).contains("3 tracks, 2 deliveries, 1 answers"), "{}", text(&output));
 }
@@ -228,6 +231,10 @@ async fn forget_erases_a_subscriber_and_keeps_only_an_anonymous_count(pool: PgPo
     sent_nudge(&pool, "gone@example.com", "check-in", Some("done")).await;
     sent_nudge(&pool, "gone@example.com", "transparency", None).await;
     sent_nudge(&pool, "stays@example.com", "check-in", Some("done")).await;
+    sqlx::query("insert into suppressed_addresses (email, smtp_code, reason) values ('gone@example.com', 550, 'x')")
+        .execute(&pool)
+        .await
+        .unwrap();
 
     let printed = ok(tend(&pool, &["subscriber", "forget", "gone@example.com"], &[]));
 
@@ -237,6 +244,7 @@ async fn forget_erases_a_subscriber_and_keeps_only_an_anonymous_count(pool: PgPo
     assert_eq!(count(&pool, "select count(*) from subscriber_tracks").await, 3);
     assert_eq!(count(&pool, "select count(*) from deliveries").await, 1);
     assert_eq!(count(&pool, "select count(*) from answers").await, 1);
+    assert_eq!(count(&pool, "select count(*) from suppressed_addresses").await, 0);
     let audit: (String, i32, i32, i32) =
         sqlx::query_as("select requested_by, tracks, deliveries, answers from erasures")
             .fetch_one(&pool)
