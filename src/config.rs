@@ -55,6 +55,11 @@ pub struct HttpSettings {
     /// The base of every link in emails. The request's `Host` header is never used.
     pub public_url: String,
     pub max_body_bytes: usize,
+    /// Subscribe requests one client address may make per minute.
+    pub subscribe_per_client_per_minute: u32,
+    /// A header set by a trusted reverse proxy that carries the client
+    /// address (for example `x-real-ip`); empty: use the peer address.
+    pub client_ip_header: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -184,6 +189,10 @@ impl Settings {
         anyhow::ensure!(self.sender.concurrency > 0, "sender.concurrency: must be positive");
         anyhow::ensure!(self.schedule.plan_batch > 0, "schedule.plan_batch: must be positive");
         anyhow::ensure!(self.http.max_body_bytes >= 1024, "http.max_body_bytes: must be at least 1024");
+        anyhow::ensure!(
+            self.http.subscribe_per_client_per_minute > 0,
+            "http.subscribe_per_client_per_minute: must be positive"
+        );
         Ok(())
     }
 

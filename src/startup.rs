@@ -123,6 +123,8 @@ impl Application {
             let app = http::router(self.state.clone());
             let stop = shutdown.clone();
             tracker.spawn(async move {
+                // Peer addresses feed the per-client subscribe limit.
+                let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
                 let served = axum::serve(listener, app).with_graceful_shutdown(stop.cancelled_owned()).await;
                 if let Err(err) = served {
                     tracing::error!(error = %err, "web server failed");

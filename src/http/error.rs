@@ -33,6 +33,9 @@ pub enum AppError {
     /// 415: a body we cannot read.
     #[error("Send a form (application/x-www-form-urlencoded) or JSON (application/json).")]
     UnsupportedMediaType,
+    /// 429: too many requests from this client; try again after the delay.
+    #[error("Too many requests. Please wait a minute and try again.")]
+    TooManyRequests { retry_after: std::time::Duration },
     /// 500: everything else. Logged in full, shown as a generic message.
     #[error("Something went wrong on our side. Please try again in a little while.")]
     Internal(#[from] anyhow::Error),
@@ -48,6 +51,7 @@ impl AppError {
             AppError::BadInput { .. } => StatusCode::BAD_REQUEST,
             AppError::InvalidLink | AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -81,11 +85,18 @@ impl IntoResponse for AppError {
             _ => None,
         };
         let message = self.to_string();
+        let retry_after = match &self {
+            AppError::TooManyRequests { retry_after } => Some(retry_after.as_secs().max(1)),
+            _ => None,
+        };
         let internal = match self {
             AppError::Internal(err) => Some(Arc::new(err)),
             _ => None,
         };
         let mut response = status.into_response();
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
+        }
         response.extensions_mut().insert(Problem { message, field, internal });
         response
     }

@@ -93,6 +93,7 @@ fn from_json(body: &Bytes) -> Result<Vec<(String, String)>, AppError> {
 /// Maps a field name to a static name for error reports; unknown names are
 /// not echoed back, so a client cannot reflect arbitrary text through them.
 fn leak_known(name: &str) -> &'static str {
-    const KNOWN: [&str; 8] = ["email", "timezone", "time", "tracks", "action", "max_per_day", "website", "body"];
+    const KNOWN: [&str; 9] =
+        ["email", "timezone", "time", "tracks", "action", "max_per_day", "website", "confirm_delete", "body"];
     KNOWN.into_iter().find(|k| *k == name).unwrap_or("body")
 }

@@ -7,7 +7,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use std::net::{IpAddr, SocketAddr};
+
+use axum::Extension;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -27,11 +30,13 @@ mod nudge;
 mod outbox;
 mod pages;
 mod preferences;
+mod rate_limit;
 mod resume;
 mod subscribe;
 mod unsubscribe;
 
 pub use error::AppError;
+use rate_limit::RateLimiter;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -58,12 +63,30 @@ pub fn router(state: AppState) -> Router {
     if state.settings.is_local() {
         app = app.route("/outbox", get(outbox::page));
     }
+    let limiter = Arc::new(RateLimiter::per_minute(state.settings.http.subscribe_per_client_per_minute));
+    let client_ip_header = Arc::new(state.settings.http.client_ip_header.to_ascii_lowercase());
     app.fallback(|| async { AppError::NotFound })
         .layer(DefaultBodyLimit::max(state.settings.http.max_body_bytes))
+        .layer(Extension(limiter))
+        .layer(middleware::from_fn(move |request, next| identify_client(client_ip_header.clone(), request, next)))
         .layer(middleware::from_fn(error::render_problems))
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn(trace_requests))
         .with_state(state)
+}
+
+/// The client's address, as `rate_limit::client_ip` decided it.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub IpAddr);
+
+async fn identify_client(trusted_header: Arc<String>, mut request: Request, next: Next) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(SocketAddr::from(([0, 0, 0, 0], 0)), |info| info.0);
+    let ip = rate_limit::client_ip(request.headers(), peer, &trusted_header);
+    request.extensions_mut().insert(ClientIp(ip));
+    next.run(request).await
 }
 
 /// One span per request, named by route, never by URI: URIs carry tokens.

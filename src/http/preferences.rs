@@ -9,10 +9,10 @@ use chrono::Utc;
 use super::AppState;
 use super::error::AppError;
 use super::fields::Fields;
-use super::pages::{PreferencesPage, TrackChoice, TrackProgress, local_when, render, zone_names};
+use super::pages::{MessagePage, PreferencesPage, TrackChoice, TrackProgress, local_when, render, zone_names};
 use crate::domain::{Purpose, TimeOfDay, TimeZone, Track, TrackSet};
 use crate::store::{self, subscribers::Preferences};
-use crate::subscriptions::{self, PreferencesChange};
+use crate::subscriptions::{self, ErasureRequester, PreferencesChange};
 
 pub async fn page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Html<String>, AppError> {
     let subscriber_id = verify(&state, &token)?;
@@ -44,11 +44,31 @@ pub async fn submit(
             subscriptions::resume(&state.pool, subscriber_id, state.scheduling).await?.ok_or(AppError::InvalidLink)?;
             "Welcome back. Your nudges start again at your next slot."
         }
-        _ => {
-            return Err(AppError::bad_input("action", "unknown action: use save, pause or resume"));
-        }
+        "delete" => return delete(&state, subscriber_id, &fields).await,
+        _ => return Err(AppError::bad_input("action", "unknown action: use save, pause, resume or delete")),
     };
     Ok(Html(render(&build_page(&state, &token, subscriber_id, Some(notice.into())).await?)))
+}
+
+/// Erases everything tend holds about the subscriber, after an explicit tick.
+async fn delete(state: &AppState, subscriber_id: i64, fields: &Fields) -> Result<Html<String>, AppError> {
+    if fields.get("confirm_delete") != Some("yes") {
+        return Err(AppError::bad_input(
+            "confirm_delete",
+            "tick the box to confirm that all your data should be deleted",
+        ));
+    }
+    subscriptions::forget(&state.pool, subscriber_id, ErasureRequester::Subscriber)
+        .await?
+        .ok_or(AppError::InvalidLink)?;
+    let page = MessagePage::new(
+        "Your data is deleted",
+        vec![
+            "Your address, your preferences, your nudges and your answers are gone. No more mail will come.".into(),
+            "Thank you for the time you gave this. We wish you well.".into(),
+        ],
+    );
+    Ok(Html(render(&page)))
 }
 
 fn verify(state: &AppState, token: &str) -> Result<i64, AppError> {

@@ -1,19 +1,26 @@
 //! `GET /` and `POST /subscribe`.
 
-use axum::Json;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
+use axum::{Extension, Json};
 use serde_json::json;
 
-use super::AppState;
 use super::error::{AppError, wants_json};
 use super::fields::Fields;
 use super::pages::{MessagePage, SubscribePage, TrackChoice, render, zone_names};
+use super::rate_limit::RateLimiter;
+use super::{AppState, ClientIp};
 use crate::domain::{SubscriberEmail, TimeOfDay, TimeZone, Track, TrackSet};
 use crate::store::subscribers::Preferences;
 use crate::subscriptions::{self, SubscribeRequest};
+
+/// Every accepted subscribe request takes at least this long to answer.
+const ANSWER_NO_SOONER_THAN: Duration = Duration::from_millis(120);
 
 const CHECK_INBOX: &str = "If this address can receive nudges, a confirmation email is on its way. Open it and press Confirm to start. Nothing is sent until you do.";
 
@@ -28,7 +35,15 @@ pub async fn page() -> Html<String> {
 /// Answers the same for new, pending, active and unsubscribed addresses, so
 /// the form cannot be used to find out who subscribes.
 #[tracing::instrument(name = "subscribe", skip_all)]
-pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
+pub async fn submit(
+    State(state): State<AppState>,
+    Extension(limiter): Extension<Arc<RateLimiter>>,
+    Extension(ClientIp(client)): Extension<ClientIp>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let started = Instant::now();
+    limiter.check(client, started).map_err(|retry_after| AppError::TooManyRequests { retry_after })?;
     let fields = Fields::parse(&headers, &body)?;
     // A field people never see: only bots fill it in. They get the usual answer.
     let is_bot = fields.get("website").is_some_and(|v| !v.trim().is_empty());
@@ -37,6 +52,9 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
         let outcome = subscriptions::subscribe(&state.pool, request, state.scheduling).await?;
         tracing::info!(?outcome, "subscribe request handled");
     }
+    // New, pending, active and unsubscribed addresses take different paths
+    // through the database; answering no sooner than this hides which one ran.
+    tokio::time::sleep_until((started + ANSWER_NO_SOONER_THAN).into()).await;
     Ok(if wants_json(&headers) {
         (StatusCode::ACCEPTED, Json(json!({ "status": "check_your_inbox", "message": CHECK_INBOX }))).into_response()
     } else {

@@ -154,3 +154,65 @@ async fn unknown_answers_wrong_methods_and_unknown_pages_get_clear_errors(pool: 
     assert!(json_404.json::<serde_json::Value>().await.unwrap()["error"].is_string());
     assert_eq!(app.snapshot().await, before);
 }
+
+/// Values that break naive code: line breaks, NUL, control characters,
+/// non-ASCII, very long input, markup.
+fn nasty_values() -> Vec<String> {
+    vec![
+        "a\r\nBcc: victim@example.com".into(),
+        "line\nbreak".into(),
+        "nul\0byte".into(),
+        "bell\u{7}".into(),
+        "ünïcödé@exämple.com".into(),
+        "日本語".into(),
+        "\u{202e}reversed".into(),
+        "x".repeat(600),
+        "<script>alert(1)</script>".into(),
+        "' or 1=1 --".into(),
+        String::new(),
+    ]
+}
+
+#[sqlx::test]
+async fn nasty_input_in_every_field_gets_a_4xx_or_a_normal_answer_never_a_500(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let id = app.subscribe_and_confirm("fields@example.com").await;
+    app.travel_to_next_slot(id).await;
+    app.plan().await;
+    app.dispatch_all_pending_emails().await;
+    let nudge = app.smtp.received_by("fields@example.com").pop().unwrap();
+    let answer = app.links_in(&nudge, "/n/").pop().unwrap().split('?').next().unwrap().to_owned();
+    let preferences = app.links_in(&nudge, "/me/").pop().unwrap();
+
+    let subscribe_base = [("email", "new@example.com"), ("timezone", "UTC"), ("time", "08:30"), ("tracks", "check-in")];
+    let preferences_base =
+        [("action", "save"), ("timezone", "UTC"), ("time", "08:30"), ("tracks", "check-in"), ("max_per_day", "1")];
+    let forms: [(&str, &[(&str, &str)]); 3] = [
+        ("/subscribe", &subscribe_base),
+        (answer.as_str(), &[("action", "done")]),
+        (preferences.as_str(), &preferences_base),
+    ];
+    for (url, base) in forms {
+        for field in base.iter().map(|(k, _)| *k) {
+            for nasty in nasty_values() {
+                let body: String = base
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", urlencode(if *k == field { &nasty } else { v })))
+                    .collect::<Vec<_>>()
+                    .join("&");
+                let before = app.snapshot().await;
+                let response = app.post_form(url, body.clone()).await;
+                let status = response.status().as_u16();
+                let page = response.text().await.unwrap();
+                assert!(matches!(status, 200 | 400), "{url} {field}={nasty:?}: {status}");
+                assert!(!page.contains("<script>alert"), "input is escaped on every page");
+                if status == 400 {
+                    assert_eq!(app.snapshot().await, before, "{url} {field}: a refused request wrote something");
+                }
+            }
+        }
+    }
+    // The person's header-bound data never picked up a line break.
+    let emails: Vec<String> = sqlx::query_scalar("select email from subscribers").fetch_all(&app.pool).await.unwrap();
+    assert!(emails.iter().all(|e| !e.chars().any(char::is_control)), "{emails:?}");
+}

@@ -7,6 +7,8 @@ mod engine;
 mod faults;
 mod flow;
 mod helpers;
+mod links;
+mod logs;
 mod nudges;
 mod operations;
 mod operators;
