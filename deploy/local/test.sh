@@ -4,6 +4,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
+# The browser test opens every emailed link in headless Chromium.
+if [ -z "${TEND_SKIP_BROWSER_TESTS:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "test.sh: installing chromium for the browser test" >&2
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        echo "test.sh: chromium is missing: sudo apt-get install chromium (or set TEND_SKIP_BROWSER_TESTS=1)" >&2
+        exit 1
+    fi
+fi
+
 url=$(deploy/local/postgres.sh)
 # sqlx::test creates and drops one database per test through this server.
 export DATABASE_URL="${url%/*}/postgres"

@@ -2,6 +2,7 @@
 //! database per test (`#[sqlx::test]`) and a real SMTP server over TCP.
 
 mod bad_input;
+mod browser;
 mod cli;
 mod engine;
 mod faults;

@@ -1,0 +1,79 @@
+//! A real browser as a mail scanner: headless Chromium opens every emailed
+//! link (running the pages' scripts, pressing nothing) and nothing changes.
+//! Needs Debian's `chromium`; `deploy/local/test.sh` installs it when run as
+//! root. Set TEND_SKIP_BROWSER_TESTS=1 to skip on a machine without it.
+
+use std::process::Command;
+
+use sqlx::PgPool;
+
+use crate::helpers::spawn_app;
+
+fn chromium() -> Option<&'static str> {
+    if std::env::var_os("TEND_SKIP_BROWSER_TESTS").is_some() {
+        return None;
+    }
+    let found = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].into_iter().find(|p| std::path::Path::new(p).exists());
+    Some(found.expect("headless Chromium is needed (apt-get install chromium) or set TEND_SKIP_BROWSER_TESTS=1"))
+}
+
+/// Loads `url` the way a link previewer would and returns the rendered DOM.
+fn open_in_browser(binary: &str, url: &str) -> String {
+    let profile = std::env::temp_dir().join(format!("tend-chromium-{}-{}", std::process::id(), rand_tag()));
+    let output = Command::new(binary)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--virtual-time-budget=2000",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(url)
+        .output()
+        .expect("chromium runs");
+    std::fs::remove_dir_all(profile).ok();
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn rand_tag() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+}
+
+#[sqlx::test]
+async fn a_browser_opening_every_emailed_link_changes_nothing(pool: PgPool) {
+    let Some(binary) = chromium() else { return };
+    let app = spawn_app(pool).await;
+    app.subscribe("previewed@example.com").await;
+    app.dispatch_all_pending_emails().await;
+    let id = app.subscribe_and_confirm("reader@example.com").await;
+    app.travel_to_next_slot(id).await;
+    app.plan().await;
+    app.dispatch_all_pending_emails().await;
+    let mut links: Vec<String> = ["previewed@example.com", "reader@example.com"]
+        .iter()
+        .flat_map(|e| app.smtp.received_by(e))
+        .flat_map(|m| app.links_in(&m, "/"))
+        .collect();
+    links.sort();
+    links.dedup();
+    assert!(links.len() >= 8, "{links:?}");
+    let before = app.snapshot().await;
+    let statuses: Vec<Option<String>> =
+        sqlx::query_scalar("select status from subscribers order by id").fetch_all(&app.pool).await.unwrap();
+    for link in &links {
+        let url = link.clone();
+        let dom = tokio::task::spawn_blocking(move || open_in_browser(binary, &url)).await.unwrap();
+        assert!(dom.contains("</html>"), "the browser rendered {link}");
+    }
+    assert_eq!(app.snapshot().await, before);
+    let after: Vec<Option<String>> =
+        sqlx::query_scalar("select status from subscribers order by id").fetch_all(&app.pool).await.unwrap();
+    assert_eq!(after, statuses, "no status changed");
+    assert_eq!(app.count("select count(*) from answers").await, 0);
+}
