@@ -19,6 +19,8 @@ mod duration;
 pub use duration::Duration;
 
 const DEFAULTS: &str = include_str!("../config/default.toml");
+/// The promise key `config/default.toml` ships with; refused in production.
+pub const DEVELOPMENT_PROMISE_KEY: &str = "ZGV2ZWxvcG1lbnQtb25seS1wcm9taXNlLWtleS0wMDA=";
 /// The key `config/default.toml` ships with. Fine for trying tend out, refused in production.
 pub const DEVELOPMENT_LINK_KEY: &str = "development-only-link-key-change-me-in-production";
 
@@ -39,6 +41,8 @@ pub struct Settings {
     pub sender: SenderSettings,
     pub security: SecuritySettings,
     pub catalog: CatalogSettings,
+    pub content: ContentSettings,
+    pub promises: PromiseSettings,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -116,12 +120,61 @@ pub struct SenderSettings {
 pub struct SecuritySettings {
     #[serde(serialize_with = "redact_all")]
     pub link_keys: Vec<SecretString>,
+    /// Seals promise texts at rest: 32 bytes in base64. Not a link key.
+    #[serde(serialize_with = "redact")]
+    pub promise_key: SecretString,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct PromiseSettings {
+    /// How long before a promise is due tend asks "still realistic?".
+    pub check_before: Duration,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct CatalogSettings {
     /// An operator's catalog file; empty means the built-in one.
     pub path: String,
+}
+
+/// The operator's words for their country, shown in mails and on pages.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct ContentSettings {
+    /// Where to find professional help, e.g. a counsellor directory. Shown in
+    /// `support` nudges and every mail footer; empty shows a neutral text.
+    pub resources: String,
+    /// The local help line for people who feel afraid or controlled in their
+    /// relationship. Shown in every mail footer and on the preferences page;
+    /// empty shows a neutral text.
+    pub safety_line: String,
+}
+
+/// The longest resources or safety line, in characters.
+pub const MAX_CONTENT_LINE_CHARS: usize = 300;
+
+impl ContentSettings {
+    /// One line each, no control characters (they end up in mails), not too long.
+    pub fn check(&self) -> anyhow::Result<()> {
+        for (key, value) in [("content.resources", &self.resources), ("content.safety_line", &self.safety_line)] {
+            anyhow::ensure!(
+                !value.chars().any(char::is_control),
+                "{key}: must be one line, without line breaks or control characters"
+            );
+            anyhow::ensure!(
+                value.chars().count() <= MAX_CONTENT_LINE_CHARS,
+                "{key}: at most {MAX_CONTENT_LINE_CHARS} characters"
+            );
+        }
+        Ok(())
+    }
+
+    /// The lines the composer and the pages show.
+    pub fn lines(&self) -> crate::mail::notes::OperatorLines {
+        crate::mail::notes::OperatorLines {
+            resources: self.resources.trim().to_owned(),
+            safety_line: self.safety_line.trim().to_owned(),
+        }
+    }
 }
 
 impl Settings {
@@ -166,6 +219,18 @@ impl Settings {
                 "security.link_keys: every key must be at least 32 bytes in production"
             );
         }
+        crate::sealing::Sealer::from_base64(&self.security.promise_key)?;
+        if self.environment == Deployment::Production {
+            anyhow::ensure!(
+                self.security.promise_key.expose_secret() != DEVELOPMENT_PROMISE_KEY,
+                "security.promise_key: the development key is refused in production; set TEND__SECURITY__PROMISE_KEY"
+            );
+        }
+        anyhow::ensure!(
+            self.promises.check_before.as_chrono() >= chrono::Duration::hours(1)
+                && self.promises.check_before.as_chrono() <= chrono::Duration::days(7),
+            "promises.check_before: must be between 1h and 7d"
+        );
         let url = self.http.public_url.trim_end_matches('/');
         anyhow::ensure!(
             (url.starts_with("http://") || url.starts_with("https://")) && !url.contains(['\r', '\n', ' ', '?', '#']),
@@ -184,6 +249,7 @@ impl Settings {
             self.mail.timeout,
             self.sender.lease
         );
+        self.content.check()?;
         anyhow::ensure!((1..=5).contains(&self.schedule.max_per_day), "schedule.max_per_day: must be between 1 and 5");
         anyhow::ensure!(self.sender.batch_size > 0, "sender.batch_size: must be positive");
         anyhow::ensure!(self.sender.concurrency > 0, "sender.concurrency: must be positive");
@@ -251,6 +317,17 @@ mod tests {
         );
         assert_eq!(redacted_url("smtp://127.0.0.1:2525"), "smtp://127.0.0.1:2525/");
         assert_eq!(redacted_url("garbage-with-secret"), "[redacted]");
+    }
+
+    #[test]
+    fn content_lines_are_single_lines() {
+        let mut settings = Settings::load(None).unwrap();
+        settings.content.safety_line = "Call 0800 000 000\r\nBcc: x@example.org".into();
+        let err = settings.check().unwrap_err().to_string();
+        assert!(err.starts_with("content.safety_line: must be one line"), "{err}");
+        settings.content.safety_line = "Call 0800 000 000, free, day and night.".into();
+        settings.content.resources = "x".repeat(MAX_CONTENT_LINE_CHARS + 1);
+        assert!(settings.check().unwrap_err().to_string().starts_with("content.resources: at most"));
     }
 
     #[test]

@@ -45,6 +45,15 @@ impl Links {
         format!("{}?a={}", self.answer(delivery_id, slot), action.key())
     }
 
+    /// A promise mail's answer page; `answer` preselects a button.
+    pub fn promise(&self, delivery_id: i64, slot: DateTime<Utc>, answer: Option<&str>) -> String {
+        let url = self.url("p", Purpose::Promise, delivery_id, slot + ANSWER_TTL);
+        match answer {
+            Some(a) => format!("{url}?a={a}"),
+            None => url,
+        }
+    }
+
     pub fn unsubscribe(&self, subscriber_id: i64, issued: DateTime<Utc>) -> String {
         self.url("unsubscribe", Purpose::Unsubscribe, subscriber_id, issued + UNSUBSCRIBE_TTL)
     }

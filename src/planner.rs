@@ -23,6 +23,7 @@ use crate::store::{self, subscribers::Subscriber, tracks::PlannedTrack, tracks::
 use crate::subscriptions::Scheduling;
 
 mod expiry;
+pub mod summaries;
 
 #[derive(Clone)]
 pub struct Planner {
@@ -40,6 +41,7 @@ pub struct SweepReport {
     pub resting: usize,
     pub subscribers: usize,
     pub nudges_queued: u64,
+    pub summaries_queued: u64,
 }
 
 /// What a batch knows about its subscribers before deciding.
@@ -60,6 +62,7 @@ impl Planner {
     #[tracing::instrument(name = "planning sweep", skip_all)]
     pub async fn plan_due(&self) -> anyhow::Result<SweepReport> {
         let mut report = self.expire_unanswered().await?;
+        report.summaries_queued = self.plan_weekly_summaries().await?;
         let mut after = 0;
         while let Some((last_id, subscribers, queued)) = self.plan_batch(after).await? {
             after = last_id;

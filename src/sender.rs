@@ -36,6 +36,9 @@ use crate::mail::{Composer, Mailer, OutgoingEmail, SendOutcome};
 use crate::metrics::{self, DeliveryEvent};
 use crate::store::deliveries::{self, Claimed, Fence};
 
+/// How often an outcome that could not be written is tried again.
+const RECORD_RETRY: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// The longest a retry waits, however many attempts came before.
 const MAX_BACKOFF: Duration = Duration::hours(6);
 
@@ -144,7 +147,7 @@ impl Sender {
             deliveries::cancel_claimed(&self.pool, fence, "address suppressed after a 5.1.x answer").await?;
             return Ok(());
         }
-        let email = match self.render(&delivery) {
+        let email = match self.render(&delivery).await {
             Ok(Some(email)) => email,
             Ok(None) => {
                 deliveries::cancel_claimed(&self.pool, fence, "subscription no longer wants this mail").await?;
@@ -157,32 +160,49 @@ impl Sender {
             }
         };
         let outcome = self.mailer.send(&email).await;
-        self.record(&delivery, fence, outcome).await
+        count_outcome(&outcome);
+        self.record_patiently(&delivery, fence, &outcome).await
+    }
+
+    /// Records the outcome, retrying while the database is unreachable for
+    /// up to one lease: the write is fenced, so it still lands if nobody
+    /// rescued the claim meanwhile, and a mail already accepted by the relay
+    /// is not sent again just because PostgreSQL blinked.
+    async fn record_patiently(
+        &self,
+        delivery: &Claimed,
+        fence: Fence<'_>,
+        outcome: &SendOutcome,
+    ) -> anyhow::Result<()> {
+        let deadline = tokio::time::Instant::now() + self.settings.lease.as_std();
+        loop {
+            match self.record(delivery, fence, outcome).await {
+                Err(err) if tokio::time::Instant::now() < deadline => {
+                    tracing::warn!(error = ?err, "cannot record an outcome yet; retrying");
+                    tokio::time::sleep(RECORD_RETRY).await;
+                }
+                result => return result,
+            }
+        }
     }
 
     /// `None` when the subscription moved on since the row was queued
     /// (a confirmation for someone already active, a nudge for someone paused).
-    fn render(&self, d: &Claimed) -> anyhow::Result<Option<OutgoingEmail>> {
-        self.composer.for_delivery(d)
+    async fn render(&self, d: &Claimed) -> anyhow::Result<Option<OutgoingEmail>> {
+        self.composer.render_delivery(&self.pool, d).await
     }
 
-    async fn record(&self, delivery: &Claimed, fence: Fence<'_>, outcome: SendOutcome) -> anyhow::Result<()> {
-        let still_ours = match &outcome {
-            SendOutcome::Sent { code, reply } => {
-                metrics::count(DeliveryEvent::Sent, 1);
-                deliveries::mark_sent(&self.pool, fence, *code as i16, reply).await?
-            }
+    async fn record(&self, delivery: &Claimed, fence: Fence<'_>, outcome: &SendOutcome) -> anyhow::Result<()> {
+        let still_ours = match outcome {
+            SendOutcome::Sent { code, reply } => deliveries::mark_sent(&self.pool, fence, *code as i16, reply).await?,
             SendOutcome::Permanent { code, reason } => {
-                metrics::count(DeliveryEvent::Permanent, 1);
                 tracing::warn!(code, reason, "permanent failure");
                 self.fail_permanently(delivery, fence, *code as i16, reason).await?
             }
             SendOutcome::Transient { code, reason } => {
-                metrics::count(DeliveryEvent::Transient, 1);
                 self.retry_or_give_up(delivery, fence, code.map(|c| c as i16), reason, false).await?
             }
             SendOutcome::Unknown { reason } => {
-                metrics::count(DeliveryEvent::Unknown, 1);
                 tracing::warn!(reason, "outcome unknown; will retry with the same Message-ID");
                 self.retry_or_give_up(delivery, fence, None, &format!("outcome unknown: {reason}"), true).await?
             }
@@ -236,6 +256,16 @@ impl Sender {
         tracing::info!(reason, delay_s = delay.num_seconds(), "transient failure; retrying later");
         deliveries::retry_later(&self.pool, fence, delay, stale_after, code, reason, unknown).await
     }
+}
+
+fn count_outcome(outcome: &SendOutcome) {
+    let event = match outcome {
+        SendOutcome::Sent { .. } => DeliveryEvent::Sent,
+        SendOutcome::Transient { .. } => DeliveryEvent::Transient,
+        SendOutcome::Permanent { .. } => DeliveryEvent::Permanent,
+        SendOutcome::Unknown { .. } => DeliveryEvent::Unknown,
+    };
+    metrics::count(event, 1);
 }
 
 /// RFC 3463 `5.1.x`: the address itself is bad (no such mailbox, bad syntax).

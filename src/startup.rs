@@ -16,6 +16,7 @@ use crate::links::Links;
 use crate::mail::{Catalog, Composer, Mailer};
 use crate::planner::Planner;
 use crate::scheduler;
+use crate::sealing::Sealer;
 use crate::sender::Sender;
 use crate::store;
 use crate::subscriptions::Scheduling;
@@ -73,7 +74,9 @@ impl Application {
         let catalog = Arc::new(Catalog::load(&settings.catalog.path)?);
         let links = Links::new(settings.public_url(), LinkSigner::new(&settings.security.link_keys)?);
         let mailer = Arc::new(Mailer::from_settings(&settings.mail)?);
-        let composer = Arc::new(Composer::new(links.clone(), catalog.clone(), &mailer.from_domain()));
+        let lines = settings.content.lines();
+        crate::mail::notes::install_page_note(&catalog, &lines);
+        let composer = Arc::new(Composer::new(links.clone(), catalog.clone(), &mailer.from_domain()).with_notes(lines));
         let scheduling = Scheduling { jitter: settings.schedule.jitter.as_chrono() };
         let planner = Planner::new(
             pool.clone(),
@@ -89,7 +92,8 @@ impl Application {
             settings.sender.clone(),
             settings.schedule.stale_after.as_chrono(),
         );
-        let state = AppState { pool, links, catalog, scheduling, settings: Arc::new(settings) };
+        let sealer = Sealer::from_base64(&settings.security.promise_key)?;
+        let state = AppState { pool, links, catalog, scheduling, sealer, settings: Arc::new(settings) };
         Ok(Self { listener, state, planner, sender, roles })
     }
 

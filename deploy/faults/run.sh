@@ -93,13 +93,18 @@ stop_sink() { if [ -n "$sink_pid" ]; then kill "$sink_pid" 2>/dev/null || true; 
 
 tend_pid=""
 start_tend() { "$tend_bin" serve >>"$work/tend.log" 2>&1 & tend_pid=$!; }
-wait_exit() { # pid seconds -> prints exit status, or "running"
+exit_status=""
+wait_exit() { # pid seconds -> sets exit_status (or "running"); not in a subshell: wait needs the parent
     local pid=$1 i
+    exit_status=running
     for i in $(seq 1 $(($2 * 10))); do
-        if ! kill -0 "$pid" 2>/dev/null; then wait "$pid" 2>/dev/null && echo 0 || echo $?; return; fi
+        if ! kill -0 "$pid" 2>/dev/null; then
+            exit_status=0
+            wait "$pid" 2>/dev/null || exit_status=$?
+            return
+        fi
         sleep 0.1
     done
-    echo running
 }
 
 seed() { # fresh queue of $1 confirmation mails, due now
@@ -129,10 +134,12 @@ wait_some_sent() { # until at least $1 rows are sent (at most 60 s)
 
 results="$work/results.md"
 failed=0
-echo "| scenario | rows | received | lost | dup | bound |" >"$results"
+echo "| scenario | rows | received | lost | dup | bound (in flight + unknown) |" >"$results"
 echo "|---|---|---|---|---|---|" >>"$results"
-count() { # scenario bound
-    local name=$1 bound=$2
+count() { # scenario in-flight-bound; unknown outcomes (reply lost after end of data) add to the bound
+    local name=$1 unknown
+    unknown=$(psql_ -c "select coalesce(sum(unknown_outcomes), 0) from deliveries")
+    local bound=$(($2 + unknown))
     local keys="$work/keys" sink="$work/sink-keys"
     psql_ -c "select message_key from deliveries where status = 'sent' order by 1" >"$keys"
     cat "$dump"/* 2>/dev/null | grep -i '^message-id:' | sed -E 's/^[^<]*<([^@]*)@.*/\1/' | sort >"$sink" || true
@@ -141,14 +148,14 @@ count() { # scenario bound
     not_sent=$(psql_ -c "select count(*) from deliveries where status <> 'sent'")
     lost=$((not_sent + $(comm -23 "$keys" <(sort -u "$sink") | wc -l)))
     dup=$((received - $(sort -u "$sink" | wc -l)))
-    echo "| $name | $n | $received | $lost | $dup | $bound |" >>"$results"
+    echo "| $name | $n | $received | $lost | $dup | $bound ($2 + $unknown) |" >>"$results"
     log "$name: rows $n, received $received, lost $lost, dup $dup (bound $bound)"
     if [ "$lost" != 0 ] || [ "$dup" -gt "$bound" ]; then
         log "$name: FAILED"
         failed=1
     fi
 }
-finish_tend() { kill -TERM "$tend_pid" 2>/dev/null || true; wait_exit "$tend_pid" 30 >/dev/null; tend_pid=""; }
+finish_tend() { kill -TERM "$tend_pid" 2>/dev/null || true; wait_exit "$tend_pid" 30; tend_pid=""; }
 
 # ---- the scenarios --------------------------------------------------------
 baseline() {
@@ -159,7 +166,7 @@ baseline() {
 }
 
 kill9() { # three kill -9 while sends are on the wire; the final "." waits 1 s for its reply
-    seed "$n"; start_sink -W .:1:50; start_tend
+    seed "$n"; start_sink -W .:1; start_tend
     local kills=0 target
     for target in $((n / 5)) $((n / 2)) $((n * 4 / 5)); do
         wait_some_sent "$target"; sleep 0.$((RANDOM % 9 + 1))
@@ -172,9 +179,10 @@ kill9() { # three kill -9 while sends are on the wire; the final "." waits 1 s f
 }
 
 sigterm() { # one SIGTERM: in-flight sends finish, unstarted claims are released, exit 0
-    seed "$n"; start_sink -W .:1:50; start_tend
+    seed "$n"; start_sink -W .:1; start_tend
     wait_some_sent $((n / 3)); kill -TERM "$tend_pid"
-    local status; status=$(wait_exit "$tend_pid" 15)
+    wait_exit "$tend_pid" 15
+    local status=$exit_status
     local leftover; leftover=$(psql_ -c "select count(*) from deliveries where status = 'sending'")
     log "sigterm: exit status $status, rows left claimed $leftover"
     [ "$status" = 0 ] && [ "$leftover" = 0 ] || { log "sigterm: FAILED (exit $status, claimed $leftover)"; failed=1; }
@@ -184,9 +192,10 @@ sigterm() { # one SIGTERM: in-flight sends finish, unstarted claims are released
 }
 
 double_sigterm() { # a second signal exits at once; the claims are rescued after the lease
-    seed "$n"; start_sink -W .:1:50; start_tend
+    seed "$n"; start_sink -W .:1; start_tend
     wait_some_sent $((n / 3)); kill -TERM "$tend_pid"; sleep 0.1; kill -TERM "$tend_pid"
-    local status; status=$(wait_exit "$tend_pid" 2)
+    wait_exit "$tend_pid" 2
+    local status=$exit_status
     log "double sigterm: exit status $status"
     [ "$status" != running ] || { log "double sigterm: FAILED (still running)"; failed=1; kill -9 "$tend_pid"; }
     start_tend; wait_sent 90 || log "double sigterm: did not drain"
@@ -195,7 +204,7 @@ double_sigterm() { # a second signal exits at once; the claims are rescued after
 }
 
 pg_stop() { # PostgreSQL stopped hard mid-batch for 5 s: tend keeps running, not ready, then resumes
-    seed "$n"; start_sink -W .:1:50; start_tend
+    seed "$n"; start_sink -W .:1; start_tend
     wait_some_sent $((n / 3)); pg_stop_immediate
     sleep 5
     local alive=no ready
@@ -210,7 +219,7 @@ pg_stop() { # PostgreSQL stopped hard mid-batch for 5 s: tend keeps running, not
 }
 
 pg_terminate() { # every tend backend terminated twice mid-run
-    seed "$n"; start_sink -W .:1:50; start_tend
+    seed "$n"; start_sink -W .:1; start_tend
     local target
     for target in $((n / 3)) $((n * 2 / 3)); do
         wait_some_sent "$target"

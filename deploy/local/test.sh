@@ -5,10 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 # The browser test opens every emailed link in headless Chromium.
-if [ -z "${TEND_SKIP_BROWSER_TESTS:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+if [ -z "${TEND_SKIP_BROWSER_TESTS:-}" ] && ! { command -v chromium && command -v chromedriver; } >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "test.sh: installing chromium for the browser test" >&2
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
     else
         echo "test.sh: chromium is missing: sudo apt-get install chromium (or set TEND_SKIP_BROWSER_TESTS=1)" >&2
         exit 1

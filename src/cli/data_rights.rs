@@ -13,6 +13,7 @@ use sqlx::PgPool;
 
 use super::UsageError;
 use crate::domain::SubscriberEmail;
+use crate::sealing::Sealer;
 use crate::store::{self, admin};
 use crate::subscriptions::{self, ErasureRequester};
 
@@ -27,15 +28,37 @@ struct Export {
     answers: Vec<admin::AnswerRecord>,
     /// Set if a relay reported the address as non-existent.
     suppression: Option<admin::SuppressionRecord>,
+    /// Promises with their words unsealed: the export is for the person.
+    promises: Vec<PromiseExport>,
 }
 
-pub async fn export(pool: &PgPool, email: &str) -> anyhow::Result<()> {
+#[derive(Debug, Serialize)]
+struct PromiseExport {
+    text: String,
+    due_at: DateTime<Utc>,
+    check_answer: Option<&'static str>,
+    outcome: Option<&'static str>,
+}
+
+pub async fn export(pool: &PgPool, sealer: &Sealer, email: &str) -> anyhow::Result<()> {
     let id = find(pool, email).await?;
     let subscriber = admin::subscriber_record(pool, id).await?.with_context(|| format!("{email} vanished"))?;
     let tracks = admin::track_records(pool, id).await?;
     let deliveries = admin::delivery_records(pool, id).await?;
     let answers = admin::answer_records(pool, id).await?;
     let suppression = admin::suppression_record(pool, &subscriber.email).await?;
+    let promises = store::promises::list(pool, id)
+        .await?
+        .into_iter()
+        .map(|p| {
+            Ok(PromiseExport {
+                text: sealer.open(&p.sealed)?,
+                due_at: p.due_at,
+                check_answer: p.check_answer.map(|a| a.key()),
+                outcome: p.outcome.map(|o| o.key()),
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let counts =
         format!("1 subscriber, {} tracks, {} deliveries, {} answers", tracks.len(), deliveries.len(), answers.len());
     let document = Export {
@@ -46,6 +69,7 @@ pub async fn export(pool: &PgPool, email: &str) -> anyhow::Result<()> {
         deliveries,
         answers,
         suppression,
+        promises,
     };
     let json = serde_json::to_string_pretty(&document).context("failed to write the export")?;
     println!("{json}");

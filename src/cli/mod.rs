@@ -14,6 +14,7 @@ use crate::startup::{Application, Roles};
 use crate::store;
 use crate::{shutdown, telemetry};
 
+mod catalog;
 mod data_rights;
 mod healthcheck;
 mod import;
@@ -48,6 +49,9 @@ enum Command {
     Migrate,
     /// Print the effective configuration (secrets redacted) and check it.
     CheckConfig,
+    /// Check the nudge catalog against the content rubric, or preview it.
+    #[command(subcommand)]
+    Catalog(catalog::CatalogCommand),
     /// Manage subscribers.
     #[command(subcommand)]
     Subscriber(subscriber::SubscriberCommand),
@@ -103,6 +107,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::CheckConfig => check_config(&settings),
+        Command::Catalog(command) => catalog::run(&settings, command),
         Command::Subscriber(command) => subscriber::run(settings, command).await,
         Command::Stats { days } => stats::run(&store::connect_lazy(&settings.database)?, days).await,
         Command::SendTest { email, track } => send_test::run(&settings, &email, track.as_deref()).await,

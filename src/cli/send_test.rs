@@ -27,7 +27,7 @@ pub async fn run(settings: &Settings, email: &str, track: Option<&str>) -> anyho
     let catalog = Catalog::load(&settings.catalog.path).map_err(|e| usage(&format!("{e:#}")))?;
     let mailer = Mailer::from_settings(&settings.mail).map_err(|e| usage(&format!("{e:#}")))?;
     let links = Links::new(settings.public_url(), LinkSigner::new(&settings.security.link_keys)?);
-    let composer = Composer::new(links, Arc::new(catalog), &mailer.from_domain());
+    let composer = Composer::new(links, Arc::new(catalog), &mailer.from_domain()).with_notes(settings.content.lines());
 
     let nudge = composer.catalog().next_variant(track, None).clone();
     let message_key = format!("test-{:032x}", rand::random::<u128>());

@@ -40,6 +40,7 @@ pub async fn run(pool: &PgPool, days: u32) -> anyhow::Result<()> {
         println!("  {:<16}{:>8}{:>8}", o.kind, o.sent, o.failed);
     }
 
+    print_promises(&store::promises::outcome_totals(pool).await?);
     println!("answers to nudges sent in the last {days} days");
     if rates.is_empty() {
         println!("  (no nudges sent)");
@@ -64,6 +65,18 @@ pub async fn run(pool: &PgPool, days: u32) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Promise outcomes across everyone (never per person): how often a promise
+/// that could not be kept was renegotiated early rather than broken.
+fn print_promises(totals: &[(String, i64)]) {
+    let count = |key: &str| totals.iter().find(|(k, _)| k == key).map_or(0, |(_, n)| *n);
+    let (kept, late, early, broken, open) =
+        (count("kept"), count("kept_late"), count("renegotiated"), count("not_kept"), count("open"));
+    println!("promises: {kept} kept, {late} kept late, {early} renegotiated early, {broken} not kept, {open} open");
+    if early + broken > 0 {
+        println!("  of promises not kept as made, {} were renegotiated early", percent(early, early + broken));
+    }
 }
 
 fn percent(part: i64, whole: i64) -> String {

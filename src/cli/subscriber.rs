@@ -105,7 +105,10 @@ pub async fn run(settings: Settings, command: SubscriberCommand) -> anyhow::Resu
             }
             Ok(())
         }
-        SubscriberCommand::Export { email } => data_rights::export(&pool, &email).await,
+        SubscriberCommand::Export { email } => {
+            data_rights::export(&pool, &crate::sealing::Sealer::from_base64(&settings.security.promise_key)?, &email)
+                .await
+        }
         SubscriberCommand::Forget { email } => data_rights::forget(&pool, &email).await,
         SubscriberCommand::Import { file, preconfirmed } => {
             let options =

@@ -5,6 +5,8 @@
 mod action;
 mod email;
 pub mod engine;
+mod locale;
+pub mod promise;
 pub mod schedule;
 pub mod slots;
 mod time_of_day;
@@ -14,6 +16,7 @@ mod track;
 
 pub use action::{Action, ActionError};
 pub use email::{EmailError, SubscriberEmail};
+pub use locale::{Locale, LocaleError};
 pub use slots::Slots;
 pub use time_of_day::{TimeOfDay, TimeOfDayError};
 pub use time_zone::{TimeZone, TimeZoneError};
@@ -64,29 +67,45 @@ impl SubscriberStatus {
 pub enum DeliveryKind {
     /// The double opt-in mail.
     Confirm,
+    /// Sent once, when the double opt-in completes.
+    Welcome,
     Nudge,
     /// "Shall we keep going?" after several unanswered nudges.
     KeepGoing,
     /// `tend send-test`: a sample nudge to check the transport.
     Test,
+    /// "Still realistic?" ahead of a promise's due time.
+    PromiseCheck,
+    /// "Did it happen?" after a promise's due time.
+    PromiseReview,
+    /// The optional weekly summary.
+    WeeklySummary,
 }
 
 impl DeliveryKind {
     pub fn key(self) -> &'static str {
         match self {
             DeliveryKind::Confirm => "confirm",
+            DeliveryKind::Welcome => "welcome",
             DeliveryKind::Nudge => "nudge",
             DeliveryKind::KeepGoing => "keep_going",
             DeliveryKind::Test => "test",
+            DeliveryKind::PromiseCheck => "promise_check",
+            DeliveryKind::PromiseReview => "promise_review",
+            DeliveryKind::WeeklySummary => "weekly_summary",
         }
     }
 
     pub fn from_key(key: &str) -> anyhow::Result<Self> {
         Ok(match key {
             "confirm" => DeliveryKind::Confirm,
+            "welcome" => DeliveryKind::Welcome,
             "nudge" => DeliveryKind::Nudge,
             "keep_going" => DeliveryKind::KeepGoing,
             "test" => DeliveryKind::Test,
+            "promise_check" => DeliveryKind::PromiseCheck,
+            "promise_review" => DeliveryKind::PromiseReview,
+            "weekly_summary" => DeliveryKind::WeeklySummary,
             other => anyhow::bail!("unknown delivery kind {other:?} in the database"),
         })
     }

@@ -33,6 +33,8 @@ pub enum Purpose {
     Preferences = 4,
     /// "Keep going" after resting.
     Resume = 5,
+    /// Answering a promise mail (one delivery).
+    Promise = 6,
 }
 
 impl Purpose {
@@ -43,6 +45,7 @@ impl Purpose {
             3 => Purpose::Unsubscribe,
             4 => Purpose::Preferences,
             5 => Purpose::Resume,
+            6 => Purpose::Promise,
             _ => return None,
         })
     }

@@ -93,7 +93,21 @@ fn from_json(body: &Bytes) -> Result<Vec<(String, String)>, AppError> {
 /// Maps a field name to a static name for error reports; unknown names are
 /// not echoed back, so a client cannot reflect arbitrary text through them.
 fn leak_known(name: &str) -> &'static str {
-    const KNOWN: [&str; 9] =
-        ["email", "timezone", "time", "tracks", "action", "max_per_day", "website", "confirm_delete", "body"];
+    const KNOWN: [&str; 14] = [
+        "email",
+        "timezone",
+        "time",
+        "tracks",
+        "action",
+        "max_per_day",
+        "website",
+        "confirm_delete",
+        "answer",
+        "promise",
+        "due_date",
+        "due_time",
+        "weekly_summary",
+        "body",
+    ];
     KNOWN.into_iter().find(|k| *k == name).unwrap_or("body")
 }

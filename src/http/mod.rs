@@ -20,6 +20,7 @@ use sqlx::PgPool;
 use crate::config::Settings;
 use crate::links::Links;
 use crate::mail::Catalog;
+use crate::sealing::Sealer;
 use crate::subscriptions::Scheduling;
 
 mod confirm;
@@ -30,6 +31,7 @@ mod nudge;
 mod outbox;
 mod pages;
 mod preferences;
+mod promise;
 mod rate_limit;
 mod resume;
 mod subscribe;
@@ -44,6 +46,8 @@ pub struct AppState {
     pub pool: PgPool,
     pub links: Links,
     pub catalog: Arc<Catalog>,
+    /// Opens and seals promise texts.
+    pub sealer: Sealer,
     pub scheduling: Scheduling,
     pub settings: Arc<Settings>,
 }
@@ -57,6 +61,7 @@ pub fn router(state: AppState) -> Router {
         .route("/unsubscribe/{token}", get(unsubscribe::page).post(unsubscribe::submit))
         .route("/me/{token}", get(preferences::page).post(preferences::submit))
         .route("/resume/{token}", get(resume::page).post(resume::submit))
+        .route("/p/{token}", get(promise::page).post(promise::submit))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics));

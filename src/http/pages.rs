@@ -114,10 +114,22 @@ impl NudgePage {
 pub struct TrackProgress {
     pub title: &'static str,
     pub enabled: bool,
+    /// "Tuesday 3 March at 08:30 (in 6 days)".
     pub next: String,
-    pub done: i64,
-    pub partly: i64,
-    pub not_yet: i64,
+    /// The 12-week heatmap, server-rendered SVG.
+    pub heatmap: String,
+    /// The same in words, beside the chart.
+    pub summary: String,
+}
+
+/// The promise record, and what is still ahead.
+pub struct PromiseRecord {
+    pub kept: usize,
+    pub kept_late: usize,
+    pub renegotiated: usize,
+    pub not_kept: usize,
+    /// (words, due) of promises not yet due.
+    pub upcoming: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -132,6 +144,10 @@ pub struct PreferencesPage {
     pub max_per_day: u32,
     pub tracks: Vec<TrackChoice>,
     pub progress: Vec<TrackProgress>,
+    pub promises: PromiseRecord,
+    /// Today in the subscriber's zone, the earliest due date a promise may have.
+    pub today: String,
+    pub weekly_summary: bool,
     pub unsubscribe_url: String,
     pub notice: Option<String>,
 }
@@ -154,4 +170,20 @@ pub struct OutboxPage {
 /// Every IANA zone name, for the zone pickers.
 pub fn zone_names() -> Vec<&'static str> {
     chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect()
+}
+
+#[derive(Template)]
+#[template(path = "promise.html")]
+pub struct PromisePage {
+    pub text: String,
+    pub due: String,
+    pub question: String,
+    pub action_url: String,
+    pub buttons: Vec<(&'static str, &'static str, bool)>,
+    /// The label of the answer already recorded, if any.
+    pub recorded: Option<&'static str>,
+    pub notice: Option<String>,
+    /// The words for telling a partner early, after "I need to say it early".
+    pub script: Option<Vec<String>>,
+    pub preferences_url: String,
 }

@@ -4,15 +4,19 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Html;
-use chrono::Utc;
+use chrono::{DateTime, Duration, Utc};
 
 use super::AppState;
 use super::error::AppError;
 use super::fields::Fields;
-use super::pages::{MessagePage, PreferencesPage, TrackChoice, TrackProgress, local_when, render, zone_names};
+use super::pages::{
+    MessagePage, PreferencesPage, PromiseRecord, TrackChoice, TrackProgress, local_when, render, zone_names,
+};
+use crate::domain::promise::{Outcome, PromiseText};
 use crate::domain::{Purpose, TimeOfDay, TimeZone, Track, TrackSet};
+use crate::progress::{self, DayAnswer};
 use crate::store::{self, subscribers::Preferences};
-use crate::subscriptions::{self, ErasureRequester, PreferencesChange};
+use crate::subscriptions::{self, ErasureRequester, PreferencesChange, promises};
 
 pub async fn page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Html<String>, AppError> {
     let subscriber_id = verify(&state, &token)?;
@@ -28,26 +32,74 @@ pub async fn submit(
 ) -> Result<Html<String>, AppError> {
     let subscriber_id = verify(&state, &token)?;
     let fields = Fields::parse(&headers, &body)?;
-    let notice = match fields.get("action").unwrap_or("save") {
+    let notice: String = match fields.get("action").unwrap_or("save") {
         "save" => {
             let change = parse_change(&fields)?;
             if !subscriptions::update_preferences(&state.pool, subscriber_id, change, state.scheduling).await? {
                 return Err(AppError::InvalidLink);
             }
-            "Saved. Your next nudges follow the new settings."
+            "Saved. Your next nudges follow the new settings.".into()
         }
         "pause" => {
             subscriptions::pause(&state.pool, subscriber_id).await?.ok_or(AppError::InvalidLink)?;
-            "Paused. No nudges will come until you resume."
+            "Paused. No nudges will come until you resume.".into()
         }
         "resume" => {
             subscriptions::resume(&state.pool, subscriber_id, state.scheduling).await?.ok_or(AppError::InvalidLink)?;
-            "Welcome back. Your nudges start again at your next slot."
+            "Welcome back. Your nudges start again at your next slot.".into()
         }
         "delete" => return delete(&state, subscriber_id, &fields).await,
-        _ => return Err(AppError::bad_input("action", "unknown action: use save, pause, resume or delete")),
+        "promise" => add_promise(&state, subscriber_id, &fields).await?,
+        action @ ("weekly_on" | "weekly_off") => {
+            let on = action == "weekly_on";
+            if !subscriptions::set_weekly_summary(&state.pool, subscriber_id, on, state.scheduling).await? {
+                return Err(AppError::InvalidLink);
+            }
+            if on { "The weekly summary is on: the first comes on Sunday." } else { "The weekly summary is off." }
+                .into()
+        }
+        _ => {
+            return Err(AppError::bad_input(
+                "action",
+                "unknown action: use save, pause, resume, delete, promise, weekly_on or weekly_off",
+            ));
+        }
     };
-    Ok(Html(render(&build_page(&state, &token, subscriber_id, Some(notice.into())).await?)))
+    Ok(Html(render(&build_page(&state, &token, subscriber_id, Some(notice)).await?)))
+}
+
+/// Writes a promise down; returns the notice to show.
+async fn add_promise(state: &AppState, subscriber_id: i64, fields: &Fields) -> Result<String, AppError> {
+    let text =
+        PromiseText::parse(fields.get("promise").unwrap_or_default()).map_err(|e| AppError::bad_input("promise", e))?;
+    let time =
+        TimeOfDay::parse(fields.get("due_time").unwrap_or("18:00")).map_err(|e| AppError::bad_input("due_time", e))?;
+    // The subscriber's own zone unless the form names another.
+    let zone = fields
+        .get("timezone")
+        .filter(|z| !z.trim().is_empty())
+        .map(TimeZone::parse)
+        .transpose()
+        .map_err(|e| AppError::bad_input("timezone", e))?;
+    let made = promises::make_promise(
+        &state.pool,
+        &state.sealer,
+        subscriber_id,
+        &text,
+        fields.get("due_date").unwrap_or_default(),
+        time,
+        zone,
+        state.settings.promises.check_before.as_chrono(),
+        state.scheduling,
+    )
+    .await?
+    .ok_or(AppError::InvalidLink)?
+    .map_err(|e| AppError::bad_input("due_date", e))?;
+    let subscriber = store::subscribers::get(&state.pool, subscriber_id).await?.ok_or(AppError::InvalidLink)?;
+    let ask = made.check_at.map_or_else(String::new, |at| {
+        format!(" tend will ask whether it is still realistic on {}.", local_when(at, subscriber.zone))
+    });
+    Ok(format!("Promise noted, due {}.{ask}", local_when(made.due_at, subscriber.zone)))
 }
 
 /// Erases everything tend holds about the subscriber, after an explicit tick.
@@ -98,25 +150,27 @@ async fn build_page(
 ) -> Result<PreferencesPage, AppError> {
     let subscriber = store::subscribers::get(&state.pool, subscriber_id).await?.ok_or(AppError::InvalidLink)?;
     let tracks = store::tracks::list(&state.pool, subscriber_id).await?;
-    let tally = store::answers::tally(&state.pool, subscriber_id).await?;
+    let now = Utc::now();
+    let today = now.with_timezone(&subscriber.zone.tz()).date_naive();
+    let answers: Vec<DayAnswer> =
+        store::answers::since(&state.pool, subscriber_id, now - Duration::weeks(progress::WEEKS))
+            .await?
+            .into_iter()
+            .map(|(track, action, at)| DayAnswer {
+                date: at.with_timezone(&subscriber.zone.tz()).date_naive(),
+                track,
+                action,
+            })
+            .collect();
     let enabled = |t: Track| tracks.iter().any(|s| s.track == t && s.enabled);
-    let progress = Track::ALL
-        .into_iter()
-        .filter(|t| tracks.iter().any(|s| s.track == *t))
-        .map(|t| {
-            let state = tracks.iter().find(|s| s.track == t);
-            let (done, partly, not_yet) =
-                tally.iter().find(|(k, ..)| k == t.key()).map_or((0, 0, 0), |(_, d, p, n)| (*d, *p, *n));
-            TrackProgress {
-                title: t.title(),
-                enabled: enabled(t),
-                next: state
-                    .and_then(|s| s.next_due_at)
-                    .map_or_else(|| "not scheduled".into(), |at| local_when(at, subscriber.zone)),
-                done,
-                partly,
-                not_yet,
-            }
+    let progress = tracks
+        .iter()
+        .map(|state| TrackProgress {
+            title: state.track.title(),
+            enabled: state.enabled,
+            next: state.next_due_at.map_or_else(|| "not scheduled".into(), |at| next_words(at, now, subscriber.zone)),
+            heatmap: progress::heatmap(&answers, state.track, today),
+            summary: progress::summary_text(state.track, progress::tally(&answers, state.track, today)),
         })
         .collect();
     Ok(PreferencesPage {
@@ -129,7 +183,42 @@ async fn build_page(
         max_per_day: subscriber.max_per_day,
         tracks: TrackChoice::list(enabled),
         progress,
-        unsubscribe_url: state.links.unsubscribe(subscriber_id, Utc::now()),
+        promises: promise_record(state, subscriber_id, now, subscriber.zone).await?,
+        today: today.to_string(),
+        weekly_summary: store::subscribers::weekly_summary(&state.pool, subscriber_id).await?.is_some(),
+        unsubscribe_url: state.links.unsubscribe(subscriber_id, now),
         notice,
+    })
+}
+
+/// "Tuesday 3 March at 08:30 (in 6 days)".
+fn next_words(at: DateTime<Utc>, now: DateTime<Utc>, zone: TimeZone) -> String {
+    let days = (at.with_timezone(&zone.tz()).date_naive() - now.with_timezone(&zone.tz()).date_naive()).num_days();
+    let when = match days {
+        ..=0 => "today".to_owned(),
+        1 => "tomorrow".to_owned(),
+        n => format!("in {n} days"),
+    };
+    format!("{} ({when})", local_when(at, zone))
+}
+
+async fn promise_record(
+    state: &AppState,
+    subscriber_id: i64,
+    now: DateTime<Utc>,
+    zone: TimeZone,
+) -> Result<PromiseRecord, AppError> {
+    let all = store::promises::list(&state.pool, subscriber_id).await?;
+    let count = |o: Outcome| all.iter().filter(|p| p.outcome == Some(o)).count();
+    let mut upcoming = Vec::new();
+    for p in all.iter().filter(|p| p.due_at > now) {
+        upcoming.push((state.sealer.open(&p.sealed)?, local_when(p.due_at, zone)));
+    }
+    Ok(PromiseRecord {
+        kept: count(Outcome::Kept),
+        kept_late: count(Outcome::KeptLate),
+        renegotiated: count(Outcome::Renegotiated),
+        not_kept: count(Outcome::NotKept),
+        upcoming,
     })
 }

@@ -1,26 +1,41 @@
-//! The nudge catalog: the texts tend sends, one list of variants per track.
+//! The catalog: every word tend sends, keyed by locale.
 //!
-//! The built-in catalog (`config/nudges.toml`) is compiled in; operators may
-//! point `catalog.path` at their own file. Either way it is validated before
-//! the service starts, and an error names the entry and what is wrong with it.
+//! For each locale: the nudge variants of each track, the texts of the other
+//! mails (confirmation, welcome, "shall we keep going?", weekly summary) and
+//! the footer notes (where to find help, and the safety note). `en` is always
+//! complete; a subscriber in another locale reads that locale's text where it
+//! has one and the `en` text everywhere else.
+//!
+//! The built-in catalog (`config/nudges.toml`) is compiled in. An operator's
+//! file (`catalog.path`) is laid over it: a track it lists replaces that
+//! track's variants, a mail or notes table it has replaces that table, and
+//! everything else stays built in. Structure errors (unknown track, a
+//! duplicate variant, a control character) fail parsing and name the entry;
+//! the content rubric (`config/RUBRIC.md`) is checked by [`super::lint`], and
+//! [`Catalog::load`] refuses a catalog that breaks it.
+//!
+//! Variant rotation (planner, simulate) walks the `en` variants: a
+//! translation is found by the same track and variant name.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-
-use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::LazyLock;
 
 use anyhow::Context;
-use serde::Deserialize;
+use chrono::{DateTime, Utc};
 
-use crate::domain::Track;
+use crate::domain::{Locale, Track};
+
+mod file;
+#[cfg(test)]
+mod tests;
 
 const BUILT_IN: &str = include_str!("../../config/nudges.toml");
-const MAX_SUBJECT_CHARS: usize = 78;
-const MAX_BODY_CHARS: usize = 1200;
-/// Two variants is the least that lets a track avoid repeating itself.
-const MIN_VARIANTS: usize = 2;
+static BUILT_IN_CATALOG: LazyLock<Catalog> =
+    LazyLock::new(|| file::parse(BUILT_IN, None).expect("the built-in catalog is valid (checked by a unit test)"));
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Nudge {
+    pub locale: Locale,
     pub track: Track,
     pub variant: String,
     pub subject: String,
@@ -30,76 +45,225 @@ pub struct Nudge {
 
 impl Nudge {
     pub fn paragraphs(&self) -> impl Iterator<Item = String> + '_ {
-        self.body.split("\n\n").map(|p| p.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|p| !p.is_empty())
+        paragraphs(&self.body)
     }
+}
+
+/// The mails that are not nudges. Their words live in the catalog too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MailKind {
+    Confirm,
+    Welcome,
+    KeepGoing,
+    WeeklySummary,
+}
+
+impl MailKind {
+    pub const ALL: [MailKind; 4] = [MailKind::Confirm, MailKind::Welcome, MailKind::KeepGoing, MailKind::WeeklySummary];
+
+    /// The table name in the catalog: `[en.mail.<key>]`.
+    pub fn key(self) -> &'static str {
+        match self {
+            MailKind::Confirm => "confirm",
+            MailKind::Welcome => "welcome",
+            MailKind::KeepGoing => "keep_going",
+            MailKind::WeeklySummary => "weekly_summary",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.key() == key)
+    }
+
+    /// The placeholders its texts may use, filled in when the mail is composed.
+    pub fn placeholders(self) -> &'static [&'static str] {
+        match self {
+            MailKind::Confirm | MailKind::KeepGoing => &[],
+            MailKind::Welcome => &["time", "timezone"],
+            MailKind::WeeklySummary => &["sent", "done", "partly", "not_yet", "unanswered"],
+        }
+    }
+}
+
+/// The words of one non-nudge mail. `body` has paragraphs separated by a
+/// blank line; any field may use the kind's placeholders (`{done}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailText {
+    pub subject: String,
+    pub heading: String,
+    pub body: String,
+    /// The line above the mail's one button or link.
+    pub actions_intro: String,
+    /// The label of that button.
+    pub action: String,
+    /// Why the reader got this mail; the first line of the footer.
+    pub footer: String,
+}
+
+impl MailText {
+    /// Every field with each placeholder replaced by its value.
+    pub fn filled(&self, values: &[(&str, &str)]) -> MailText {
+        let f = |s: &String| fill(s, values);
+        MailText {
+            subject: f(&self.subject),
+            heading: f(&self.heading),
+            body: f(&self.body),
+            actions_intro: f(&self.actions_intro),
+            action: f(&self.action),
+            footer: f(&self.footer),
+        }
+    }
+
+    pub fn paragraphs(&self) -> impl Iterator<Item = String> + '_ {
+        paragraphs(&self.body)
+    }
+
+    /// (field name, text), for checks that treat every field alike.
+    pub fn fields(&self) -> [(&'static str, &str); 6] {
+        [
+            ("subject", &self.subject),
+            ("heading", &self.heading),
+            ("body", &self.body),
+            ("actions_intro", &self.actions_intro),
+            ("action", &self.action),
+            ("footer", &self.footer),
+        ]
+    }
+}
+
+/// The footer notes. The operator's lines (`content.resources`,
+/// `content.safety_line`) go into the `{resources}` and `{safety_line}`
+/// placeholders; when a setting is empty the `_unset` text is shown instead,
+/// so a reader never meets a blank or a broken link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteTexts {
+    pub resources: String,
+    pub resources_unset: String,
+    pub safety: String,
+    pub safety_unset: String,
+}
+
+impl NoteTexts {
+    /// (field name, text, placeholders it may use).
+    pub fn fields(&self) -> [(&'static str, &str, &'static [&'static str]); 4] {
+        [
+            ("resources", &self.resources, &["resources"]),
+            ("resources_unset", &self.resources_unset, &[]),
+            ("safety", &self.safety, &["safety_line"]),
+            ("safety_unset", &self.safety_unset, &[]),
+        ]
+    }
+}
+
+/// What one locale says. Only `en` must be complete.
+#[derive(Debug, Clone, Default)]
+struct Texts {
+    by_track: BTreeMap<Track, Vec<Nudge>>,
+    mails: BTreeMap<MailKind, MailText>,
+    notes: Option<NoteTexts>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Catalog {
-    by_track: BTreeMap<Track, Vec<Nudge>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CatalogFile {
-    nudge: Vec<RawNudge>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawNudge {
-    track: String,
-    variant: String,
-    subject: String,
-    body: String,
+    /// Always holds a complete `en`.
+    locales: BTreeMap<Locale, Texts>,
 }
 
 impl Catalog {
     pub fn built_in() -> Self {
-        Self::parse(BUILT_IN).expect("the built-in catalog is valid (checked by a unit test)")
+        BUILT_IN_CATALOG.clone()
     }
 
-    /// The operator's catalog if `path` is set, else the built-in one.
+    /// The operator's catalog if `path` is set, else the built-in one; either
+    /// way it must pass the content rubric. Errors name the entry.
     pub fn load(path: &str) -> anyhow::Result<Self> {
         if path.trim().is_empty() {
             return Ok(Self::built_in());
         }
+        let catalog = Self::read(path)?;
+        let problems = super::lint::lint(&catalog);
+        if !problems.is_empty() {
+            let list: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
+            anyhow::bail!(
+                "catalog {path} breaks the content rubric ({} problem(s); `tend catalog lint {path}` lists them):\n{}",
+                problems.len(),
+                list.join("\n")
+            );
+        }
+        Ok(catalog)
+    }
+
+    /// Reads and parses a catalog file, without the rubric.
+    pub fn read(path: &str) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path).with_context(|| format!("catalog.path: cannot read {path}"))?;
         Self::parse(&text).with_context(|| format!("catalog {path} is not valid"))
     }
 
+    /// Parses an operator's catalog, laid over the built-in one.
     pub fn parse(text: &str) -> anyhow::Result<Self> {
-        let file: CatalogFile = toml::from_str(text).context("not a valid catalog TOML file")?;
-        let mut by_track: BTreeMap<Track, Vec<Nudge>> = BTreeMap::new();
-        let mut seen = HashSet::new();
-        for (index, raw) in file.nudge.into_iter().enumerate() {
-            let label = format!("nudge #{} (track {:?}, variant {:?})", index + 1, raw.track, raw.variant);
-            let nudge = check_entry(raw).with_context(|| label.clone())?;
-            anyhow::ensure!(
-                seen.insert((nudge.track, nudge.variant.clone())),
-                "nudge #{} (track {}, variant {}): the variant name is used twice",
-                index + 1,
-                nudge.track,
-                nudge.variant
-            );
-            by_track.entry(nudge.track).or_default().push(nudge);
-        }
-        for track in Track::ALL {
-            let count = by_track.get(&track).map_or(0, Vec::len);
-            anyhow::ensure!(
-                count >= MIN_VARIANTS,
-                "track {track}: has {count} variants, needs at least {MIN_VARIANTS}"
-            );
-        }
-        Ok(Self { by_track })
+        file::parse(text, Some(&BUILT_IN_CATALOG))
     }
 
+    /// Parses a catalog that must be complete on its own.
+    pub fn parse_standalone(text: &str) -> anyhow::Result<Self> {
+        file::parse(text, None)
+    }
+
+    pub fn locales(&self) -> impl Iterator<Item = &Locale> {
+        self.locales.keys()
+    }
+
+    fn en(&self) -> &Texts {
+        self.locales.get(&Locale::en()).expect("a catalog always has en")
+    }
+
+    /// The `en` variants: the set rotation walks.
     pub fn variants(&self, track: Track) -> &[Nudge] {
-        self.by_track.get(&track).map_or(&[], Vec::as_slice)
+        self.en().by_track.get(&track).map_or(&[], Vec::as_slice)
+    }
+
+    /// The variants a locale itself has (for checks; no fallback).
+    pub fn own_variants(&self, locale: &Locale, track: Track) -> &[Nudge] {
+        self.locales.get(locale).and_then(|t| t.by_track.get(&track)).map_or(&[], Vec::as_slice)
+    }
+
+    /// The mail text a locale itself has (for checks; no fallback).
+    pub fn own_mail(&self, locale: &Locale, kind: MailKind) -> Option<&MailText> {
+        self.locales.get(locale).and_then(|t| t.mails.get(&kind))
+    }
+
+    /// The notes a locale itself has (for checks; no fallback).
+    pub fn own_notes(&self, locale: &Locale) -> Option<&NoteTexts> {
+        self.locales.get(locale).and_then(|t| t.notes.as_ref())
     }
 
     pub fn nudge(&self, track: Track, variant: &str) -> Option<&Nudge> {
         self.variants(track).iter().find(|n| n.variant == variant)
+    }
+
+    /// A variant in `locale`, or in `en` where the locale has no translation.
+    pub fn nudge_in(&self, locale: &Locale, track: Track, variant: &str) -> Option<&Nudge> {
+        self.own_variants(locale, track).iter().find(|n| n.variant == variant).or_else(|| self.nudge(track, variant))
+    }
+
+    /// A mail's words in `locale`, falling back to `en`.
+    pub fn mail(&self, locale: &Locale, kind: MailKind) -> &MailText {
+        self.own_mail(locale, kind)
+            .or_else(|| self.en().mails.get(&kind))
+            .expect("en has every mail (checked when the catalog is parsed)")
+    }
+
+    /// The weekly summary's words. Fill them with [`MailText::filled`] and
+    /// the numbers named in [`MailKind::placeholders`].
+    pub fn weekly_summary(&self, locale: &Locale) -> &MailText {
+        self.mail(locale, MailKind::WeeklySummary)
+    }
+
+    /// The footer notes in `locale`, falling back to `en`.
+    pub fn notes(&self, locale: &Locale) -> &NoteTexts {
+        self.own_notes(locale)
+            .or(self.en().notes.as_ref())
+            .expect("en has the notes (checked when the catalog is parsed)")
     }
 
     /// The variant seen least recently (never seen first, then in catalog
@@ -130,89 +294,45 @@ impl Catalog {
     }
 }
 
-fn check_entry(raw: RawNudge) -> anyhow::Result<Nudge> {
-    let track = Track::parse(&raw.track)?;
-    let variant = raw.variant.trim().to_owned();
-    anyhow::ensure!(
-        !variant.is_empty()
-            && variant.len() <= 40
-            && variant.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
-        "variant names use lowercase letters, digits and '-' (at most 40)"
-    );
-    let subject = raw.subject.trim().to_owned();
-    anyhow::ensure!(!subject.is_empty(), "subject is empty");
-    anyhow::ensure!(
-        subject.chars().count() <= MAX_SUBJECT_CHARS,
-        "subject is longer than {MAX_SUBJECT_CHARS} characters"
-    );
-    anyhow::ensure!(!subject.chars().any(char::is_control), "subject contains a line break or control character");
-    let body = raw.body.trim().replace("\r\n", "\n");
-    anyhow::ensure!(!body.is_empty(), "body is empty");
-    anyhow::ensure!(body.chars().count() <= MAX_BODY_CHARS, "body is longer than {MAX_BODY_CHARS} characters");
-    anyhow::ensure!(!body.chars().any(|c| c.is_control() && c != '\n'), "body contains a control character");
-    Ok(Nudge { track, variant, subject, body })
+/// Paragraphs of a body: split at blank lines, whitespace collapsed.
+pub fn paragraphs(body: &str) -> impl Iterator<Item = String> + '_ {
+    body.split("\n\n").map(|p| p.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|p| !p.is_empty())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_built_in_catalog_is_valid_and_has_four_or_more_variants_per_track() {
-        let catalog = Catalog::parse(BUILT_IN).unwrap();
-        for track in Track::ALL {
-            assert!(catalog.variants(track).len() >= 4, "{track}");
+/// A `{name}` in a text: its name, or `Err` with the offending piece when the
+/// braces are broken (`{done`, `done}`, `{Done!}`).
+pub fn placeholders(text: &str) -> Vec<Result<&str, &str>> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(['{', '}']) {
+        if rest[i..].starts_with('}') {
+            found.push(Err(&rest[i..i + 1]));
+            rest = &rest[i + 1..];
+            continue;
+        }
+        let after = &rest[i + 1..];
+        match after.find(['}', '{']) {
+            Some(j) if after[j..].starts_with('}') => {
+                let name = &after[..j];
+                let ok = !name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+                found.push(if ok { Ok(name) } else { Err(&rest[i..i + j + 2]) });
+                rest = &after[j + 1..];
+            }
+            _ => {
+                found.push(Err(head(&rest[i..], 12)));
+                rest = after;
+            }
         }
     }
+    found
+}
 
-    #[test]
-    fn rotation_never_repeats_the_last_variant() {
-        let catalog = Catalog::built_in();
-        let mut last: Option<String> = None;
-        for _ in 0..20 {
-            let next = catalog.next_variant(Track::CheckIn, last.as_deref()).variant.clone();
-            assert_ne!(Some(&next), last.as_ref());
-            last = Some(next);
-        }
-    }
+/// The first `n` characters of `s`.
+fn head(s: &str, n: usize) -> &str {
+    s.char_indices().nth(n).map_or(s, |(i, _)| &s[..i])
+}
 
-    #[test]
-    fn the_least_recently_seen_variant_comes_next_and_never_the_last_one() {
-        let catalog = Catalog::built_in();
-        let variants: Vec<&str> = catalog.variants(Track::Support).iter().map(|n| n.variant.as_str()).collect();
-        let t = |d| DateTime::parse_from_rfc3339(d).unwrap().with_timezone(&Utc);
-        let mut seen: HashMap<&str, DateTime<Utc>> = HashMap::new();
-        assert_eq!(catalog.least_recent_variant(Track::Support, &seen, None).variant, variants[0]);
-        for (i, v) in variants.iter().enumerate() {
-            seen.insert(v, t("2026-01-01T00:00:00Z") + chrono::Duration::days(i as i64));
-        }
-        // The oldest is variants[0], unless it was the last one shown.
-        assert_eq!(catalog.least_recent_variant(Track::Support, &seen, None).variant, variants[0]);
-        assert_eq!(catalog.least_recent_variant(Track::Support, &seen, Some(variants[0])).variant, variants[1]);
-        seen.remove(variants[3]);
-        assert_eq!(catalog.least_recent_variant(Track::Support, &seen, None).variant, variants[3], "never seen first");
-    }
-
-    fn entry(track: &str, variant: &str, subject: &str, body: &str) -> String {
-        format!("[[nudge]]\ntrack = {track:?}\nvariant = {variant:?}\nsubject = {subject:?}\nbody = {body:?}\n")
-    }
-
-    #[test]
-    fn errors_name_the_bad_entry() {
-        let mut text = String::new();
-        for t in Track::ALL {
-            text += &entry(t.key(), "a", "Hello", "Body one.");
-            text += &entry(t.key(), "b", "Hello", "Body two.");
-        }
-        assert!(Catalog::parse(&text).is_ok());
-        let bad = format!("{text}{}", entry("gardening", "a", "x", "y"));
-        let err = format!("{:#}", Catalog::parse(&bad).unwrap_err());
-        assert!(err.contains("nudge #13") && err.contains("gardening"), "{err}");
-        let bad = format!("{text}{}", entry("support", "c", "Line\nbreak", "y"));
-        assert!(format!("{:#}", Catalog::parse(&bad).unwrap_err()).contains("variant \"c\""));
-        let bad = format!("{text}{}", entry("support", "a", "dup", "y"));
-        assert!(format!("{:#}", Catalog::parse(&bad).unwrap_err()).contains("used twice"));
-        let short = entry("support", "a", "x", "y");
-        assert!(format!("{:#}", Catalog::parse(&short).unwrap_err()).contains("needs at least"));
-    }
+/// Replaces each `{name}` with its value; unknown names are left as they are.
+pub fn fill(text: &str, values: &[(&str, &str)]) -> String {
+    values.iter().fold(text.to_owned(), |acc, (name, value)| acc.replace(&format!("{{{name}}}"), value))
 }

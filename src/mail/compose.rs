@@ -4,14 +4,21 @@
 //! two templates render it as the text and the HTML part, so the two parts can
 //! never say different things. Links come only from `Links` (the configured
 //! public URL), never from a request.
+//!
+//! Words come from the catalog in the subscriber's locale (falling back to
+//! `en`). Every footer carries the operator's notes (where to find help, and
+//! the safety note); `support` nudges show the resources line in the body too.
 
 use std::sync::Arc;
 
 use askama::Template;
 use chrono::{DateTime, Utc};
 
-use super::catalog::{Catalog, Nudge};
-use crate::domain::{Action, DeliveryKind, SubscriberStatus, Track};
+use super::catalog::{Catalog, MailKind, Nudge};
+use super::notes::{self, NoteLine, OperatorLines};
+
+mod journey;
+use crate::domain::{Action, DeliveryKind, Locale, SubscriberStatus, Track};
 use crate::links::Links;
 use crate::store::deliveries::Claimed;
 
@@ -37,12 +44,16 @@ pub struct ActionLink {
 #[template(path = "email.txt")]
 struct TextPart<'a> {
     c: &'a Content,
+    lead: Option<&'a NoteLine>,
+    notes: &'a [NoteLine],
 }
 
 #[derive(Template)]
 #[template(path = "email.html")]
 struct HtmlPart<'a> {
     c: &'a Content,
+    lead: Option<&'a NoteLine>,
+    notes: &'a [NoteLine],
 }
 
 /// What one email says, independent of its format.
@@ -62,12 +73,20 @@ pub struct Content {
 pub struct Composer {
     links: Links,
     catalog: Arc<Catalog>,
+    /// The operator's resources and safety lines (`content.*`).
+    lines: OperatorLines,
     message_id_domain: String,
 }
 
 impl Composer {
     pub fn new(links: Links, catalog: Arc<Catalog>, message_id_domain: &str) -> Self {
-        Self { links, catalog, message_id_domain: message_id_domain.to_owned() }
+        Self { links, catalog, lines: OperatorLines::default(), message_id_domain: message_id_domain.to_owned() }
+    }
+
+    /// Sets the operator's resources and safety lines shown in every footer.
+    pub fn with_notes(mut self, lines: OperatorLines) -> Self {
+        self.lines = lines;
+        self
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -83,27 +102,66 @@ impl Composer {
     pub fn confirmation(
         &self,
         to: &str,
+        locale: &Locale,
         subscriber_id: i64,
         issued: DateTime<Utc>,
         message_key: &str,
     ) -> OutgoingEmail {
+        let action = self.links.confirm(subscriber_id, issued);
         let unsubscribe_url = self.links.unsubscribe(subscriber_id, issued);
-        let content = Content {
-            subject: "Please confirm your tend subscription".into(),
-            heading: "One click to start".into(),
-            paragraphs: vec![
-                "Someone, hopefully you, asked tend to send gentle daily nudges for rebuilding trust to this address."
-                    .into(),
-                "Open the link below and press Confirm to start. The link works for seven days.".into(),
-                "If this wasn't you, ignore this mail: nothing more will come.".into(),
-            ],
-            actions_intro: "Confirm your subscription:".into(),
-            actions: vec![ActionLink { label: "Confirm".into(), url: self.links.confirm(subscriber_id, issued) }],
-            footer: "You received this because this address was entered on tend's subscribe page.".into(),
-            preferences_url: None,
+        let content = self.mail_content(locale, MailKind::Confirm, &[], action, None, unsubscribe_url);
+        self.render_in(locale, None, to, message_key, content)
+    }
+
+    /// The one mail sent when the double opt-in completes: what comes next
+    /// and when. `time` and `timezone` are the subscriber's choice.
+    #[allow(clippy::too_many_arguments)]
+    pub fn welcome(
+        &self,
+        to: &str,
+        locale: &Locale,
+        subscriber_id: i64,
+        issued: DateTime<Utc>,
+        time: &str,
+        timezone: &str,
+        message_key: &str,
+    ) -> OutgoingEmail {
+        let preferences = self.links.preferences(subscriber_id, issued);
+        let unsubscribe_url = self.links.unsubscribe(subscriber_id, issued);
+        let values = [("time", time), ("timezone", timezone)];
+        let content = self.mail_content(
+            locale,
+            MailKind::Welcome,
+            &values,
+            preferences.clone(),
+            Some(preferences),
             unsubscribe_url,
-        };
-        self.render(to, message_key, content)
+        );
+        self.render_in(locale, None, to, message_key, content)
+    }
+
+    /// A catalog mail's words with `values` filled in and one action link.
+    /// The weekly summary and any later mail can use it too.
+    pub fn mail_content(
+        &self,
+        locale: &Locale,
+        kind: MailKind,
+        values: &[(&str, &str)],
+        action_url: String,
+        preferences_url: Option<String>,
+        unsubscribe_url: String,
+    ) -> Content {
+        let words = self.catalog.mail(locale, kind).filled(values);
+        Content {
+            paragraphs: words.paragraphs().collect(),
+            subject: words.subject,
+            heading: words.heading,
+            actions_intro: words.actions_intro,
+            actions: vec![ActionLink { label: words.action, url: action_url }],
+            footer: words.footer,
+            preferences_url,
+            unsubscribe_url,
+        }
     }
 
     /// A nudge with its answer links. `None` if the catalog no longer has the
@@ -134,7 +192,9 @@ impl Composer {
             preferences_url: Some(self.links.preferences(subscriber_id, slot)),
             unsubscribe_url: self.links.unsubscribe(subscriber_id, slot),
         };
-        self.render(to, message_key, content)
+        let resources =
+            (nudge.track == Track::Support).then(|| notes::resources(self.catalog.notes(&nudge.locale), &self.lines));
+        self.render_in(&nudge.locale, resources.as_ref(), to, message_key, content)
     }
 
     /// Renders a claimed delivery, or `None` when the subscription moved on
@@ -142,41 +202,48 @@ impl Composer {
     /// nudge for someone paused or gone).
     pub fn for_delivery(&self, d: &Claimed) -> anyhow::Result<Option<OutgoingEmail>> {
         let status = SubscriberStatus::from_key(&d.subscriber_status)?;
+        let locale = Locale::or_en(&d.locale);
         Ok(match d.kind()? {
             DeliveryKind::Confirm if status == SubscriberStatus::Pending => {
-                Some(self.confirmation(&d.email, d.subscriber_id, d.slot, &d.message_key))
+                Some(self.confirmation(&d.email, &locale, d.subscriber_id, d.slot, &d.message_key))
+            }
+            DeliveryKind::Welcome if matches!(status, SubscriberStatus::Active | SubscriberStatus::Paused) => {
+                let time = d.send_time.format("%H:%M").to_string();
+                Some(self.welcome(&d.email, &locale, d.subscriber_id, d.slot, &time, &d.timezone, &d.message_key))
             }
             DeliveryKind::Nudge if status == SubscriberStatus::Active => Some(self.nudge_for(d)?),
             DeliveryKind::KeepGoing if status == SubscriberStatus::Resting => {
-                Some(self.keep_going(&d.email, d.subscriber_id, d.slot, &d.message_key))
+                Some(self.keep_going(&d.email, &locale, d.subscriber_id, d.slot, &d.message_key))
             }
             DeliveryKind::Test => Some(self.nudge_for(d)?),
-            DeliveryKind::Confirm | DeliveryKind::Nudge | DeliveryKind::KeepGoing => None,
+            // These read the database and sealed text: see `render_delivery`.
+            DeliveryKind::PromiseCheck | DeliveryKind::PromiseReview | DeliveryKind::WeeklySummary => {
+                anyhow::bail!("{} mails are rendered by Composer::render_delivery", d.kind)
+            }
+            DeliveryKind::Confirm | DeliveryKind::Welcome | DeliveryKind::Nudge | DeliveryKind::KeepGoing => None,
         })
     }
 
     fn nudge_for(&self, d: &Claimed) -> anyhow::Result<OutgoingEmail> {
         let track = Track::parse(d.track.as_deref().unwrap_or_default())?;
-        let nudge = self.nudge_text(track, d.variant.as_deref().unwrap_or_default());
+        let nudge = self.nudge_text_in(&Locale::or_en(&d.locale), track, d.variant.as_deref().unwrap_or_default());
         Ok(self.nudge(&d.email, d.subscriber_id, d.id, nudge, d.slot, &d.message_key))
     }
 
     /// The one mail a subscriber gets after several unanswered nudges.
-    pub fn keep_going(&self, to: &str, subscriber_id: i64, issued: DateTime<Utc>, message_key: &str) -> OutgoingEmail {
-        let content = Content {
-            subject: "Shall we keep going?".into(),
-            heading: "Shall we keep going?".into(),
-            paragraphs: vec![
-                "The last few nudges went unanswered, so tend has gone quiet. That's completely fine: life gets full.".into(),
-                "If you'd like the nudges back, one click starts them again, gently. If not, there is nothing to do; this is the only mail you will get until you choose.".into(),
-            ],
-            actions_intro: "Start again whenever you are ready:".into(),
-            actions: vec![ActionLink { label: "Keep going".into(), url: self.links.resume(subscriber_id, issued) }],
-            footer: "You get this because you subscribed to tend and its nudges went unanswered for a while.".into(),
-            preferences_url: Some(self.links.preferences(subscriber_id, issued)),
-            unsubscribe_url: self.links.unsubscribe(subscriber_id, issued),
-        };
-        self.render(to, message_key, content)
+    pub fn keep_going(
+        &self,
+        to: &str,
+        locale: &Locale,
+        subscriber_id: i64,
+        issued: DateTime<Utc>,
+        message_key: &str,
+    ) -> OutgoingEmail {
+        let resume = self.links.resume(subscriber_id, issued);
+        let preferences = Some(self.links.preferences(subscriber_id, issued));
+        let unsubscribe_url = self.links.unsubscribe(subscriber_id, issued);
+        let content = self.mail_content(locale, MailKind::KeepGoing, &[], resume, preferences, unsubscribe_url);
+        self.render_in(locale, None, to, message_key, content)
     }
 
     /// Finds the nudge a delivery refers to, or the track's first variant if
@@ -185,9 +252,33 @@ impl Composer {
         self.catalog.nudge(track, variant).unwrap_or_else(|| self.catalog.next_variant(track, None))
     }
 
+    /// The same in the subscriber's locale, falling back to `en`.
+    pub fn nudge_text_in(&self, locale: &Locale, track: Track, variant: &str) -> &Nudge {
+        self.catalog.nudge_in(locale, track, variant).unwrap_or_else(|| self.catalog.next_variant(track, None))
+    }
+
+    /// Renders with the `en` footer notes.
     fn render(&self, to: &str, message_key: &str, content: Content) -> OutgoingEmail {
-        let text = TextPart { c: &content }.render().expect("text templates cannot fail");
-        let html = HtmlPart { c: &content }.render().expect("html templates cannot fail");
+        self.render_in(&Locale::en(), None, to, message_key, content)
+    }
+
+    /// Renders both parts with the footer notes in `locale`; `lead` is a note
+    /// shown after the paragraphs (the resources line of `support` nudges).
+    pub fn render_in(
+        &self,
+        locale: &Locale,
+        lead: Option<&NoteLine>,
+        to: &str,
+        message_key: &str,
+        content: Content,
+    ) -> OutgoingEmail {
+        let mut notes = notes::footer(&self.catalog, locale, &self.lines);
+        if lead.is_some() {
+            // The resources line is already in the body; say it once.
+            notes.remove(0);
+        }
+        let text = TextPart { c: &content, lead, notes: &notes }.render().expect("text templates cannot fail");
+        let html = HtmlPart { c: &content, lead, notes: &notes }.render().expect("html templates cannot fail");
         OutgoingEmail {
             to: to.to_owned(),
             subject: content.subject,

@@ -1,10 +1,13 @@
-//! Mail: the nudge catalog, composing messages, and the transport they leave by.
+//! Mail: the catalog and its content lint, composing messages, and the
+//! transport they leave by.
 
 pub mod catalog;
 pub mod compose;
+pub mod lint;
+pub mod notes;
 pub mod smtp;
 pub mod transport;
 
-pub use catalog::{Catalog, Nudge};
+pub use catalog::{Catalog, MailKind, Nudge};
 pub use compose::{Composer, OutgoingEmail};
 pub use transport::{Mailer, SendOutcome};

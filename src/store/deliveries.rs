@@ -26,6 +26,21 @@ pub async fn insert_confirmation(conn: &mut PgConnection, subscriber_id: i64) ->
     .context("failed to queue a confirmation mail")
 }
 
+/// Queues the welcome mail, due now; called in the transaction that
+/// confirms the subscription.
+#[tracing::instrument(skip_all, fields(subscriber_id))]
+pub async fn insert_welcome(conn: &mut PgConnection, subscriber_id: i64) -> anyhow::Result<i64> {
+    sqlx::query_scalar!(
+        r#"insert into deliveries (subscriber_id, kind, slot, due_at)
+           values ($1, 'welcome', now(), now())
+           returning id"#,
+        subscriber_id
+    )
+    .fetch_one(conn)
+    .await
+    .context("failed to queue a welcome mail")
+}
+
 /// Queues a sample nudge for `tend send-test`.
 pub async fn insert_test(
     conn: &mut PgConnection,
@@ -93,6 +108,8 @@ pub struct Claimed {
     pub timezone: String,
     pub send_time: NaiveTime,
     pub subscriber_status: String,
+    /// The subscriber's locale tag; the composer falls back to `en`.
+    pub locale: String,
     /// A relay answered 5.1.x for this address earlier: send nothing.
     pub suppressed: bool,
 }
@@ -130,7 +147,7 @@ pub async fn claim_due(
            from picked, subscribers s
            where d.id = picked.id and s.id = d.subscriber_id
            returning d.id, d.attempt, d.kind, d.track, d.variant, d.slot, d.message_key::text as "message_key!",
-                     s.id as subscriber_id, s.email, s.timezone, s.send_time, s.status as subscriber_status,
+                     s.id as subscriber_id, s.email, s.timezone, s.send_time, s.status as subscriber_status, s.locale,
                      exists(select 1 from suppressed_addresses x where x.email = lower(s.email)) as "suppressed!""#,
         owner,
         limit,

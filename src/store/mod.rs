@@ -19,6 +19,7 @@ pub mod admin;
 pub mod answers;
 pub mod deliveries;
 pub mod nudges;
+pub mod promises;
 pub mod subscribers;
 pub mod tracks;
 

@@ -32,7 +32,7 @@ pub async fn insert(conn: &mut PgConnection, nudges: &[NewNudge]) -> anyhow::Res
            select n.subscriber_id, 'nudge', n.track, n.variant, n.slot, n.slot, n.answer_by
            from unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[])
                 as n (subscriber_id, track, variant, slot, answer_by)
-           on conflict on constraint deliveries_plan_key do nothing"#,
+           on conflict (subscriber_id, kind, coalesce(track, ''), slot) where promise_id is null do nothing"#,
         &ids,
         &tracks,
         &variants,
@@ -45,7 +45,8 @@ pub async fn insert(conn: &mut PgConnection, nudges: &[NewNudge]) -> anyhow::Res
     Ok(result.rows_affected())
 }
 
-/// Slots of nudges planned for these subscribers since `since`.
+/// Slots of nudges (and promise mails, which count toward the daily limit
+/// and were queued first) planned for these subscribers since `since`.
 pub async fn recent_slots(
     conn: &mut PgConnection,
     ids: &[i64],
@@ -53,7 +54,8 @@ pub async fn recent_slots(
 ) -> anyhow::Result<Vec<(i64, DateTime<Utc>)>> {
     let rows = sqlx::query!(
         r#"select subscriber_id, slot from deliveries
-           where subscriber_id = any($1) and kind = 'nudge' and slot >= $2 and status <> 'cancelled'"#,
+           where subscriber_id = any($1) and kind in ('nudge', 'promise_check', 'promise_review')
+             and slot >= $2 and status <> 'cancelled'"#,
         ids,
         since
     )
@@ -150,7 +152,7 @@ pub async fn expire_unanswered(
 pub async fn insert_keep_going(conn: &mut PgConnection, subscriber_id: i64, now: DateTime<Utc>) -> anyhow::Result<()> {
     sqlx::query!(
         r#"insert into deliveries (subscriber_id, kind, slot, due_at) values ($1, 'keep_going', $2, $2)
-           on conflict on constraint deliveries_plan_key do nothing"#,
+           on conflict (subscriber_id, kind, coalesce(track, ''), slot) where promise_id is null do nothing"#,
         subscriber_id,
         now
     )
@@ -158,4 +160,22 @@ pub async fn insert_keep_going(conn: &mut PgConnection, subscriber_id: i64, now:
     .await
     .context("failed to queue the keep-going mail")?;
     Ok(())
+}
+
+/// Queues a weekly summary for `slot` (once: the planning key refuses repeats).
+pub async fn insert_weekly_summary(
+    conn: &mut PgConnection,
+    subscriber_id: i64,
+    slot: DateTime<Utc>,
+) -> anyhow::Result<u64> {
+    let result = sqlx::query!(
+        r#"insert into deliveries (subscriber_id, kind, slot, due_at) values ($1, 'weekly_summary', $2, $2)
+           on conflict (subscriber_id, kind, coalesce(track, ''), slot) where promise_id is null do nothing"#,
+        subscriber_id,
+        slot
+    )
+    .execute(conn)
+    .await
+    .context("failed to queue a weekly summary")?;
+    Ok(result.rows_affected())
 }

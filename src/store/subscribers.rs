@@ -230,3 +230,54 @@ pub async fn clear_misses(conn: &mut PgConnection, id: i64) -> anyhow::Result<()
         .context("failed to clear misses")?;
     Ok(())
 }
+
+/// When the subscriber's next weekly summary is due, if they chose one.
+pub async fn weekly_summary(db: impl PgExecutor<'_>, id: i64) -> anyhow::Result<Option<DateTime<Utc>>> {
+    let row = sqlx::query!(r#"select weekly_summary, next_summary_at from subscribers where id = $1"#, id)
+        .fetch_optional(db)
+        .await
+        .context("failed to read the weekly summary choice")?;
+    Ok(row.filter(|r| r.weekly_summary).map(|r| r.next_summary_at.unwrap_or(DateTime::<Utc>::MIN_UTC)))
+}
+
+/// Switches the weekly summary on (first one at `first`) or off.
+pub async fn set_weekly_summary(conn: &mut PgConnection, id: i64, first: Option<DateTime<Utc>>) -> anyhow::Result<()> {
+    sqlx::query!(
+        r#"update subscribers set weekly_summary = $2, next_summary_at = $3 where id = $1"#,
+        id,
+        first.is_some(),
+        first
+    )
+    .execute(conn)
+    .await
+    .context("failed to change the weekly summary choice")?;
+    Ok(())
+}
+
+/// Active subscribers whose weekly summary is due, locked for planning.
+pub async fn lock_due_summaries(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> anyhow::Result<Vec<(i64, DateTime<Utc>)>> {
+    let rows = sqlx::query!(
+        r#"select id, next_summary_at as "next_summary_at!" from subscribers
+           where weekly_summary and status = 'active' and next_summary_at <= $1
+           order by next_summary_at limit $2
+           for update skip locked"#,
+        now,
+        limit
+    )
+    .fetch_all(conn)
+    .await
+    .context("failed to find due weekly summaries")?;
+    Ok(rows.into_iter().map(|r| (r.id, r.next_summary_at)).collect())
+}
+
+pub async fn set_next_summary(conn: &mut PgConnection, id: i64, next: DateTime<Utc>) -> anyhow::Result<()> {
+    sqlx::query!(r#"update subscribers set next_summary_at = $2 where id = $1"#, id, next)
+        .execute(conn)
+        .await
+        .context("failed to schedule the next weekly summary")?;
+    Ok(())
+}

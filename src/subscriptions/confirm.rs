@@ -1,4 +1,6 @@
-//! Confirming: the second half of the double opt-in.
+//! Confirming: the second half of the double opt-in. The welcome mail is
+//! queued in the same transaction, so it exists exactly when the
+//! subscription became active.
 
 use anyhow::Context;
 use sqlx::PgPool;
@@ -25,6 +27,7 @@ pub async fn confirm(pool: &PgPool, subscriber_id: i64, scheduling: Scheduling) 
     let outcome = match subscriber.status {
         SubscriberStatus::Pending => {
             activate(&mut tx, &subscriber, scheduling).await?;
+            store::deliveries::insert_welcome(&mut tx, subscriber.id).await?;
             ConfirmOutcome::Confirmed
         }
         SubscriberStatus::Active | SubscriberStatus::Paused | SubscriberStatus::Resting => {

@@ -18,13 +18,14 @@ mod answer;
 mod confirm;
 mod forget;
 mod preferences;
+pub mod promises;
 mod subscribe;
 mod unsubscribe;
 
 pub use answer::{AnswerOutcome, answer};
 pub use confirm::{ConfirmOutcome, confirm};
 pub use forget::{Erasure, ErasureRequester, forget};
-pub use preferences::{PreferencesChange, pause, resume, update_preferences};
+pub use preferences::{PreferencesChange, pause, resume, set_weekly_summary, update_preferences};
 pub use subscribe::{SubscribeOutcome, SubscribeRequest, subscribe};
 pub use unsubscribe::unsubscribe;
 

@@ -104,3 +104,27 @@ pub async fn resume(
     tx.commit().await.context("failed to commit a resume")?;
     Ok(status)
 }
+
+/// Switches the weekly summary on (first one next Sunday at the preferred
+/// time) or off. Returns false if the subscriber is gone.
+#[tracing::instrument(skip_all, fields(subscriber_id, on))]
+pub async fn set_weekly_summary(
+    pool: &PgPool,
+    subscriber_id: i64,
+    on: bool,
+    scheduling: Scheduling,
+) -> anyhow::Result<bool> {
+    let mut tx = pool.begin().await.context("failed to start a transaction")?;
+    let Some(subscriber) = store::subscribers::lock(&mut tx, subscriber_id).await? else {
+        return Ok(false);
+    };
+    let first = match on {
+        true => {
+            Some(crate::planner::summaries::first_sunday_slot(&scheduling.slots(&subscriber), db_now(&mut tx).await?))
+        }
+        false => None,
+    };
+    store::subscribers::set_weekly_summary(&mut tx, subscriber_id, first).await?;
+    tx.commit().await.context("failed to commit the weekly summary choice")?;
+    Ok(true)
+}

@@ -13,7 +13,8 @@ fn chromium() -> Option<&'static str> {
     if std::env::var_os("TEND_SKIP_BROWSER_TESTS").is_some() {
         return None;
     }
-    let found = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].into_iter().find(|p| std::path::Path::new(p).exists());
+    let found =
+        ["/usr/bin/chromium", "/usr/bin/chromium-browser"].into_iter().find(|p| std::path::Path::new(p).exists());
     Some(found.expect("headless Chromium is needed (apt-get install chromium) or set TEND_SKIP_BROWSER_TESTS=1"))
 }
 
@@ -76,4 +77,47 @@ async fn a_browser_opening_every_emailed_link_changes_nothing(pool: PgPool) {
         sqlx::query_scalar("select status from subscribers order by id").fetch_all(&app.pool).await.unwrap();
     assert_eq!(after, statuses, "no status changed");
     assert_eq!(app.count("select count(*) from answers").await, 0);
+}
+
+/// A person's walk in a real browser: subscribe, confirm, answer a nudge and
+/// look at their progress. The screenshot lands in target/ (and, refreshed by
+/// hand, in docs/progress.png for the README).
+#[sqlx::test]
+async fn a_person_subscribes_confirms_answers_and_sees_their_progress_in_a_browser(pool: PgPool) {
+    if chromium().is_none() {
+        return;
+    }
+    let app = spawn_app(pool).await;
+    let browser = crate::webdriver::Browser::start().await;
+
+    browser.goto(&app.url("/")).await;
+    browser.type_into("#email", "browser@example.com").await;
+    browser.click("button[type=submit]").await;
+    assert!(browser.page_source().await.contains("Check your inbox"));
+
+    app.dispatch_all_pending_emails().await;
+    let mail = app.smtp.received_by("browser@example.com").pop().unwrap();
+    browser.goto(&app.links_in(&mail, "/confirm/").pop().unwrap()).await;
+    browser.click("button[type=submit]").await;
+    assert!(browser.page_source().await.contains("You're in") || browser.page_source().await.contains("You’re in"));
+    assert_eq!(app.status_of("browser@example.com").await.as_deref(), Some("active"));
+
+    let id = app.subscriber_id("browser@example.com").await;
+    app.travel_to_next_slot(id).await;
+    app.plan().await;
+    app.dispatch_all_pending_emails().await;
+    let nudge = app.smtp.received_by("browser@example.com").pop().unwrap();
+    let done = app.links_in(&nudge, "/n/").into_iter().find(|l| l.ends_with("?a=done")).unwrap();
+    browser.goto(&done).await;
+    browser.click("button.chosen").await;
+    assert!(browser.page_source().await.contains("Well done"));
+    assert_eq!(app.count("select count(*) from answers where action = 'done'").await, 1);
+
+    browser.goto(&app.links_in(&nudge, "/me/").pop().unwrap()).await;
+    let page = browser.page_source().await;
+    assert!(page.contains("Your progress") && page.contains("1 done"));
+    let png = browser.screenshot_png().await;
+    assert_eq!(&png[1..4], b"PNG");
+    let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("progress.png");
+    std::fs::write(&out, png).unwrap();
 }

@@ -54,7 +54,8 @@ async fn a_subscriber_walks_the_whole_flow_and_hears_nothing_after_unsubscribing
     assert_eq!(app.plan().await.nudges_queued, 1);
     app.dispatch_all_pending_emails().await;
     let mails = app.smtp.received_by("ana@example.com");
-    assert_eq!(mails.len(), 2);
+    let nudges: Vec<_> = mails.iter().filter(|m| !app.links_in(m, "/n/").is_empty()).collect();
+    assert_eq!(nudges.len(), 1, "one nudge at the slot");
     let nudge = mails.last().unwrap();
     for header in ["Message-ID", "List-Unsubscribe", "List-Unsubscribe-Post", "List-Id", "Auto-Submitted"] {
         assert!(nudge.header(header).is_some(), "{header} missing");
@@ -109,9 +110,10 @@ async fn a_subscriber_walks_the_whole_flow_and_hears_nothing_after_unsubscribing
         .execute(&app.pool)
         .await
         .unwrap();
+    let before = app.smtp.received_by("ana@example.com").len();
     app.plan().await;
     app.dispatch_all_pending_emails().await;
-    assert_eq!(app.smtp.received_by("ana@example.com").len(), 2);
+    assert_eq!(app.smtp.received_by("ana@example.com").len(), before);
 }
 
 #[sqlx::test]

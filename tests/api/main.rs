@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod browser;
+mod catalog;
 mod cli;
 mod engine;
 mod faults;
@@ -14,4 +15,6 @@ mod nudges;
 mod operations;
 mod operators;
 mod preferences;
+mod promises;
 mod smtp;
+mod webdriver;

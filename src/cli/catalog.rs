@@ -1,0 +1,153 @@
+//! `tend catalog lint [FILE]` and `tend catalog preview [--track T] [--html DIR]`.
+//!
+//! `lint` checks a catalog against the content rubric and prints every
+//! problem (exit 2 if there is one). `preview` prints every message as a
+//! subscriber reads it, or writes the HTML versions into a folder. Both read
+//! `FILE`, else `catalog.path`, else the built-in catalog; neither needs a
+//! database.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Subcommand;
+
+use super::UsageError;
+use crate::config::Settings;
+use crate::domain::{Locale, Track};
+use crate::mail::catalog::{Catalog, MailKind};
+use crate::mail::compose::OutgoingEmail;
+use crate::mail::lint::{self, readability};
+use crate::mail::notes::OperatorLines;
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Check a catalog against the content rubric; print each problem.
+    Lint {
+        /// A catalog file (default: catalog.path, else the built-in catalog).
+        file: Option<PathBuf>,
+    },
+    /// Print every message as a subscriber reads it, or write the HTML versions.
+    Preview {
+        /// Only this track's nudges (no other mails).
+        #[arg(long)]
+        track: Option<String>,
+        /// Write one .html file per message into this folder instead of printing.
+        #[arg(long)]
+        html: Option<PathBuf>,
+        /// The locale to show (default en; missing texts fall back to en).
+        #[arg(long, default_value = "en")]
+        locale: String,
+        /// A catalog file (default: catalog.path, else the built-in catalog).
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+}
+
+pub fn run(settings: &Settings, command: CatalogCommand) -> anyhow::Result<()> {
+    match command {
+        CatalogCommand::Lint { file } => lint(&read(settings, file.as_deref())?),
+        CatalogCommand::Preview { track, html, locale, file } => {
+            let track = track.map(|t| Track::parse(&t)).transpose().map_err(|e| UsageError(e.to_string()))?;
+            let locale = Locale::parse(&locale).map_err(|e| UsageError(e.to_string()))?;
+            let catalog = read(settings, file.as_deref())?;
+            let messages = messages(&catalog, &locale, track, settings.content.lines());
+            match html {
+                Some(dir) => write_html(&dir, &messages),
+                None => {
+                    print_text(&messages);
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
+/// Reads the catalog without the rubric: linting and previewing a broken
+/// catalog is the point. A file that does not parse is a usage error.
+fn read(settings: &Settings, file: Option<&Path>) -> anyhow::Result<Catalog> {
+    let path = file.map(|p| p.display().to_string()).unwrap_or_else(|| settings.catalog.path.clone());
+    if path.trim().is_empty() {
+        return Ok(Catalog::built_in());
+    }
+    Catalog::read(&path).map_err(|e| UsageError(format!("{e:#}")).into())
+}
+
+fn lint(catalog: &Catalog) -> anyhow::Result<()> {
+    let problems = lint::lint(catalog);
+    for problem in &problems {
+        println!("{problem}");
+    }
+    if !problems.is_empty() {
+        return Err(UsageError(format!("the catalog has {} problem(s)", problems.len())).into());
+    }
+    let variants: usize = Track::ALL.iter().map(|t| catalog.variants(*t).len()).sum();
+    eprintln!("the catalog passes the rubric: {variants} en nudges, {} mails", MailKind::ALL.len());
+    Ok(())
+}
+
+/// One message as a subscriber gets it, with a file name for `--html`.
+struct Message {
+    name: String,
+    label: String,
+    score: Option<f64>,
+    email: OutgoingEmail,
+}
+
+fn messages(catalog: &Catalog, locale: &Locale, only: Option<Track>, lines: OperatorLines) -> Vec<Message> {
+    let composer = lint::render::sample_composer(catalog, lines);
+    let mut messages = Vec::new();
+    if only.is_none() {
+        for kind in MailKind::ALL {
+            let email = lint::render::sample_mail(&composer, locale, kind);
+            let body = catalog.mail(locale, kind).filled(&lint::render::sample_values(kind)).body;
+            let score = readability::flesch_reading_ease(&body);
+            messages.push(Message {
+                name: format!("mail-{}", kind.key()),
+                label: format!("mail {}", kind.key()),
+                score,
+                email,
+            });
+        }
+    }
+    for track in Track::ALL.into_iter().filter(|t| only.is_none_or(|o| o == *t)) {
+        for (i, en) in catalog.variants(track).iter().enumerate() {
+            let nudge = catalog.nudge_in(locale, track, &en.variant).unwrap_or(en);
+            let email = composer.nudge("reader@example.org", 1, 1, nudge, lint::render::sample_instant(), "preview");
+            messages.push(Message {
+                name: format!("{}-{:02}-{}", track.key(), i + 1, nudge.variant),
+                label: format!("track {}, variant {}", track.key(), nudge.variant),
+                score: readability::flesch_reading_ease(&nudge.body),
+                email,
+            });
+        }
+    }
+    messages
+}
+
+fn print_text(messages: &[Message]) {
+    for m in messages {
+        let score = m.score.map_or(String::new(), |s| format!(" · reading ease {s:.0}"));
+        println!("==== {}{score}", m.label);
+        println!("Subject: {}\n", m.email.subject);
+        println!("{}\n", m.email.text.trim_end());
+    }
+}
+
+fn write_html(dir: &Path, messages: &[Message]) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("failed to create {}", dir.display()))?;
+    let mut index = String::from("<!doctype html><meta charset=\"utf-8\"><title>tend catalog preview</title><ul>\n");
+    for m in messages {
+        let file = format!("{}.html", m.name);
+        let path = dir.join(&file);
+        std::fs::write(&path, &m.email.html).with_context(|| format!("failed to write {}", path.display()))?;
+        index += &format!("<li><a href=\"{file}\">{}</a>: {}</li>\n", m.label, escape(&m.email.subject));
+    }
+    index += "</ul>\n";
+    std::fs::write(dir.join("index.html"), index).context("failed to write index.html")?;
+    eprintln!("wrote {} messages and index.html to {}", messages.len(), dir.display());
+    Ok(())
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
