@@ -67,7 +67,7 @@ fn each_bad_catalog_is_rejected_for_its_one_reason() {
 #[test]
 fn lint_prints_track_variant_and_reason_and_exits_non_zero() {
     let cases = [
-        ("subject-length", "[fr] track check-in, variant ten-quiet-minutes: subject has 64 characters (at most 60)"),
+        ("subject-length", "[fr] track check-in, variant ten-quiet-minutes: subject has 65 characters (at most 60)"),
         ("sentence-count", "[fr] track check-in, variant ten-quiet-minutes: body has 7 sentences (2 to 5)"),
         (
             "banned-phrase",

@@ -1,8 +1,8 @@
 //! Words, sentences, syllables and the Flesch reading ease.
 //!
-//! Flesch reading ease = 206.835 - 1.015 x (words / sentences)
-//! - 84.6 x (syllables / words). Higher is easier: 60-70 is plain English,
-//! 80+ is easy conversational text. The syllable count is a heuristic of our
+//! `reading ease = 206.835 - 1.015 x (words / sentences) - 84.6 x (syllables / words)`
+//!
+//! Higher is easier: 60-70 is plain English, 80+ is easy conversational text. The syllable count is a heuristic of our
 //! own (vowel groups, with a few English endings adjusted); it is exact for
 //! most short everyday words and off by one on some longer ones, which moves
 //! a 40-word passage's score by two or three points at most.
