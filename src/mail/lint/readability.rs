@@ -2,10 +2,11 @@
 //!
 //! `reading ease = 206.835 - 1.015 x (words / sentences) - 84.6 x (syllables / words)`
 //!
-//! Higher is easier: 60-70 is plain English, 80+ is easy conversational text. The syllable count is a heuristic of our
-//! own (vowel groups, with a few English endings adjusted); it is exact for
-//! most short everyday words and off by one on some longer ones, which moves
-//! a 40-word passage's score by two or three points at most.
+//! Higher is easier: 60-70 is plain English, 80+ is easy conversational
+//! text. The syllable count is a heuristic of our own (vowel groups, with a
+//! few English endings adjusted); it is exact for most short everyday words
+//! and off by one on some longer ones (qui-et counts as one), which moves a
+//! 40-word passage's score by a few points at most.
 
 /// A word is a run of letters, digits and inner apostrophes; lowercased,
 /// with typographic apostrophes folded to `'`.
