@@ -159,7 +159,9 @@ impl Sender {
                 return Ok(());
             }
         };
+        let started = std::time::Instant::now();
         let outcome = self.mailer.send(&email).await;
+        crate::http::observe_send_latency(started.elapsed());
         count_outcome(&outcome);
         self.record_patiently(&delivery, fence, &outcome).await
     }

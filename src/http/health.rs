@@ -35,5 +35,6 @@ pub async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse,
         let _ = writeln!(out, "tend_subscribers{{status=\"{status}\"}} {n}");
     }
     crate::metrics::render(&mut out);
+    super::metrics::render(&state.pool, &mut out).await?;
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out))
 }

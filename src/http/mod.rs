@@ -27,6 +27,7 @@ mod confirm;
 pub mod error;
 mod fields;
 mod health;
+mod metrics;
 mod nudge;
 mod outbox;
 mod pages;
@@ -38,6 +39,7 @@ mod subscribe;
 mod unsubscribe;
 
 pub use error::AppError;
+pub use metrics::observe_send_latency;
 use rate_limit::RateLimiter;
 
 /// What every handler can reach.
@@ -95,19 +97,23 @@ async fn identify_client(trusted_header: Arc<String>, mut request: Request, next
 }
 
 /// One span per request, named by route, never by URI: URIs carry tokens.
+/// Each request gets an id, in the span and in the `x-request-id` header,
+/// so a person's report can be matched to the log.
 async fn trace_requests(request: Request, next: Next) -> Response {
     let route =
         request.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let span = tracing::info_span!("request", method = %request.method(), route = %route);
+    let request_id = format!("{:016x}", rand::random::<u64>());
+    let span = tracing::info_span!("request", id = %request_id, method = %request.method(), route = %route);
     let started = Instant::now();
-    let response = tracing::Instrument::instrument(next.run(request), span.clone()).await;
+    let mut response = tracing::Instrument::instrument(next.run(request), span.clone()).await;
+    let status = response.status().as_u16();
     span.in_scope(|| {
-        tracing::info!(
-            status = response.status().as_u16(),
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "request done"
-        );
+        tracing::info!(status, elapsed_ms = started.elapsed().as_millis() as u64, "request done");
     });
+    metrics::count_request(&route, status);
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
     response
 }
 

@@ -179,3 +179,14 @@ pub async fn insert_weekly_summary(
     .context("failed to queue a weekly summary")?;
     Ok(result.rows_affected())
 }
+/// (deliveries due now and unclaimed, seconds the oldest has waited), for metrics.
+pub async fn due_queue(db: impl PgExecutor<'_>) -> anyhow::Result<(i64, f64)> {
+    let row = sqlx::query!(
+        r#"select count(*) as "due!", coalesce(extract(epoch from now() - min(due_at))::float8, 0) as "oldest!"
+           from deliveries where status = 'pending' and due_at <= now()"#
+    )
+    .fetch_one(db)
+    .await
+    .context("failed to measure the queue")?;
+    Ok((row.due, row.oldest))
+}

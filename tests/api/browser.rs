@@ -93,13 +93,13 @@ async fn a_person_subscribes_confirms_answers_and_sees_their_progress_in_a_brows
     browser.goto(&app.url("/")).await;
     browser.type_into("#email", "browser@example.com").await;
     browser.click("button[type=submit]").await;
-    assert!(browser.page_source().await.contains("Check your inbox"));
+    browser.wait_for("Check your inbox").await;
 
     app.dispatch_all_pending_emails().await;
     let mail = app.smtp.received_by("browser@example.com").pop().unwrap();
     browser.goto(&app.links_in(&mail, "/confirm/").pop().unwrap()).await;
     browser.click("button[type=submit]").await;
-    assert!(browser.page_source().await.contains("You're in") || browser.page_source().await.contains("You’re in"));
+    browser.wait_for("Your subscription is active").await;
     assert_eq!(app.status_of("browser@example.com").await.as_deref(), Some("active"));
 
     let id = app.subscriber_id("browser@example.com").await;
@@ -110,12 +110,12 @@ async fn a_person_subscribes_confirms_answers_and_sees_their_progress_in_a_brows
     let done = app.links_in(&nudge, "/n/").into_iter().find(|l| l.ends_with("?a=done")).unwrap();
     browser.goto(&done).await;
     browser.click("button.chosen").await;
-    assert!(browser.page_source().await.contains("Well done"));
+    browser.wait_for("Well done").await;
     assert_eq!(app.count("select count(*) from answers where action = 'done'").await, 1);
 
     browser.goto(&app.links_in(&nudge, "/me/").pop().unwrap()).await;
-    let page = browser.page_source().await;
-    assert!(page.contains("Your progress") && page.contains("1 done"));
+    let page = browser.wait_for("Your progress").await;
+    assert!(page.contains("1 done"), "{page}");
     let png = browser.screenshot_png().await;
     assert_eq!(&png[1..4], b"PNG");
     let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("progress.png");

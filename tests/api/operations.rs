@@ -65,3 +65,35 @@ fn rand_suffix() -> String {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
     )
 }
+
+#[sqlx::test]
+async fn metrics_change_when_mail_goes_out_and_answers_come_in(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let id = app.subscribe_and_confirm("metered@example.com").await;
+    app.dispatch_all_pending_emails().await;
+    let before = app.get("/metrics").await.text().await.unwrap();
+    assert!(before.contains("tend_queue_due 0"), "{before}");
+    assert!(before.contains("tend_http_requests_total{route=\"/subscribe\",status=\"200\"}"));
+    assert!(before.contains("tend_http_requests_total{route=\"/confirm/{token}\",status=\"200\"}"));
+    assert!(!before.contains("tend_answers{action=\"done\"}"));
+
+    app.travel_to_next_slot(id).await;
+    app.plan().await;
+    let queued = app.get("/metrics").await.text().await.unwrap();
+    assert!(queued.contains("tend_queue_due 1"), "{queued}");
+    app.dispatch_all_pending_emails().await;
+    let nudge = app.smtp.received_by("metered@example.com").pop().unwrap();
+    let answer = app.links_in(&nudge, "/n/").pop().unwrap().split('?').next().unwrap().to_owned();
+    app.post_form(&answer, "action=done").await;
+
+    let after = app.get("/metrics").await.text().await.unwrap();
+    assert!(after.contains("tend_answers{action=\"done\"} 1"), "{after}");
+    assert!(after.contains("tend_deliveries{kind=\"nudge\",status=\"sent\"} 1"));
+    assert!(after.contains("tend_answer_rate{track=\"check-in\"} 1.0000"));
+    let sends: u64 =
+        after.lines().find_map(|l| l.strip_prefix("tend_send_seconds_count ")).and_then(|n| n.parse().ok()).unwrap();
+    assert!(sends >= 2, "the confirmation and the nudge were timed");
+    assert!(after.contains("tend_promises_renegotiated_early_ratio"));
+    let response = app.get("/healthz").await;
+    assert!(response.headers().get("x-request-id").is_some_and(|v| v.len() == 16));
+}

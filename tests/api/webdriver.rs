@@ -96,6 +96,19 @@ impl Browser {
         self.call(reqwest::Method::GET, "/source", None).await.as_str().unwrap().to_owned()
     }
 
+    /// Waits (up to five seconds) until the page shows `text`: a click that
+    /// submits a form returns before the next page has loaded.
+    pub async fn wait_for(&self, text: &str) -> String {
+        for _ in 0..50 {
+            let source = self.page_source().await;
+            if source.contains(text) {
+                return source;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the page never showed {text:?}: {}", self.page_source().await);
+    }
+
     pub async fn screenshot_png(&self) -> Vec<u8> {
         let data = self.call(reqwest::Method::GET, "/screenshot", None).await;
         base64::engine::general_purpose::STANDARD.decode(data.as_str().unwrap()).unwrap()
