@@ -1,0 +1,230 @@
+//! Answers: wrk against `tend serve` with a million subscribers. POST
+//! `/n/{token}` ("done") with distinct valid tokens, then GET the pages,
+//! `--seconds` each; in the same run a minimal axum hello-world is the
+//! ceiling for the GET ratio. tend's resident memory is sampled throughout.
+
+use std::path::Path;
+use std::process::Stdio;
+
+use anyhow::Context;
+use clap::Args;
+use secrecy::SecretString;
+
+use crate::Common;
+use crate::db::{Cluster, Population};
+use crate::procs::{Process, TendConfig, write_config};
+use crate::report::{Row, Runs, Table};
+use crate::sink;
+
+#[derive(Args, Clone, Debug)]
+pub struct AnswerArgs {
+    #[arg(long, default_value_t = 1_000_000)]
+    pub subscribers: i64,
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u32,
+    /// wrk connections for the POSTs (the write path).
+    #[arg(long, default_value_t = 16)]
+    pub post_connections: usize,
+    /// wrk connections for the GETs and the hello-world.
+    #[arg(long, default_value_t = 32)]
+    pub get_connections: usize,
+    /// Distinct answer tokens handed to wrk.
+    #[arg(long, default_value_t = 400_000)]
+    pub tokens: i64,
+}
+
+impl Default for AnswerArgs {
+    fn default() -> Self {
+        Self { subscribers: 1_000_000, seconds: 10, post_connections: 16, get_connections: 32, tokens: 400_000 }
+    }
+}
+
+const DB: &str = "bench_answers";
+/// tend's development key (config/default.toml), which the benchmark's
+/// `environment = "local"` accepts.
+const LINK_KEY: &str = "development-only-link-key-change-me-in-production";
+
+/// One wrk run, from the script's `done()`.
+#[derive(Debug, Clone, Copy)]
+struct Wrk {
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    failed: i64,
+}
+
+#[derive(Default)]
+struct Figures {
+    post: Runs,
+    post_p50: Runs,
+    post_p99: Runs,
+    get: Runs,
+    get_p99: Runs,
+    hello: Runs,
+    peak: Runs,
+    steady: Runs,
+}
+
+pub async fn run(common: &Common, args: &AnswerArgs, table: &mut Table) -> anyhow::Result<()> {
+    let cluster = Cluster::new(&common.pg);
+    let population = Population { subscribers: args.subscribers, tracks_due: false, sent_nudges: true };
+    let mut f = Figures::default();
+    let mut failures = 0;
+    for run in 0..common.runs {
+        cluster.fresh(DB, population).await?;
+        let port = sink::free_port()?;
+        let url = cluster.url(DB);
+        let config = TendConfig {
+            database_url: &url,
+            http_port: port,
+            smtp_port: 25,
+            connections: 4,
+            batch_size: 50,
+            db_connections: 20,
+        };
+        let config = write_config(&common.work, "answers", &config)?;
+        let tokens = write_tokens(&cluster, port, args.tokens, &common.work.join("tokens.txt")).await?;
+        let tend = Process::tend(&common.tend_bin, &config, &["--no-scheduler"])?;
+        sink::wait_for_port(port).await?;
+        tend.reset_samples();
+        let post = wrk(port, "post", &tokens, args.post_connections, args.seconds).await?;
+        let get = wrk(port, "get", &tokens, args.get_connections, args.seconds).await?;
+        let (peak, steady) = tend.memory();
+        tend.stop().await?;
+        let answers = count_answers(&cluster).await?;
+        let hello = hello_ceiling(args).await?;
+        eprintln!("answers run {}: POST {post:?} ({answers} answers stored), GET {get:?}, hello {hello:?}", run + 1);
+        failures += post.failed + get.failed;
+        f.post.push(post.rps);
+        f.post_p50.push(post.p50_ms);
+        f.post_p99.push(post.p99_ms);
+        f.get.push(get.rps);
+        f.get_p99.push(get.p99_ms);
+        f.hello.push(hello.rps);
+        f.peak.push(peak);
+        f.steady.push(steady);
+    }
+    add_rows(table, args, f, failures);
+    cluster.drop(DB).await
+}
+
+fn add_rows(table: &mut Table, args: &AnswerArgs, f: Figures, failures: i64) {
+    let pc = args.post_connections;
+    let post_pass = f.post.median() >= 5000.0 && failures == 0;
+    table.add(Row {
+        figure: format!("answer POST /n/{{token}}, req/s ({pc} connections)"),
+        runs: f.post,
+        reference: None,
+        target: "≥ 5,000/s, no errors".into(),
+        pass: Some(post_pass),
+    });
+    let p99_pass = f.post_p99.median() < 20.0;
+    table.add(Row {
+        figure: "answer POST p50, ms".into(),
+        runs: f.post_p50,
+        reference: None,
+        target: "".into(),
+        pass: None,
+    });
+    table.add(Row {
+        figure: "answer POST p99, ms".into(),
+        runs: f.post_p99,
+        reference: None,
+        target: "< 20 ms".into(),
+        pass: Some(p99_pass),
+    });
+    let hello = f.hello.median();
+    let get_pass = f.get.median() >= 0.5 * hello;
+    table.add(Row {
+        figure: format!("answer page GET /n/{{token}}, req/s ({} connections)", args.get_connections),
+        runs: f.get,
+        reference: Some(("axum hello-world".into(), hello)),
+        target: "≥ 0.5 × hello-world".into(),
+        pass: Some(get_pass),
+    });
+    table.add(Row {
+        figure: "answer page GET p99, ms".into(),
+        runs: f.get_p99,
+        reference: None,
+        target: "".into(),
+        pass: None,
+    });
+    table.add(Row {
+        figure: "ceiling: axum hello-world GET, req/s".into(),
+        runs: f.hello,
+        reference: None,
+        target: "".into(),
+        pass: None,
+    });
+    crate::delivery::memory_rows(table, "answers", args.subscribers, f.peak, f.steady);
+}
+
+/// The first `count` sent nudges' answer paths, signed as tend signs them.
+async fn write_tokens(cluster: &Cluster, port: u16, count: i64, path: &Path) -> anyhow::Result<std::path::PathBuf> {
+    let pool = cluster.pool(DB, 2).await?;
+    let rows: Vec<(i64, chrono::DateTime<chrono::Utc>)> =
+        sqlx::query_as("select id, slot from deliveries where kind = 'nudge' and status = 'sent' order by id limit $1")
+            .bind(count)
+            .fetch_all(&pool)
+            .await?;
+    pool.close().await;
+    let base = format!("http://127.0.0.1:{port}");
+    let signer = tend::domain::LinkSigner::new(&[SecretString::from(LINK_KEY)])?;
+    let links = tend::links::Links::new(&base, signer);
+    let mut text = String::with_capacity(rows.len() * 48);
+    for (id, slot) in rows {
+        text.push_str(links.answer(id, slot).trim_start_matches(&base));
+        text.push('\n');
+    }
+    std::fs::write(path, text)?;
+    Ok(path.to_owned())
+}
+
+async fn count_answers(cluster: &Cluster) -> anyhow::Result<i64> {
+    let pool = cluster.pool(DB, 1).await?;
+    let n = sqlx::query_scalar("select count(*) from answers").fetch_one(&pool).await?;
+    pool.close().await;
+    Ok(n)
+}
+
+async fn wrk(port: u16, mode: &str, tokens: &Path, connections: usize, seconds: u32) -> anyhow::Result<Wrk> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("lua/answers.lua");
+    let out = std::process::Command::new("wrk")
+        .args(["-t2", &format!("-c{connections}"), &format!("-d{seconds}s"), "--timeout", "5s", "-s"])
+        .arg(&script)
+        .arg(format!("http://127.0.0.1:{port}"))
+        .env("MODE", mode)
+        .env("THREADS", "2")
+        .env("TOKENS", tokens)
+        .stderr(Stdio::inherit())
+        .output()
+        .context("cannot run wrk (Debian package wrk)")?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout.lines().find_map(|l| l.strip_prefix("BENCH ")).context("wrk printed no BENCH line")?;
+    let v: serde_json::Value = serde_json::from_str(line)?;
+    let num = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+    Ok(Wrk {
+        rps: num("requests") / num("seconds"),
+        p50_ms: num("p50_ms"),
+        p99_ms: num("p99_ms"),
+        failed: (num("non2xx") + num("errors")) as i64,
+    })
+}
+
+async fn hello_ceiling(args: &AnswerArgs) -> anyhow::Result<Wrk> {
+    let port = sink::free_port()?;
+    let exe = std::env::current_exe()?;
+    let server = Process::spawn(&exe, &["hello", &port.to_string()])?;
+    sink::wait_for_port(port).await?;
+    let result = wrk(port, "hello", Path::new("/dev/null"), args.get_connections, args.seconds).await;
+    server.stop().await?;
+    result
+}
+
+/// The ceiling: axum answering "Hello, World!" on the same machine.
+pub async fn hello(port: u16) -> anyhow::Result<()> {
+    let app = axum::Router::new().route("/", axum::routing::get(|| async { "Hello, World!" }));
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    axum::serve(listener, app).await?;
+    Ok(())
+}

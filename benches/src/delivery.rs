@@ -1,0 +1,296 @@
+//! Delivery: N due nudges for confirmed subscribers, sent by `tend serve
+//! --no-web --no-scheduler` to `smtp-sink`, timed from the commit that makes
+//! them due to the last recorded row, and checked: every row `sent` on its
+//! first attempt, and the sink holding exactly N transactions with N distinct
+//! Message-IDs, the very ones the rows name. The same run then measures the
+//! ceiling, `smtp-source` sending as many messages of the same size over as
+//! many connections to a sink with the same dump.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use sqlx::PgPool;
+
+use crate::Common;
+use crate::db::{Cluster, Population};
+use crate::procs::{Process, TendConfig, write_config};
+use crate::report::{Row, Runs, Table};
+use crate::sink::{self, Sink};
+
+#[derive(Args, Clone, Debug)]
+pub struct DeliveryArgs {
+    /// Due nudges per run.
+    #[arg(long, default_value_t = 100_000)]
+    pub n: i64,
+    /// Subscribers in the database (the first N get a nudge).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub subscribers: i64,
+    /// SMTP connections (tend's `mail.pool_size` and `sender.concurrency`;
+    /// smtp-source's sessions).
+    #[arg(long, default_value_t = 16)]
+    pub connections: usize,
+    /// tend's `sender.batch_size`.
+    #[arg(long, default_value_t = 200)]
+    pub batch: usize,
+    /// Also measure with this many tend instances against one PostgreSQL
+    /// (comma-separated, e.g. 1,2,4); 1 alone is the main figure.
+    #[arg(long, value_delimiter = ',', default_value = "1")]
+    pub instances: Vec<usize>,
+}
+
+/// One run's figures.
+#[derive(Debug, Default)]
+pub struct Measured {
+    pub rate: f64,
+    pub peak_mib: f64,
+    pub steady_mib: f64,
+    pub bytes_per_message: u64,
+    pub check: Check,
+}
+
+/// Losses and duplicates, from the rows and from the sink.
+#[derive(Debug, Default, Clone)]
+pub struct Check {
+    pub expected: i64,
+    pub rows_sent: i64,
+    pub rows_not_sent: i64,
+    pub rows_retried: i64,
+    pub transactions: usize,
+    pub distinct_ids: usize,
+    pub ids_not_in_rows: usize,
+}
+
+impl Check {
+    pub fn ok(&self) -> bool {
+        self.rows_sent == self.expected
+            && self.rows_not_sent == 0
+            && self.rows_retried == 0
+            && self.transactions as i64 == self.expected
+            && self.distinct_ids as i64 == self.expected
+            && self.ids_not_in_rows == 0
+    }
+
+    pub fn summary(&self) -> String {
+        format!(
+            "{} rows sent of {}, {} not sent, {} sent more than once; sink: {} transactions, {} distinct Message-IDs, {} unknown",
+            self.rows_sent,
+            self.expected,
+            self.rows_not_sent,
+            self.rows_retried,
+            self.transactions,
+            self.distinct_ids,
+            self.ids_not_in_rows
+        )
+    }
+}
+
+const DB: &str = "bench_delivery";
+
+pub async fn run(common: &Common, args: &DeliveryArgs, table: &mut Table) -> anyhow::Result<()> {
+    let cluster = Cluster::new(&common.pg);
+    let population = Population { subscribers: args.subscribers, tracks_due: false, sent_nudges: false };
+    let (mut rate, mut ceiling, mut peak, mut steady) =
+        (Runs::default(), Runs::default(), Runs::default(), Runs::default());
+    let mut all_ok = true;
+    for run in 0..common.runs {
+        cluster.fresh(DB, population).await?;
+        let m = run_tend(common, &cluster, args, 1).await?;
+        let c = run_ceiling(common, args, m.bytes_per_message).await?;
+        eprintln!(
+            "delivery run {}: tend {:.0}/s, ceiling {:.0}/s, {} bytes/message; {}",
+            run + 1,
+            m.rate,
+            c,
+            m.bytes_per_message,
+            m.check.summary()
+        );
+        all_ok &= m.check.ok();
+        rate.push(m.rate);
+        ceiling.push(c);
+        peak.push(m.peak_mib);
+        steady.push(m.steady_mib);
+    }
+    let ceiling_median = ceiling.median();
+    let pass = rate.median() >= 0.5 * ceiling_median && all_ok;
+    let figure = format!("delivery, msg/s (N = {}, {} connections)", args.n, args.connections);
+    let reference = Some(("smtp-source → smtp-sink".into(), ceiling_median));
+    let target = "≥ 0.5 × ceiling, 0 lost, 0 duplicated".to_owned();
+    table.add(Row { figure, runs: rate, reference, target, pass: Some(pass) });
+    table.add(Row {
+        figure: "ceiling: smtp-source → smtp-sink, msg/s".into(),
+        runs: ceiling,
+        reference: None,
+        target: "".into(),
+        pass: None,
+    });
+    memory_rows(table, "delivery", args.subscribers, peak, steady);
+    for &k in args.instances.iter().filter(|&&k| k > 1) {
+        let mut runs = Runs::default();
+        for _ in 0..common.runs {
+            cluster.fresh(DB, population).await?;
+            let m = run_tend(common, &cluster, args, k).await?;
+            eprintln!("delivery with {k} instances: {:.0}/s; {}", m.rate, m.check.summary());
+            runs.push(m.rate);
+        }
+        let figure = format!("delivery, {k} instances × {} connections, msg/s", args.connections);
+        let reference = Some(("ceiling".into(), ceiling_median));
+        table.add(Row { figure, runs, reference, target: "(scaling)".into(), pass: None });
+    }
+    cluster.drop(DB).await
+}
+
+pub fn memory_rows(table: &mut Table, phase: &str, subscribers: i64, peak: Runs, steady: Runs) {
+    for (what, runs) in [("peak", peak), ("steady", steady)] {
+        let pass = (what == "steady").then(|| runs.median() <= 64.0);
+        table.add(Row {
+            figure: format!("tend serve RSS {what} during {phase}, MiB ({subscribers} subscribers)"),
+            runs,
+            reference: None,
+            target: if what == "steady" { "≤ 64 MiB".into() } else { "".into() },
+            pass,
+        });
+    }
+}
+
+/// The smoke test: 2,000 messages once; an error on any loss or duplicate.
+pub async fn smoke(common: &Common) -> anyhow::Result<()> {
+    let args = DeliveryArgs { n: 2_000, subscribers: 2_000, connections: 8, batch: 100, instances: vec![1] };
+    let cluster = Cluster::new(&common.pg);
+    let population = Population { subscribers: args.subscribers, tracks_due: false, sent_nudges: false };
+    cluster.fresh("bench_smoke", population).await?;
+    let measured = run_tend_in(common, &cluster, "bench_smoke", &args, 1).await;
+    cluster.drop("bench_smoke").await?;
+    let m = measured?;
+    println!("smoke: {} ({:.0} msg/s, not a test criterion)", m.check.summary(), m.rate);
+    anyhow::ensure!(m.check.ok(), "smoke: messages were lost or duplicated");
+    println!("smoke: 1 passed, 0 failed");
+    Ok(())
+}
+
+pub async fn run_tend(
+    common: &Common,
+    cluster: &Cluster,
+    args: &DeliveryArgs,
+    instances: usize,
+) -> anyhow::Result<Measured> {
+    run_tend_in(common, cluster, DB, args, instances).await
+}
+
+async fn run_tend_in(
+    common: &Common,
+    cluster: &Cluster,
+    database: &str,
+    args: &DeliveryArgs,
+    instances: usize,
+) -> anyhow::Result<Measured> {
+    let sink = Sink::start(&common.work, "tend").await?;
+    let url = cluster.url(database);
+    let config = TendConfig {
+        database_url: &url,
+        http_port: sink::free_port()?,
+        smtp_port: sink.port,
+        connections: args.connections,
+        batch_size: args.batch,
+        db_connections: (args.connections as u32 + 4).max(10),
+    };
+    let config = write_config(&common.work, "delivery", &config)?;
+    let mut tends = Vec::new();
+    for _ in 0..instances {
+        tends.push(Process::tend(&common.tend_bin, &config, &["--no-web", "--no-scheduler"])?);
+    }
+    let pool = cluster.pool(database, 2).await?;
+    // Let every instance reach its idle polling loop.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    tends[0].reset_samples();
+    let started = enqueue(&pool, args.n).await?;
+    let finished = wait_until_settled(&pool, args.n).await;
+    let (peak_mib, steady_mib) = tends[0].memory();
+    for tend in tends {
+        tend.stop().await?;
+    }
+    finished?;
+    let rate = rate_since(&pool, started, args.n).await?;
+    let received = sink.stop()?;
+    let check = check(&pool, args.n, &received).await?;
+    pool.close().await;
+    let bytes_per_message = received.bytes / (received.transactions.max(1) as u64);
+    Ok(Measured { rate, peak_mib, steady_mib, bytes_per_message, check })
+}
+
+/// Makes N nudges due in one transaction; returns the database clock just
+/// after the commit, when the first claim can see them.
+async fn enqueue(pool: &PgPool, n: i64) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+    sqlx::query(
+        r#"insert into deliveries (subscriber_id, kind, track, variant, slot, due_at, answer_by)
+           select id, 'nudge', 'check-in', $2, date_trunc('second', now()), now(), now() + interval '3 days'
+           from subscribers where id <= $1"#,
+    )
+    .bind(n)
+    .bind(crate::db::first_variant())
+    .execute(pool)
+    .await?;
+    Ok(sqlx::query_scalar("select clock_timestamp()").fetch_one(pool).await?)
+}
+
+async fn wait_until_settled(pool: &PgPool, n: i64) -> anyhow::Result<()> {
+    let mut last = (-1, Instant::now());
+    loop {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let open: i64 = sqlx::query_scalar("select count(*) from deliveries where status in ('pending', 'sending')")
+            .fetch_one(pool)
+            .await?;
+        if open == 0 {
+            return Ok(());
+        }
+        if open != last.0 {
+            last = (open, Instant::now());
+        } else if last.1.elapsed() > Duration::from_secs(90) {
+            anyhow::bail!("no progress for 90 s with {open} of {n} deliveries open");
+        }
+    }
+}
+
+async fn rate_since(pool: &PgPool, started: chrono::DateTime<chrono::Utc>, n: i64) -> anyhow::Result<f64> {
+    let last: chrono::DateTime<chrono::Utc> =
+        sqlx::query_scalar("select max(sent_at) from deliveries where kind = 'nudge'").fetch_one(pool).await?;
+    let secs = (last - started).num_microseconds().unwrap_or(1) as f64 / 1e6;
+    Ok(n as f64 / secs.max(1e-6))
+}
+
+async fn check(pool: &PgPool, n: i64, received: &sink::Received) -> anyhow::Result<Check> {
+    let (rows_sent, rows_not_sent, rows_retried): (i64, i64, i64) = sqlx::query_as(
+        r#"select count(*) filter (where status = 'sent'), count(*) filter (where status <> 'sent'),
+                  count(*) filter (where attempt <> 1 or unknown_outcomes <> 0)
+           from deliveries where kind = 'nudge'"#,
+    )
+    .fetch_one(pool)
+    .await?;
+    let keys: Vec<String> =
+        sqlx::query_scalar("select message_key::text from deliveries where kind = 'nudge'").fetch_all(pool).await?;
+    let expected: HashSet<String> = keys.into_iter().map(|k| format!("<{k}@bench.example>")).collect();
+    let distinct = received.distinct_ids();
+    Ok(Check {
+        expected: n,
+        rows_sent,
+        rows_not_sent,
+        rows_retried,
+        transactions: received.transactions,
+        distinct_ids: distinct.len(),
+        ids_not_in_rows: distinct.iter().filter(|id| !expected.contains(**id)).count(),
+    })
+}
+
+/// smtp-source over the same number of connections, messages of the same
+/// size (its `-l` is the body; the headers it and the sink add are ~300
+/// bytes), to a sink with the same dump. Messages per second.
+pub async fn run_ceiling(common: &Common, args: &DeliveryArgs, bytes_per_message: u64) -> anyhow::Result<f64> {
+    let sink = Sink::start(&common.work, "ceiling").await?;
+    let port = sink.port;
+    let (n, connections) = (args.n as usize, args.connections);
+    let length = bytes_per_message.saturating_sub(300).max(100);
+    let elapsed = tokio::task::spawn_blocking(move || sink::smtp_source(port, connections, n, length)).await??;
+    let received = sink.stop()?;
+    anyhow::ensure!(received.transactions == n, "the ceiling sink got {} of {n} messages", received.transactions);
+    Ok(n as f64 / elapsed.as_secs_f64())
+}

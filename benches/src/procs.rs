@@ -1,0 +1,125 @@
+//! Child processes: `tend serve` with a benchmark configuration, and their
+//! resident memory, sampled from /proc every 100 ms.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context;
+use std::process::{Child, Command};
+
+/// What a tend process is configured with.
+pub struct TendConfig<'a> {
+    pub database_url: &'a str,
+    pub http_port: u16,
+    pub smtp_port: u16,
+    /// SMTP connections and sends in flight.
+    pub connections: usize,
+    pub batch_size: usize,
+    pub db_connections: u32,
+}
+
+pub fn write_config(work: &Path, name: &str, c: &TendConfig) -> anyhow::Result<PathBuf> {
+    let path = work.join(format!("{name}.toml"));
+    let text = format!(
+        r#"environment = "local"
+[database]
+url = "{db}"
+max_connections = {dbc}
+[http]
+bind = "127.0.0.1:{http}"
+public_url = "http://127.0.0.1:{http}"
+[mail]
+transport = "smtp"
+smtp_url = "smtp://127.0.0.1:{smtp}"
+starttls = "none"
+pool_size = {conns}
+from = "tend <nudges@bench.example>"
+[sender]
+batch_size = {batch}
+concurrency = {conns}
+poll_interval = "20ms"
+"#,
+        db = c.database_url,
+        dbc = c.db_connections,
+        http = c.http_port,
+        smtp = c.smtp_port,
+        conns = c.connections,
+        batch = c.batch_size,
+    );
+    std::fs::write(&path, text)?;
+    Ok(path)
+}
+
+/// A running `tend serve` and its memory samples.
+pub struct Process {
+    child: Child,
+    pid: u32,
+    samples: Arc<Mutex<Vec<u64>>>,
+}
+
+impl Process {
+    pub fn spawn(bin: &Path, args: &[&str]) -> anyhow::Result<Process> {
+        let child = Command::new(bin)
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .env_remove("DATABASE_URL")
+            .stdin(Stdio::null())
+            .spawn()
+            .with_context(|| format!("cannot start {}", bin.display()))?;
+        let pid = child.id();
+        let samples = Arc::new(Mutex::new(Vec::new()));
+        let sink = samples.clone();
+        tokio::spawn(async move {
+            while let Some(kib) = status_kib(pid, "VmRSS:") {
+                sink.lock().expect("samples").push(kib);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        });
+        Ok(Process { child, pid, samples })
+    }
+
+    pub fn tend(bin: &Path, config: &Path, roles: &[&str]) -> anyhow::Result<Process> {
+        let config = config.to_str().context("config path")?;
+        let mut args = vec!["--config", config, "serve"];
+        args.extend_from_slice(roles);
+        Self::spawn(bin, &args)
+    }
+
+    /// Forgets the samples so far (start of the measured phase).
+    pub fn reset_samples(&self) {
+        self.samples.lock().expect("samples").clear();
+    }
+
+    /// Peak resident set (VmHWM) and the median of the samples since the
+    /// last reset, in MiB.
+    pub fn memory(&self) -> (f64, f64) {
+        let peak = status_kib(self.pid, "VmHWM:").unwrap_or(0) as f64 / 1024.0;
+        let mut samples = self.samples.lock().expect("samples").clone();
+        samples.sort_unstable();
+        let steady = samples.get(samples.len() / 2).copied().unwrap_or(0) as f64 / 1024.0;
+        (peak, steady)
+    }
+
+    /// SIGTERM, as systemd would stop it, then a kill after 10 s.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        let _ = Command::new("kill").args(["-TERM", &self.pid.to_string()]).status();
+        for _ in 0..100 {
+            if self.child.try_wait()?.is_some() {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.child.kill()?;
+        self.child.wait()?;
+        Ok(())
+    }
+}
+
+/// A `kB` line of /proc/PID/status; `None` once the process is gone.
+pub fn status_kib(pid: u32, key: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = text.lines().find(|l| l.starts_with(key))?;
+    line[key.len()..].trim().trim_end_matches("kB").trim().parse().ok()
+}
