@@ -88,6 +88,14 @@ pub struct MailSettings {
     pub pool_size: u32,
     pub from: String,
     pub list_id: String,
+    /// DKIM selector; empty leaves mail unsigned.
+    pub dkim_selector: String,
+    /// The signing domain; empty means the From address's domain.
+    pub dkim_domain: String,
+    /// `rsa` (PKCS#1 PEM key file) or `ed25519` (base64 of the 32-byte seed).
+    pub dkim_algorithm: String,
+    /// The private key file; read at start-up, never printed.
+    pub dkim_key_file: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]

@@ -106,8 +106,10 @@ pub fn heatmap(answers: &[DayAnswer], track: Track, today: NaiveDate) -> String 
     svg
 }
 
-/// The weekly summary's sentences: what went well, never what was missed.
-pub fn weekly_sentences(answers: &[DayAnswer], kept: usize, renegotiated: usize) -> Vec<String> {
+/// The weekly summary's details: one line per track that had good news and
+/// one for promises kept or renegotiated early. What was missed is never
+/// mentioned; a week without good news gives no lines.
+pub fn weekly_details(answers: &[DayAnswer], kept: usize, renegotiated: usize) -> Vec<String> {
     let mut lines = Vec::new();
     for track in Track::ALL {
         let done = answers.iter().filter(|a| a.track == track && a.action == Action::Done).count();
@@ -130,15 +132,12 @@ pub fn weekly_sentences(answers: &[DayAnswer], kept: usize, renegotiated: usize)
         line.push('.');
         lines.push(line);
     }
-    if lines.is_empty() {
-        lines.push(
-            "A quiet week. That's fine: the next nudge will come at its usual time, whenever you're ready.".into(),
-        );
-    } else {
-        lines.insert(0, "Here is your week. Every small step counts.".into());
-    }
     lines
 }
+
+/// Said instead of the numbers when a week had no answers at all.
+pub const QUIET_WEEK: &str =
+    "A quiet week. That's fine: the next nudge will come at its usual time, whenever you're ready.";
 
 fn count_word(n: usize) -> String {
     ["none", "one", "two", "three", "four", "five", "six", "seven"]
@@ -173,17 +172,17 @@ mod tests {
     }
 
     #[test]
-    fn weekly_sentences_count_what_went_well_and_never_what_was_missed() {
+    fn weekly_details_count_what_went_well_and_never_what_was_missed() {
         let answers = [
             DayAnswer { date: d("2026-03-02"), track: Track::CheckIn, action: Action::Done },
             DayAnswer { date: d("2026-03-03"), track: Track::CheckIn, action: Action::Done },
             DayAnswer { date: d("2026-03-04"), track: Track::CheckIn, action: Action::Done },
             DayAnswer { date: d("2026-03-05"), track: Track::FollowThrough, action: Action::NotYet },
         ];
-        let lines = weekly_sentences(&answers, 1, 1).join(" ");
+        let lines = weekly_details(&answers, 1, 1).join(" ");
         assert!(lines.contains("Open, honest talk: three done."), "{lines}");
         assert!(lines.contains("one kept, one renegotiated early"));
         assert!(!lines.to_lowercase().contains("miss") && !lines.contains("not yet"));
-        assert!(weekly_sentences(&[], 0, 0)[0].starts_with("A quiet week"));
+        assert!(weekly_details(&[], 0, 0).is_empty());
     }
 }

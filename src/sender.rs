@@ -1,10 +1,13 @@
 //! The sender: claims due deliveries, sends them, records what happened.
 //!
 //! `try_execute_batch` is one step (claim a batch, send it with bounded
-//! concurrency, record each outcome) that tests drive directly; the loop in
-//! `run_until_stopped` just repeats it until shutdown. Every record is fenced
-//! on (id, attempt, owner): if this worker's lease expired and another worker
-//! took the row, the write matches nothing and is logged, never applied.
+//! concurrency, record the outcomes) that tests drive directly; the loop in
+//! `run_until_stopped` just repeats it until shutdown. The batch's 2xx are
+//! recorded together in one statement at its end (one commit per row was
+//! what limited the send rate); every other outcome as it happens. Every
+//! record is fenced on (id, attempt, owner): if this worker's lease expired
+//! and another worker took the row, the write matches nothing and is
+//! logged, never applied.
 //!
 //! Outcomes and what follows (see `mail::SendOutcome`):
 //! - sent: recorded with the relay's reply;
@@ -34,7 +37,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::SenderSettings;
 use crate::mail::{Composer, Mailer, OutgoingEmail, SendOutcome};
 use crate::metrics::{self, DeliveryEvent};
-use crate::store::deliveries::{self, Claimed, Fence};
+use crate::store::deliveries::{self, Claimed, Fence, SentRow};
 
 /// How often an outcome that could not be written is tried again.
 const RECORD_RETRY: std::time::Duration = std::time::Duration::from_millis(500);
@@ -92,16 +95,49 @@ impl Sender {
             return Ok(ExecutionOutcome::EmptyQueue);
         }
         let count = claimed.len();
-        let results: Vec<anyhow::Result<()>> = futures_util::stream::iter(claimed)
+        let results: Vec<anyhow::Result<Option<SentRow>>> = futures_util::stream::iter(claimed)
             .map(|delivery| self.deliver(delivery))
             .buffer_unordered(self.settings.concurrency)
             .collect()
             .await;
-        for err in results.into_iter().filter_map(Result::err) {
-            // The claim stays leased and is rescued after it expires.
-            tracing::error!(error = ?err, "failed to record a delivery outcome");
+        let mut sent = Vec::with_capacity(count);
+        for result in results {
+            match result {
+                Ok(Some(row)) => sent.push(row),
+                Ok(None) => {}
+                // The claim stays leased and is rescued after it expires.
+                Err(err) => tracing::error!(error = ?err, "failed to record a delivery outcome"),
+            }
+        }
+        if let Err(err) = self.record_sent_patiently(&sent).await {
+            tracing::error!(error = ?err, count = sent.len(), "failed to record sent mail; the claims will be rescued");
         }
         Ok(ExecutionOutcome::Processed(count))
+    }
+
+    /// Records the batch's 2xx in one fenced statement, retrying like
+    /// `record_patiently`. A row whose claim was lost meanwhile is skipped
+    /// and counted, never written.
+    async fn record_sent_patiently(&self, sent: &[SentRow]) -> anyhow::Result<()> {
+        if sent.is_empty() {
+            return Ok(());
+        }
+        let deadline = tokio::time::Instant::now() + self.settings.lease.as_std();
+        let recorded = loop {
+            match deliveries::mark_many_sent(&self.pool, &self.owner, sent).await {
+                Err(err) if tokio::time::Instant::now() < deadline => {
+                    tracing::warn!(error = ?err, "cannot record sent mail yet; retrying");
+                    tokio::time::sleep(RECORD_RETRY).await;
+                }
+                result => break result?,
+            }
+        };
+        let lost = sent.len() - recorded.len();
+        if lost > 0 {
+            metrics::count(DeliveryEvent::LostLease, lost as u64);
+            tracing::warn!(lost, "leases lost before sent mail was recorded; the newer claims decide");
+        }
+        Ok(())
     }
 
     /// Repeats `try_execute_batch` until `shutdown`. After it fires, sends on
@@ -135,35 +171,41 @@ impl Sender {
     }
 
     #[tracing::instrument(skip_all, fields(delivery_id = delivery.id, attempt = delivery.attempt, kind = %delivery.kind))]
-    async fn deliver(&self, delivery: Claimed) -> anyhow::Result<()> {
+    /// Sends one claimed delivery. A 2xx comes back to be recorded with its
+    /// batch; every other outcome is recorded here.
+    async fn deliver(&self, delivery: Claimed) -> anyhow::Result<Option<SentRow>> {
         let fence = Fence { id: delivery.id, attempt: delivery.attempt, owner: &self.owner };
         if self.stop.is_cancelled() {
             if deliveries::release_claimed(&self.pool, fence).await? {
                 metrics::count(DeliveryEvent::Released, 1);
             }
-            return Ok(());
+            return Ok(None);
         }
         if delivery.suppressed {
             deliveries::cancel_claimed(&self.pool, fence, "address suppressed after a 5.1.x answer").await?;
-            return Ok(());
+            return Ok(None);
         }
         let email = match self.render(&delivery).await {
             Ok(Some(email)) => email,
             Ok(None) => {
                 deliveries::cancel_claimed(&self.pool, fence, "subscription no longer wants this mail").await?;
-                return Ok(());
+                return Ok(None);
             }
             Err(err) => {
                 tracing::error!(error = ?err, "delivery cannot be rendered; cancelling it");
                 deliveries::cancel_claimed(&self.pool, fence, &format!("cannot render: {err:#}")).await?;
-                return Ok(());
+                return Ok(None);
             }
         };
         let started = std::time::Instant::now();
         let outcome = self.mailer.send(&email).await;
         crate::http::observe_send_latency(started.elapsed());
         count_outcome(&outcome);
-        self.record_patiently(&delivery, fence, &outcome).await
+        if let SendOutcome::Sent { code, reply } = outcome {
+            return Ok(Some(SentRow { id: delivery.id, attempt: delivery.attempt, code: code as i16, reply }));
+        }
+        self.record_patiently(&delivery, fence, &outcome).await?;
+        Ok(None)
     }
 
     /// Records the outcome, retrying while the database is unreachable for

@@ -40,7 +40,7 @@ pub async fn page(
         }
         None => None,
     };
-    Ok(Html(render(&nudge_page(&state, &token, &nudge, track, preselected, recorded))))
+    Ok(Html(render(&nudge_page(&state, &token, &nudge, track, zone, preselected, recorded))))
 }
 
 #[tracing::instrument(name = "answer", skip_all)]
@@ -62,7 +62,7 @@ pub async fn submit(
     }
     let AnswerOutcome { action, answered_at, track, next_due, zone, recorded_now } = outcome;
     let recorded = recorded_box(action, answered_at, track, next_due, zone, recorded_now);
-    Ok(Html(render(&nudge_page(&state, &token, &nudge, track, None, Some(recorded)))).into_response())
+    Ok(Html(render(&nudge_page(&state, &token, &nudge, track, zone, None, Some(recorded)))).into_response())
 }
 
 /// Verifies the token and loads the nudge it names.
@@ -86,6 +86,7 @@ fn nudge_page(
     token: &str,
     nudge: &NudgeView,
     track: Track,
+    zone: TimeZone,
     preselected: Option<Action>,
     recorded: Option<Recorded>,
 ) -> NudgePage {
@@ -98,6 +99,8 @@ fn nudge_page(
         actions: NudgePage::actions(preselected),
         recorded,
         preferences_url: state.links.preferences(nudge.subscriber_id, Utc::now()),
+        offer_promise: track == Track::FollowThrough,
+        today: Utc::now().with_timezone(&zone.tz()).date_naive().to_string(),
     }
 }
 

@@ -95,6 +95,10 @@ pub struct NudgePage {
     /// Set once an answer exists: what it was and what happens next.
     pub recorded: Option<Recorded>,
     pub preferences_url: String,
+    /// Follow-through nudges offer to write a promise down.
+    pub offer_promise: bool,
+    /// Today in the subscriber's zone (the earliest due date).
+    pub today: String,
 }
 
 pub struct Recorded {

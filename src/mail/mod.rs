@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod compose;
+pub mod dkim;
 pub mod lint;
 pub mod notes;
 pub mod smtp;

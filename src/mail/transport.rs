@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use lettre::Message;
+use lettre::message::dkim::DkimConfig;
 use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
@@ -18,7 +19,9 @@ use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
 use super::compose::OutgoingEmail;
+use super::dkim;
 use super::smtp::{self, SmtpPool};
+
 use crate::config::{MailSettings, MailTransportKind, StartTls};
 
 /// What happened to one send, in the terms the retry policy needs.
@@ -35,9 +38,17 @@ pub enum SendOutcome {
     Unknown { reason: String },
 }
 
-pub enum Mailer {
-    File { dir: PathBuf, from: Mailbox, list_id: String },
-    Smtp { pool: SmtpPool, from: Mailbox, list_id: String },
+pub struct Mailer {
+    sink: Sink,
+    from: Mailbox,
+    list_id: String,
+    /// Signs every message when DKIM is configured.
+    dkim: Option<DkimConfig>,
+}
+
+enum Sink {
+    File(PathBuf),
+    Smtp(SmtpPool),
 }
 
 impl Mailer {
@@ -47,16 +58,17 @@ impl Mailer {
         })?;
         anyhow::ensure!(!settings.list_id.contains(['\r', '\n']), "mail.list_id: must be one line");
         let list_id = settings.list_id.clone();
-        Ok(match settings.transport {
-            MailTransportKind::File => Mailer::File { dir: settings.outbox_dir.clone(), from, list_id },
-            MailTransportKind::Smtp => Mailer::Smtp { pool: smtp_pool(settings)?, from, list_id },
-        })
+        let dkim = dkim::config(settings, from.email.domain())?;
+        let sink = match settings.transport {
+            MailTransportKind::File => Sink::File(settings.outbox_dir.clone()),
+            MailTransportKind::Smtp => Sink::Smtp(smtp_pool(settings)?),
+        };
+        Ok(Mailer { sink, from, list_id, dkim })
     }
 
     /// The domain for Message-IDs: the From address's.
     pub fn from_domain(&self) -> String {
-        let (Mailer::File { from, .. } | Mailer::Smtp { from, .. }) = self;
-        from.email.domain().to_owned()
+        self.from.email.domain().to_owned()
     }
 
     pub async fn send(&self, email: &OutgoingEmail) -> SendOutcome {
@@ -66,9 +78,9 @@ impl Mailer {
                 return SendOutcome::Permanent { code: 0, reason: format!("message could not be built: {err:#}") };
             }
         };
-        match self {
-            Mailer::File { dir, .. } => write_to_outbox(dir, email, &message).await,
-            Mailer::Smtp { pool, .. } => {
+        match &self.sink {
+            Sink::File(dir) => write_to_outbox(dir, email, &message).await,
+            Sink::Smtp(pool) => {
                 let envelope = message.envelope();
                 let Some(sender) = envelope.from() else {
                     return SendOutcome::Permanent { code: 0, reason: "message has no sender".into() };
@@ -79,16 +91,15 @@ impl Mailer {
     }
 
     fn build(&self, email: &OutgoingEmail) -> anyhow::Result<Message> {
-        let (Mailer::File { from, list_id, .. } | Mailer::Smtp { from, list_id, .. }) = self;
         let to: Mailbox = email.to.parse().context("recipient address")?;
-        let message = Message::builder()
-            .from(from.clone())
+        let mut message = Message::builder()
+            .from(self.from.clone())
             .to(to)
             .subject(email.subject.clone())
             .message_id(Some(email.message_id.clone()))
             .header(ListUnsubscribe(format!("<{}>", email.unsubscribe_url)))
             .header(ListUnsubscribePost)
-            .header(ListId(list_id.clone()))
+            .header(ListId(self.list_id.clone()))
             .header(AutoSubmitted)
             .multipart(
                 MultiPart::alternative()
@@ -99,6 +110,9 @@ impl Mailer {
                         SinglePart::builder().header(ContentType::TEXT_HTML).body(normalize_newlines(&email.html)),
                     ),
             )?;
+        if let Some(dkim) = &self.dkim {
+            message.sign(dkim);
+        }
         Ok(message)
     }
 }

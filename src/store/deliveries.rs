@@ -184,6 +184,42 @@ pub async fn mark_sent(db: impl PgExecutor<'_>, fence: Fence<'_>, code: i16, rep
     Ok(result.rows_affected() == 1)
 }
 
+/// A 2xx waiting to be recorded with the rest of its batch.
+#[derive(Debug, Clone)]
+pub struct SentRow {
+    pub id: i64,
+    pub attempt: i32,
+    pub code: i16,
+    pub reply: String,
+}
+
+/// Records many 2xx in one statement: one commit per batch instead of one
+/// per mail, which is what bounded the send rate (issue 7). Each row is
+/// fenced on (id, attempt, owner) exactly like `mark_sent`. Returns the ids
+/// that were still this owner's claims.
+pub async fn mark_many_sent(db: impl PgExecutor<'_>, owner: &str, rows: &[SentRow]) -> anyhow::Result<Vec<i64>> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let attempts: Vec<i32> = rows.iter().map(|r| r.attempt).collect();
+    let codes: Vec<i16> = rows.iter().map(|r| r.code).collect();
+    let replies: Vec<String> = rows.iter().map(|r| r.reply.clone()).collect();
+    sqlx::query_scalar!(
+        r#"update deliveries d
+           set status = 'sent', sent_at = now(), smtp_code = v.code, last_error = v.reply, owner = null,
+               lease_expires_at = null
+           from unnest($2::bigint[], $3::int[], $4::smallint[], $5::text[]) as v(id, attempt, code, reply)
+           where d.id = v.id and d.attempt = v.attempt and d.owner = $1 and d.status = 'sending'
+           returning d.id"#,
+        owner,
+        &ids,
+        &attempts,
+        &codes,
+        &replies
+    )
+    .fetch_all(db)
+    .await
+    .context("failed to record sent mail")
+}
+
 /// Records a permanent failure. Returns false if the claim was lost.
 pub async fn mark_failed(
     db: impl PgExecutor<'_>,

@@ -190,3 +190,22 @@ pub async fn due_queue(db: impl PgExecutor<'_>) -> anyhow::Result<(i64, f64)> {
     .context("failed to measure the queue")?;
     Ok((row.due, row.oldest))
 }
+
+/// Nudges sent to a subscriber with slots in `[from, to)`, for the weekly summary.
+pub async fn sent_between(
+    db: impl PgExecutor<'_>,
+    subscriber_id: i64,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> anyhow::Result<i64> {
+    sqlx::query_scalar!(
+        r#"select count(*) as "n!" from deliveries
+           where subscriber_id = $1 and kind = 'nudge' and status = 'sent' and slot >= $2 and slot < $3"#,
+        subscriber_id,
+        from,
+        to
+    )
+    .fetch_one(db)
+    .await
+    .context("failed to count the week's nudges")
+}

@@ -216,3 +216,22 @@ async fn nasty_input_in_every_field_gets_a_4xx_or_a_normal_answer_never_a_500(po
     let emails: Vec<String> = sqlx::query_scalar("select email from subscribers").fetch_all(&app.pool).await.unwrap();
     assert!(emails.iter().all(|e| !e.chars().any(char::is_control)), "{emails:?}");
 }
+
+#[sqlx::test]
+async fn a_token_rewritten_to_name_another_subscriber_is_refused(pool: PgPool) {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let app = spawn_app(pool).await;
+    app.subscribe_and_confirm("alice@example.com").await;
+    let bob = app.subscribe_and_confirm("bob@example.com").await;
+    let mail = app.smtp.received_by("alice@example.com").pop().unwrap();
+    let alices = app.links_in(&mail, "/unsubscribe/").pop().unwrap();
+    let token = alices.rsplit('/').next().unwrap();
+    // Keep Alice's signature, swap in Bob's id: the signature no longer matches.
+    let mut bytes = URL_SAFE_NO_PAD.decode(token).unwrap();
+    bytes[1..9].copy_from_slice(&bob.to_be_bytes());
+    let forged = format!("/unsubscribe/{}", URL_SAFE_NO_PAD.encode(&bytes));
+    assert_eq!(app.post_form(&forged, "List-Unsubscribe=One-Click").await.status(), 404);
+    assert_eq!(app.status_of("bob@example.com").await.as_deref(), Some("active"));
+    assert_eq!(app.status_of("alice@example.com").await.as_deref(), Some("active"));
+}

@@ -65,6 +65,13 @@ async fn production_refuses_the_development_key(pool: PgPool) {
     let output = tend(&pool, &["check-config"], &[("TEND__ENVIRONMENT", "production")]);
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output).contains("security.link_keys"), "{}", text(&output));
+    let short = tend(
+        &pool,
+        &["check-config"],
+        &[("TEND__ENVIRONMENT", "production"), ("TEND__SECURITY__LINK_KEYS", "only-31-bytes-long-key-abcdefgh")],
+    );
+    assert_eq!(short.status.code(), Some(2));
+    assert!(text(&short).contains("at least 32 bytes"), "{}", text(&short));
 }
 
 #[sqlx::test]

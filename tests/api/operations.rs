@@ -97,3 +97,39 @@ async fn metrics_change_when_mail_goes_out_and_answers_come_in(pool: PgPool) {
     let response = app.get("/healthz").await;
     assert!(response.headers().get("x-request-id").is_some_and(|v| v.len() == 16));
 }
+
+#[sqlx::test]
+async fn dkim_signs_the_unsubscribe_headers_too(pool: PgPool) {
+    use base64::Engine;
+    let key_file = std::env::temp_dir().join(format!("tend-dkim-{}.key", std::process::id()));
+    std::fs::write(&key_file, base64::engine::general_purpose::STANDARD.encode([7u8; 32])).unwrap();
+    let path = key_file.clone();
+    let app = spawn_app_with(pool, move |s| {
+        s.mail.dkim_selector = "tend2026".into();
+        s.mail.dkim_algorithm = "ed25519".into();
+        s.mail.dkim_key_file = path;
+        s.mail.from = "tend <nudges@example.org>".into();
+    })
+    .await;
+    app.subscribe("signed@example.com").await;
+    app.dispatch_all_pending_emails().await;
+    std::fs::remove_file(&key_file).unwrap();
+    let mail = app.smtp.received_by("signed@example.com").pop().unwrap();
+    let signature = mail.header("DKIM-Signature").expect("a DKIM signature").to_ascii_lowercase().replace(' ', "");
+    assert!(signature.contains("d=example.org") && signature.contains("s=tend2026"), "{signature}");
+    assert!(signature.contains("a=ed25519-sha256"), "{signature}");
+    let signed = signature.split("h=").nth(1).unwrap().split(';').next().unwrap().to_owned();
+    for header in ["list-unsubscribe", "list-unsubscribe-post", "from", "subject", "message-id"] {
+        assert!(signed.split(':').any(|h| h == header), "{header} is not signed: {signed}");
+    }
+}
+
+#[sqlx::test]
+async fn a_bad_dkim_key_is_refused_at_start_by_name(pool: PgPool) {
+    let mut settings = tend::config::Settings::load(None).unwrap();
+    settings.mail.dkim_selector = "tend".into();
+    settings.mail.dkim_key_file = "/nonexistent/dkim.pem".into();
+    let err = tend::mail::Mailer::from_settings(&settings.mail).err().expect("refused");
+    assert!(format!("{err:#}").contains("mail.dkim_key_file"), "{err:#}");
+    drop(pool);
+}

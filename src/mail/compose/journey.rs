@@ -10,7 +10,8 @@ use sqlx::PgPool;
 
 use super::{ActionLink, Composer, Content, OutgoingEmail};
 use crate::domain::promise::{CheckAnswer, Outcome};
-use crate::domain::{DeliveryKind, SubscriberStatus, TimeZone, Track};
+use crate::domain::{Action, DeliveryKind, Locale, SubscriberStatus, TimeZone, Track};
+use crate::mail::catalog::paragraphs as paragraphs_of;
 use crate::progress::{self, DayAnswer};
 use crate::store::{self, deliveries::Claimed};
 
@@ -78,17 +79,33 @@ impl Composer {
             .map(|(track, action, at)| DayAnswer { date: at.with_timezone(&zone.tz()).date_naive(), track, action })
             .collect();
         let (kept, renegotiated) = store::promises::good_outcomes_since(pool, d.subscriber_id, since).await?;
+        let sent = store::nudges::sent_between(pool, d.subscriber_id, since, d.slot).await?;
+        let count = |a: Action| answers.iter().filter(|x| x.action == a).count();
+        let (done, partly, not_yet) = (count(Action::Done), count(Action::Partly), count(Action::NotYet));
+        let numbers = [
+            ("sent", sent.to_string()),
+            ("done", done.to_string()),
+            ("partly", partly.to_string()),
+            ("not_yet", not_yet.to_string()),
+            ("unanswered", sent.saturating_sub((done + partly + not_yet) as i64).to_string()),
+        ];
+        let values: Vec<(&str, &str)> = numbers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let words = self.catalog.weekly_summary(&Locale::or_en(&d.locale)).filled(&values);
+        // The catalog's words when there is something to tell, a quiet line
+        // otherwise; then the good news per track and promise.
+        let mut paragraphs: Vec<String> = if done + partly + not_yet > 0 {
+            paragraphs_of(&words.body).collect()
+        } else {
+            vec![progress::QUIET_WEEK.to_owned()]
+        };
+        paragraphs.extend(progress::weekly_details(&answers, kept as usize, renegotiated as usize));
         let content = Content {
-            subject: "Your week with tend".into(),
-            heading: "Your week".into(),
-            paragraphs: progress::weekly_sentences(&answers, kept as usize, renegotiated as usize),
-            actions_intro: "See your progress or change this summary:".into(),
-            actions: vec![ActionLink {
-                label: "Your progress".into(),
-                url: self.links.preferences(d.subscriber_id, d.slot),
-            }],
-            footer: "You get this weekly summary because you switched it on. Switch it off from your preferences."
-                .into(),
+            subject: words.subject,
+            heading: words.heading,
+            paragraphs,
+            actions_intro: words.actions_intro,
+            actions: vec![ActionLink { label: words.action, url: self.links.preferences(d.subscriber_id, d.slot) }],
+            footer: words.footer,
             preferences_url: Some(self.links.preferences(d.subscriber_id, d.slot)),
             unsubscribe_url: self.links.unsubscribe(d.subscriber_id, d.slot),
         };
