@@ -131,9 +131,10 @@ check_example_config() {
     fi
     SQLX_OFFLINE=true cargo build --quiet --locked --bin tend
     local tend_bin="${CARGO_TARGET_DIR:-target}/debug/tend"
-    # A throwaway key: production refuses to start without one of 32 bytes or more.
+    # Throwaway keys: production refuses the development ones.
     env -u DATABASE_URL TEND_CONFIG=deploy/production.example.toml \
         TEND__SECURITY__LINK_KEYS="check-only-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+        TEND__SECURITY__PROMISE_KEY="$(head -c 32 /dev/urandom | base64)" \
         "$tend_bin" check-config >/dev/null
 }
 

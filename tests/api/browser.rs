@@ -22,18 +22,8 @@ fn chromium() -> Option<&'static str> {
 fn open_in_browser(binary: &str, url: &str) -> String {
     let profile = std::env::temp_dir().join(format!("tend-chromium-{}-{}", std::process::id(), rand_tag()));
     let output = Command::new(binary)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--virtual-time-budget=2000",
-            "--dump-dom",
-        ])
+        .args(crate::webdriver::CHROMIUM_FLAGS)
+        .args(["--virtual-time-budget=2000", "--dump-dom"])
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg(url)
         .output()

@@ -1,29 +1,13 @@
 //! The `tend` binary against a real database: exit codes and messages.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use sqlx::PgPool;
 
-/// Runs `tend` with the test database and extra environment.
-fn tend(pool: &PgPool, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let options = pool.connect_options();
-    let url = format!(
-        "postgres://{}@{}:{}/{}",
-        options.get_username(),
-        options.get_host(),
-        options.get_port(),
-        options.get_database().unwrap_or("postgres")
-    );
-    let mut command = Command::new(env!("CARGO_BIN_EXE_tend"));
-    command.args(args).env("DATABASE_URL", url).env_remove("TEND_CONFIG");
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    command.output().expect("tend runs")
-}
+use crate::helpers::{output_text, tend};
 
 fn text(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+    output_text(output)
 }
 
 #[sqlx::test]

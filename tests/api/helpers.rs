@@ -191,3 +191,31 @@ impl TestApp {
         ]
     }
 }
+
+/// The URL of the test's own database, for a `tend` process.
+pub fn database_url(pool: &PgPool) -> String {
+    let o = pool.connect_options();
+    format!(
+        "postgres://{}@{}:{}/{}",
+        o.get_username(),
+        o.get_host(),
+        o.get_port(),
+        o.get_database().unwrap_or("postgres")
+    )
+}
+
+/// Runs the `tend` binary against the test database with extra environment.
+/// Blocking: async tests that also serve something call it via `spawn_blocking`.
+pub fn tend(pool: &PgPool, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tend"));
+    command.args(args).env("DATABASE_URL", database_url(pool)).env_remove("TEND_CONFIG");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().expect("tend runs")
+}
+
+/// Everything a `tend` process printed, stdout then stderr.
+pub fn output_text(output: &std::process::Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+}

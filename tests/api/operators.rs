@@ -2,38 +2,21 @@
 //! `subscriber export|forget|import`, with their exit codes and messages.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 use sqlx::PgPool;
 
-use crate::smtp::SmtpServer;
+use crate::helpers::{output_text, tend};
 
-/// Runs `tend` against the test database. Blocking, so async tests that also
-/// serve something (SMTP) call it through `spawn_blocking`.
-fn tend(pool: &PgPool, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let options = pool.connect_options();
-    let url = format!(
-        "postgres://{}@{}:{}/{}",
-        options.get_username(),
-        options.get_host(),
-        options.get_port(),
-        options.get_database().unwrap_or("postgres")
-    );
-    let mut command = Command::new(env!("CARGO_BIN_EXE_tend"));
-    command.args(args).env("DATABASE_URL", url).env_remove("TEND_CONFIG");
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    command.output().expect("tend runs")
-}
+use crate::smtp::SmtpServer;
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 fn text(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+    output_text(output)
 }
 
 fn ok(output: Output) -> String {

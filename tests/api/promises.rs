@@ -100,17 +100,7 @@ async fn promise_text_is_sealed_in_the_database_exported_and_erased(pool: PgPool
     assert_eq!(app.count("select count(*) from promises").await, 1);
 
     // Export (the operator's tool) shows the words; forget erases them.
-    let options = app.pool.connect_options();
-    let url = format!(
-        "postgres://{}@{}:{}/{}",
-        options.get_username(),
-        options.get_host(),
-        options.get_port(),
-        options.get_database().unwrap()
-    );
-    let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_tend")).args(args).env("DATABASE_URL", &url).output().unwrap()
-    };
+    let run = |args: &[&str]| crate::helpers::tend(&app.pool, args, &[]);
     let export = run(&["subscriber", "export", email]);
     assert!(export.status.success(), "{}", String::from_utf8_lossy(&export.stderr));
     let json: serde_json::Value = serde_json::from_slice(&export.stdout).unwrap();
