@@ -182,7 +182,10 @@ pub async fn disable(conn: &mut PgConnection, subscriber_id: i64, track: Track) 
 
 /// Locks up to `limit` active subscribers (id above `after`) that have a due
 /// track. Locked rows are skipped, so several planners share the work and a
-/// subscriber is never planned twice at once.
+/// subscriber is never planned twice at once. The subquery repeats the
+/// cursor: without it PostgreSQL's generic plan (a merge semi join) read
+/// every due track below `after` on each batch, which made a sweep
+/// quadratic (about 0.9 s per batch halfway through a million subscribers).
 #[tracing::instrument(skip_all)]
 pub async fn lock_subscribers_with_due_tracks(
     conn: &mut PgConnection,
@@ -194,7 +197,7 @@ pub async fn lock_subscribers_with_due_tracks(
         r#"select s.id from subscribers s
            where s.status = 'active' and s.id > $2
              and s.id in (select t.subscriber_id from subscriber_tracks t
-                          where t.enabled and t.next_due_at <= $1)
+                          where t.subscriber_id > $2 and t.enabled and t.next_due_at <= $1)
            order by s.id
            limit $3
            for update of s skip locked"#,
