@@ -85,7 +85,7 @@ impl Check {
     }
 }
 
-const DB: &str = "bench_delivery";
+pub const DB: &str = "bench_delivery";
 
 pub async fn run(common: &Common, args: &DeliveryArgs, table: &mut Table) -> anyhow::Result<()> {
     let cluster = Cluster::new(&common.pg);
@@ -233,7 +233,7 @@ async fn enqueue(pool: &PgPool, n: i64) -> anyhow::Result<chrono::DateTime<chron
     Ok(sqlx::query_scalar("select clock_timestamp()").fetch_one(pool).await?)
 }
 
-async fn wait_until_settled(pool: &PgPool, n: i64) -> anyhow::Result<()> {
+pub async fn wait_until_settled(pool: &PgPool, n: i64) -> anyhow::Result<()> {
     let mut last = (-1, Instant::now());
     loop {
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -251,14 +251,14 @@ async fn wait_until_settled(pool: &PgPool, n: i64) -> anyhow::Result<()> {
     }
 }
 
-async fn rate_since(pool: &PgPool, started: chrono::DateTime<chrono::Utc>, n: i64) -> anyhow::Result<f64> {
+pub async fn rate_since(pool: &PgPool, started: chrono::DateTime<chrono::Utc>, n: i64) -> anyhow::Result<f64> {
     let last: chrono::DateTime<chrono::Utc> =
         sqlx::query_scalar("select max(sent_at) from deliveries where kind = 'nudge'").fetch_one(pool).await?;
     let secs = (last - started).num_microseconds().unwrap_or(1) as f64 / 1e6;
     Ok(n as f64 / secs.max(1e-6))
 }
 
-async fn check(pool: &PgPool, n: i64, received: &sink::Received) -> anyhow::Result<Check> {
+pub async fn check(pool: &PgPool, n: i64, received: &sink::Received) -> anyhow::Result<Check> {
     let (rows_sent, rows_not_sent, rows_retried): (i64, i64, i64) = sqlx::query_as(
         r#"select count(*) filter (where status = 'sent'), count(*) filter (where status <> 'sent'),
                   count(*) filter (where attempt <> 1 or unknown_outcomes <> 0)
