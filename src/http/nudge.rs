@@ -14,7 +14,7 @@ use super::error::{AppError, wants_json};
 use super::fields::Fields;
 use super::pages::{NudgePage, Recorded, local_when, render};
 use crate::domain::{Action, Purpose, TimeZone, Track};
-use crate::store::{self, nudges::NudgeView};
+use crate::store;
 use crate::subscriptions::{self, AnswerOutcome};
 
 #[derive(Deserialize)]
@@ -23,24 +23,20 @@ pub struct Preselect {
 }
 
 /// Shows the nudge. `?a=done` (the links in the mail) only highlights a
-/// button: a link previewer fetching it records nothing.
+/// button: a link previewer fetching it records nothing. One read: the
+/// nudge, its subscriber, its track and any answer.
 pub async fn page(
     State(state): State<AppState>,
     Path(token): Path<String>,
     Query(preselect): Query<Preselect>,
 ) -> Result<Html<String>, AppError> {
-    let (nudge, zone) = load(&state, &token).await?;
+    let delivery_id = verify(&state, &token)?;
+    let ctx = store::answering::read(&state.pool, delivery_id).await?.ok_or(AppError::InvalidLink)?;
     let preselected = preselect.a.as_deref().and_then(|a| Action::parse(a).ok());
-    let recorded = store::answers::find(&state.pool, nudge.id).await?;
-    let track = Track::parse(&nudge.track).map_err(anyhow::Error::from)?;
-    let recorded = match recorded {
-        Some(answer) => {
-            let next = next_due(&state, nudge.subscriber_id, track).await?;
-            Some(recorded_box(answer.action, answer.answered_at, track, next, zone, false))
-        }
-        None => None,
-    };
-    Ok(Html(render(&nudge_page(&state, &token, &nudge, track, zone, preselected, recorded))))
+    let next_due = ctx.track_row.as_ref().filter(|(row, _)| row.enabled).and_then(|(row, _)| row.next_due_at);
+    let recorded = ctx.answer.map(|(action, at)| recorded_box(action, at, ctx.track, next_due, ctx.zone, false));
+    let shown = Shown { subscriber_id: ctx.subscriber_id, track: ctx.track, variant: &ctx.variant, zone: ctx.zone };
+    Ok(Html(render(&nudge_page(&state, &token, shown, preselected, recorded))))
 }
 
 #[tracing::instrument(name = "answer", skip_all)]
@@ -50,47 +46,55 @@ pub async fn submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let (nudge, _zone) = load(&state, &token).await?;
+    let delivery_id = verify(&state, &token)?;
     let fields = Fields::parse(&headers, &body)?;
     let action =
         Action::parse(fields.get("action").unwrap_or_default()).map_err(|e| AppError::bad_input("action", e))?;
-    let Some(outcome) = subscriptions::answer(&state.pool, nudge.id, action, state.scheduling).await? else {
+    let Some(outcome) = subscriptions::answer(&state.pool, delivery_id, action, state.scheduling).await? else {
         return Err(AppError::InvalidLink);
     };
     if wants_json(&headers) {
         return Ok(Json(answer_json(&outcome)).into_response());
     }
-    let AnswerOutcome { action, answered_at, track, next_due, zone, recorded_now } = outcome;
-    let recorded = recorded_box(action, answered_at, track, next_due, zone, recorded_now);
-    Ok(Html(render(&nudge_page(&state, &token, &nudge, track, zone, None, Some(recorded)))).into_response())
+    let recorded = recorded_box(
+        outcome.action,
+        outcome.answered_at,
+        outcome.track,
+        outcome.next_due,
+        outcome.zone,
+        outcome.recorded_now,
+    );
+    let shown = Shown {
+        subscriber_id: outcome.subscriber_id,
+        track: outcome.track,
+        variant: &outcome.variant,
+        zone: outcome.zone,
+    };
+    Ok(Html(render(&nudge_page(&state, &token, shown, None, Some(recorded)))).into_response())
 }
 
-/// Verifies the token and loads the nudge it names.
-async fn load(state: &AppState, token: &str) -> Result<(NudgeView, TimeZone), AppError> {
-    let claims = state.links.signer().verify(token, Purpose::Answer, Utc::now())?;
-    let nudge = store::nudges::get(&state.pool, claims.subject).await?.ok_or(AppError::InvalidLink)?;
-    let subscriber = store::subscribers::get(&state.pool, nudge.subscriber_id).await?.ok_or(AppError::InvalidLink)?;
-    Ok((nudge, subscriber.zone))
+/// The delivery id an answer token names, if it verifies.
+fn verify(state: &AppState, token: &str) -> Result<i64, AppError> {
+    Ok(state.links.signer().verify(token, Purpose::Answer, Utc::now())?.subject)
 }
 
-async fn next_due(state: &AppState, subscriber_id: i64, track: Track) -> Result<Option<DateTime<Utc>>, AppError> {
-    Ok(store::tracks::list(&state.pool, subscriber_id)
-        .await?
-        .into_iter()
-        .find(|t| t.track == track && t.enabled)
-        .and_then(|t| t.next_due_at))
+/// What the page shows of the nudge.
+struct Shown<'a> {
+    subscriber_id: i64,
+    track: Track,
+    variant: &'a str,
+    zone: TimeZone,
 }
 
 fn nudge_page(
     state: &AppState,
     token: &str,
-    nudge: &NudgeView,
-    track: Track,
-    zone: TimeZone,
+    shown: Shown<'_>,
     preselected: Option<Action>,
     recorded: Option<Recorded>,
 ) -> NudgePage {
-    let text = state.catalog.nudge(track, &nudge.variant).unwrap_or_else(|| state.catalog.next_variant(track, None));
+    let Shown { subscriber_id, track, variant, zone } = shown;
+    let text = state.catalog.nudge(track, variant).unwrap_or_else(|| state.catalog.next_variant(track, None));
     NudgePage {
         subject: text.subject.clone(),
         paragraphs: text.paragraphs().collect(),
@@ -98,7 +102,7 @@ fn nudge_page(
         action_url: state.links.absolute(&format!("n/{token}")),
         actions: NudgePage::actions(preselected),
         recorded,
-        preferences_url: state.links.preferences(nudge.subscriber_id, Utc::now()),
+        preferences_url: state.links.preferences(subscriber_id, Utc::now()),
         offer_promise: track == Track::FollowThrough,
         today: Utc::now().with_timezone(&zone.tz()).date_naive().to_string(),
     }

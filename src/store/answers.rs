@@ -1,49 +1,11 @@
-//! Answers: what a subscriber said about a nudge. The first answer counts.
+//! Answers: what subscribers said about their nudges, read back for
+//! progress views and metrics. Recording one is [`super::answering`]'s job.
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, PgExecutor};
+use sqlx::PgExecutor;
 
 use crate::domain::{Action, Track};
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Answer {
-    pub action: Action,
-    pub answered_at: DateTime<Utc>,
-}
-
-/// Records an answer unless the nudge already has one. Returns whether this
-/// call recorded it.
-#[tracing::instrument(skip_all, fields(delivery_id, action = action.key()))]
-pub async fn record(
-    conn: &mut PgConnection,
-    delivery_id: i64,
-    subscriber_id: i64,
-    track: Track,
-    action: Action,
-) -> anyhow::Result<bool> {
-    let result = sqlx::query!(
-        r#"insert into answers (delivery_id, subscriber_id, track, action)
-           values ($1, $2, $3, $4)
-           on conflict (delivery_id) do nothing"#,
-        delivery_id,
-        subscriber_id,
-        track.key(),
-        action.key()
-    )
-    .execute(conn)
-    .await
-    .context("failed to record an answer")?;
-    Ok(result.rows_affected() == 1)
-}
-
-pub async fn find(db: impl PgExecutor<'_>, delivery_id: i64) -> anyhow::Result<Option<Answer>> {
-    let row = sqlx::query!(r#"select action, answered_at from answers where delivery_id = $1"#, delivery_id)
-        .fetch_optional(db)
-        .await
-        .context("failed to load an answer")?;
-    row.map(|r| Ok(Answer { action: Action::parse(&r.action)?, answered_at: r.answered_at })).transpose()
-}
 
 /// Per track: (track key, done, partly, not yet) over all time, for the
 /// subscriber's own progress view.

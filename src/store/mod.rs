@@ -16,6 +16,7 @@ use sqlx::postgres::PgPoolOptions;
 use crate::config::DatabaseSettings;
 
 pub mod admin;
+pub mod answering;
 pub mod answers;
 pub mod deliveries;
 pub mod nudges;

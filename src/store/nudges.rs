@@ -87,30 +87,6 @@ pub async fn variant_history(conn: &mut PgConnection, ids: &[i64]) -> anyhow::Re
     .context("failed to load variant history")
 }
 
-/// A nudge as an answer page shows it.
-#[derive(Debug, Clone)]
-pub struct NudgeView {
-    pub id: i64,
-    pub subscriber_id: i64,
-    pub track: String,
-    pub variant: String,
-    pub slot: DateTime<Utc>,
-    /// Set once the expiry sweep counted it as a miss.
-    pub expired_at: Option<DateTime<Utc>>,
-}
-
-pub async fn get(db: impl PgExecutor<'_>, id: i64) -> anyhow::Result<Option<NudgeView>> {
-    sqlx::query_as!(
-        NudgeView,
-        r#"select id, subscriber_id, track as "track!", variant as "variant!", slot, expired_at
-           from deliveries where id = $1 and kind = 'nudge' and track is not null and variant is not null"#,
-        id
-    )
-    .fetch_optional(db)
-    .await
-    .context("failed to load a nudge")
-}
-
 /// A sent nudge whose answer window closed without an answer.
 #[derive(Debug, Clone)]
 pub struct Unanswered {

@@ -166,20 +166,6 @@ pub async fn reschedule(
     Ok(())
 }
 
-#[tracing::instrument(skip_all, fields(subscriber_id, track = track.key()))]
-pub async fn disable(conn: &mut PgConnection, subscriber_id: i64, track: Track) -> anyhow::Result<()> {
-    sqlx::query!(
-        r#"update subscriber_tracks set enabled = false, next_due_at = null, repeat_variant = null
-           where subscriber_id = $1 and track = $2"#,
-        subscriber_id,
-        track.key()
-    )
-    .execute(conn)
-    .await
-    .context("failed to pause a track")?;
-    Ok(())
-}
-
 /// Locks up to `limit` active subscribers (id above `after`) that have a due
 /// track. Locked rows are skipped, so several planners share the work and a
 /// subscriber is never planned twice at once. The subquery repeats the

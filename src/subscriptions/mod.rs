@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use sqlx::PgConnection;
 
 use crate::domain::slots::jitter_for;
-use crate::domain::{Slots, SubscriberStatus};
+use crate::domain::{Slots, SubscriberStatus, TimeOfDay, TimeZone};
 use crate::store::{self, subscribers::Subscriber};
 
 mod answer;
@@ -42,7 +42,11 @@ pub struct Scheduling {
 
 impl Scheduling {
     pub fn slots(&self, subscriber: &Subscriber) -> Slots {
-        Slots { zone: subscriber.zone, time: subscriber.time, jitter: jitter_for(subscriber.id, self.jitter) }
+        self.slots_for(subscriber.id, subscriber.zone, subscriber.time)
+    }
+
+    pub fn slots_for(&self, subscriber_id: i64, zone: TimeZone, time: TimeOfDay) -> Slots {
+        Slots { zone, time, jitter: jitter_for(subscriber_id, self.jitter) }
     }
 }
 

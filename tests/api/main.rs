@@ -1,6 +1,7 @@
 //! Integration tests: the real service on port 0, a fresh PostgreSQL
 //! database per test (`#[sqlx::test]`) and a real SMTP server over TCP.
 
+mod answers;
 mod bad_input;
 mod browser;
 mod catalog;
