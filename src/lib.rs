@@ -13,7 +13,10 @@
 //!   rules (slots, planning). No I/O, no clock.
 //! - [`store`]: every SQL statement, as plain functions over sqlx.
 //! - [`subscriptions`]: the state changes (subscribe, confirm, answer,
-//!   unsubscribe, preferences), each one transaction.
+//!   unsubscribe, preferences), each one transaction (answers: one fenced
+//!   statement per batch).
+//! - [`batch`]: group commit for handlers, so concurrent answers share a
+//!   statement.
 //! - [`planner`]: turns due tracks into queued nudges.
 //! - [`sender`]: claims, sends and records deliveries.
 //! - [`scheduler`]: the few periodic jobs that drive planner and rescue.
@@ -25,6 +28,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod batch;
 pub mod cli;
 pub mod config;
 pub mod domain;

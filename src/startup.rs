@@ -19,7 +19,7 @@ use crate::scheduler;
 use crate::sealing::Sealer;
 use crate::sender::Sender;
 use crate::store;
-use crate::subscriptions::Scheduling;
+use crate::subscriptions::{Answers, Scheduling};
 
 /// Time beyond `mail.timeout` that shutdown waits for in-flight work.
 const SHUTDOWN_SLACK: std::time::Duration = std::time::Duration::from_secs(5);
@@ -93,7 +93,8 @@ impl Application {
             settings.schedule.stale_after.as_chrono(),
         );
         let sealer = Sealer::from_base64(&settings.security.promise_key)?;
-        let state = AppState { pool, links, catalog, scheduling, sealer, settings: Arc::new(settings) };
+        let answers = Answers::start(&pool, scheduling);
+        let state = AppState { pool, links, catalog, scheduling, sealer, answers, settings: Arc::new(settings) };
         Ok(Self { listener, state, planner, sender, roles })
     }
 

@@ -80,7 +80,7 @@ pub async fn run(common: &Common, args: &AnswerArgs, table: &mut Table) -> anyho
             smtp_port: 25,
             connections: 4,
             batch_size: 50,
-            db_connections: 20,
+            db_connections: 8,
         };
         let config = write_config(&common.work, "answers", &config)?;
         let tokens = write_tokens(&cluster, port, args.tokens, &common.work.join("tokens.txt")).await?;
@@ -162,11 +162,13 @@ fn add_rows(table: &mut Table, args: &AnswerArgs, f: Figures, failures: i64) {
 /// The first `count` sent nudges' answer paths, signed as tend signs them.
 async fn write_tokens(cluster: &Cluster, port: u16, count: i64, path: &Path) -> anyhow::Result<std::path::PathBuf> {
     let pool = cluster.pool(DB, 2).await?;
-    let rows: Vec<(i64, chrono::DateTime<chrono::Utc>)> =
-        sqlx::query_as("select id, slot from deliveries where kind = 'nudge' and status = 'sent' order by id limit $1")
-            .bind(count)
-            .fetch_all(&pool)
-            .await?;
+    let rows: Vec<(i64, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
+        "select id, slot from deliveries d where kind = 'nudge' and status = 'sent'
+               and not exists (select from answers a where a.delivery_id = d.id) order by id limit $1",
+    )
+    .bind(count)
+    .fetch_all(&pool)
+    .await?;
     pool.close().await;
     let base = format!("http://127.0.0.1:{port}");
     let signer = tend::domain::LinkSigner::new(&[SecretString::from(LINK_KEY)])?;

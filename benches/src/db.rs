@@ -14,14 +14,15 @@ pub struct Population {
     pub subscribers: i64,
     /// Tracks due now (for the planner) rather than in a month.
     pub tracks_due: bool,
-    /// One sent, unanswered nudge per subscriber (for the answer pages).
+    /// One sent, unanswered nudge per subscriber (for the answer pages),
+    /// after a day of history: yesterday's nudge, 60% of them answered.
     pub sent_nudges: bool,
 }
 
 impl Population {
     fn template_name(&self) -> String {
         format!(
-            "bench_tpl_{}_{}{}",
+            "bench_tpl_v2_{}_{}{}",
             self.subscribers,
             if self.tracks_due { "due" } else { "later" },
             if self.sent_nudges { "_sent" } else { "" }
@@ -143,13 +144,44 @@ async fn seed(pool: &PgPool, p: Population) -> anyhow::Result<()> {
         .execute(pool)
         .await
         .context("seeding sent nudges")?;
+        seed_history(pool).await?;
     }
     eprintln!("seeded {p:?} in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }
 
-/// A variant the built-in catalog really has.
+/// Yesterday's nudges, 60% of them answered, so that the answer pages run
+/// against the tables of a list in use rather than an empty `answers` table
+/// (which PostgreSQL plans as a sequential scan, and keeps planning so in a
+/// cached generic plan until autovacuum next analyzes it).
+async fn seed_history(pool: &PgPool) -> anyhow::Result<()> {
+    sqlx::query(
+        r#"insert into deliveries (subscriber_id, kind, track, variant, slot, due_at, status, attempt, sent_at, answer_by)
+           select id, 'nudge', 'follow-through', $1, date_trunc('minute', now()) - interval '1 day',
+                  now() - interval '1 day', 'sent', 1, now() - interval '1 day', now() + interval '29 days'
+           from subscribers"#,
+    )
+    .bind(variant_of("follow-through"))
+    .execute(pool)
+    .await
+    .context("seeding yesterday's nudges")?;
+    sqlx::query(
+        r#"insert into answers (delivery_id, subscriber_id, track, action, answered_at)
+           select id, subscriber_id, track, (array['done', 'partly', 'not_yet'])[1 + id % 3], sent_at + interval '2 hours'
+           from deliveries where kind = 'nudge' and track = 'follow-through' and id % 5 < 3"#,
+    )
+    .execute(pool)
+    .await
+    .context("seeding yesterday's answers")?;
+    Ok(())
+}
+
+/// A check-in variant the built-in catalog really has.
 pub fn first_variant() -> String {
-    let track = tend::domain::Track::parse("check-in").expect("a built-in track");
+    variant_of("check-in")
+}
+
+fn variant_of(track: &str) -> String {
+    let track = tend::domain::Track::parse(track).expect("a built-in track");
     tend::mail::Catalog::built_in().variants(track)[0].variant.clone()
 }

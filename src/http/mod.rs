@@ -21,7 +21,7 @@ use crate::config::Settings;
 use crate::links::Links;
 use crate::mail::Catalog;
 use crate::sealing::Sealer;
-use crate::subscriptions::Scheduling;
+use crate::subscriptions::{Answers, Scheduling};
 
 mod confirm;
 pub mod error;
@@ -51,6 +51,8 @@ pub struct AppState {
     /// Opens and seals promise texts.
     pub sealer: Sealer,
     pub scheduling: Scheduling,
+    /// Where answers go to be written in batches.
+    pub answers: Answers,
     pub settings: Arc<Settings>,
 }
 

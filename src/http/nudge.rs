@@ -14,8 +14,7 @@ use super::error::{AppError, wants_json};
 use super::fields::Fields;
 use super::pages::{NudgePage, Recorded, local_when, render};
 use crate::domain::{Action, Purpose, TimeZone, Track};
-use crate::store;
-use crate::subscriptions::{self, AnswerOutcome};
+use crate::subscriptions::AnswerOutcome;
 
 #[derive(Deserialize)]
 pub struct Preselect {
@@ -31,7 +30,7 @@ pub async fn page(
     Query(preselect): Query<Preselect>,
 ) -> Result<Html<String>, AppError> {
     let delivery_id = verify(&state, &token)?;
-    let ctx = store::answering::read(&state.pool, delivery_id).await?.ok_or(AppError::InvalidLink)?;
+    let ctx = state.answers.read(delivery_id).await?.ok_or(AppError::InvalidLink)?;
     let preselected = preselect.a.as_deref().and_then(|a| Action::parse(a).ok());
     let next_due = ctx.track_row.as_ref().filter(|(row, _)| row.enabled).and_then(|(row, _)| row.next_due_at);
     let recorded = ctx.answer.map(|(action, at)| recorded_box(action, at, ctx.track, next_due, ctx.zone, false));
@@ -50,7 +49,7 @@ pub async fn submit(
     let fields = Fields::parse(&headers, &body)?;
     let action =
         Action::parse(fields.get("action").unwrap_or_default()).map_err(|e| AppError::bad_input("action", e))?;
-    let Some(outcome) = subscriptions::answer(&state.pool, delivery_id, action, state.scheduling).await? else {
+    let Some(outcome) = state.answers.answer(delivery_id, action).await? else {
         return Err(AppError::InvalidLink);
     };
     if wants_json(&headers) {

@@ -1,15 +1,15 @@
-//! Answering a nudge in two statements: one read of everything the answer
-//! needs, and one write of everything it changes.
+//! Answering nudges in two statements: one read of everything a batch of
+//! answers needs, and one write of everything they change.
 //!
 //! Answers are the hottest write path (a whole list answers the morning's
 //! mail within minutes), and on this hardware each round trip to PostgreSQL
 //! costs more than the work inside it: BEGIN, locking reads and COMMIT made
 //! an answer 13 round trips. Instead the read is a plain snapshot and the
-//! write is a single statement, atomic on its own, fenced by the track row's
-//! version (`xmin`, which every update of the row changes). If the track
+//! write is a single statement, atomic on its own, fenced by each track
+//! row's version (`xmin`, which every update of the row changes). If a track
 //! changed in between (the planner, a pause, the expiry sweep, another
-//! answer), the write rolls itself back with SQLSTATE 40001 and the caller
-//! reads again; see [`is_retryable`].
+//! instance's answer) or a nudge got answered, the write rolls itself back
+//! with SQLSTATE 40001 and the caller reads again; see [`is_retryable`].
 
 use anyhow::Context;
 use chrono::{DateTime, NaiveTime, Utc};
@@ -31,6 +31,8 @@ pub struct AnswerContext {
     pub zone: TimeZone,
     pub time: TimeOfDay,
     pub status: SubscriberStatus,
+    /// The subscriber's unanswered nudges in a row; any answer clears them.
+    pub consecutive_misses: i32,
     /// The track row and its version, unless the track row is gone.
     pub track_row: Option<(TrackRow, String)>,
     pub answer: Option<(Action, DateTime<Utc>)>,
@@ -58,6 +60,7 @@ struct Row {
     timezone: String,
     send_time: NaiveTime,
     status: String,
+    consecutive_misses: i32,
     revision: Option<String>,
     enabled: Option<bool>,
     interval_days: Option<i32>,
@@ -73,14 +76,14 @@ struct Row {
     now: DateTime<Utc>,
 }
 
-/// Reads everything answering (or showing) nudge `delivery_id` needs, in
-/// one statement. `None` if there is no such nudge.
-pub async fn read(db: impl PgExecutor<'_>, delivery_id: i64) -> anyhow::Result<Option<AnswerContext>> {
-    let row = sqlx::query_as!(
+/// Reads everything answering (or showing) these nudges needs, in one
+/// statement. Ids that name no nudge are left out.
+pub async fn read_many(db: impl PgExecutor<'_>, delivery_ids: &[i64]) -> anyhow::Result<Vec<AnswerContext>> {
+    let rows = sqlx::query_as!(
         Row,
         r#"select d.id, d.subscriber_id, d.track as "track!", d.variant as "variant!", d.slot,
                   d.expired_at is not null as "expired!",
-                  s.timezone, s.send_time, s.status,
+                  s.timezone, s.send_time, s.status, s.consecutive_misses,
                   t.xmin::text as "revision?", t.enabled as "enabled?", t.interval_days as "interval_days?",
                   t.ease as "ease?", t.streak as "streak?", t.misses as "misses?", t.graduated as "graduated?",
                   t.next_due_at as "next_due_at?", t.repeat_variant as "repeat_variant?",
@@ -91,13 +94,13 @@ pub async fn read(db: impl PgExecutor<'_>, delivery_id: i64) -> anyhow::Result<O
            join subscribers s on s.id = d.subscriber_id
            left join subscriber_tracks t on t.subscriber_id = d.subscriber_id and t.track = d.track
            left join answers a on a.delivery_id = d.id
-           where d.id = $1 and d.kind = 'nudge' and d.track is not null and d.variant is not null"#,
-        delivery_id
+           where d.id = any($1) and d.kind = 'nudge' and d.track is not null and d.variant is not null"#,
+        delivery_ids
     )
-    .fetch_optional(db)
+    .fetch_all(db)
     .await
-    .context("failed to read a nudge for its answer")?;
-    row.map(AnswerContext::try_from).transpose()
+    .context("failed to read nudges for their answers")?;
+    rows.into_iter().map(AnswerContext::try_from).collect()
 }
 
 impl TryFrom<Row> for AnswerContext {
@@ -119,6 +122,7 @@ impl TryFrom<Row> for AnswerContext {
             zone: TimeZone::parse(&row.timezone).context("stored time zone no longer parses")?,
             time: TimeOfDay::from_naive(row.send_time),
             status: SubscriberStatus::from_key(&row.status)?,
+            consecutive_misses: row.consecutive_misses,
             track_row,
             answer,
             now: row.now,
@@ -149,66 +153,86 @@ fn track_row(row: &Row) -> anyhow::Result<Option<(TrackRow, String)>> {
     Ok(Some((track, revision.clone())))
 }
 
-/// What one answer writes.
-#[derive(Debug, Clone)]
-pub struct AnswerWrite<'a> {
+/// One answer to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAnswer {
     pub delivery_id: i64,
     pub subscriber_id: i64,
     pub track: Track,
     pub action: Action,
-    /// The track row to write, and the version it was computed from; `None`
-    /// records the answer without steering the track.
-    pub steer: Option<(&'a TrackRow, &'a str)>,
 }
 
-/// Records the answer unless the nudge already has one, clears the
-/// subscriber's misses in a row and, if asked, writes the track row: all in
-/// one statement. Returns when the answer was recorded, or `None` if the
-/// nudge already had one (nothing else is written then). Fails with a
-/// [retryable](is_retryable) error if the track changed since it was read.
-pub async fn write(db: impl PgExecutor<'_>, w: &AnswerWrite<'_>) -> anyhow::Result<Option<DateTime<Utc>>> {
-    let (row, revision) = match w.steer {
-        Some((row, revision)) => (Some(row), Some(revision)),
-        None => (None, None),
-    };
-    let answered_at = sqlx::query_scalar!(
+/// A track row to write, and the version (`xmin`) it was computed from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrackWrite {
+    pub subscriber_id: i64,
+    pub track: Track,
+    pub row: TrackRow,
+    pub revision: String,
+}
+
+/// What a batch of answers writes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AnswerBatch {
+    pub answers: Vec<NewAnswer>,
+    pub tracks: Vec<TrackWrite>,
+    /// Subscribers whose misses in a row go back to zero.
+    pub clear_misses: Vec<i64>,
+}
+
+/// Records every answer, writes every track row and clears misses, in one
+/// statement, and returns when the answers were recorded. All or nothing:
+/// if a nudge already has an answer or a track changed since it was read,
+/// nothing is written and the error is [retryable](is_retryable).
+pub async fn write(db: impl PgExecutor<'_>, batch: &AnswerBatch) -> anyhow::Result<DateTime<Utc>> {
+    let answers = &batch.answers;
+    let tracks = &batch.tracks;
+    let rows = || tracks.iter().map(|t| &t.row);
+    sqlx::query_scalar!(
         r#"with answered as (
                insert into answers (delivery_id, subscriber_id, track, action)
-               values ($1, $2, $3, $4)
+               select * from unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[])
                on conflict (delivery_id) do nothing
                returning answered_at
-           ), cleared as (
-               update subscribers set consecutive_misses = 0
-               where id = $2 and consecutive_misses > 0 and exists (select from answered)
            ), steered as (
-               update subscriber_tracks
-               set enabled = $6, interval_days = $7, ease = $8, streak = $9, misses = $10, graduated = $11,
-                   next_due_at = $12, repeat_variant = $13, last_answer = $14
-               where subscriber_id = $2 and track = $3 and xmin::text = $5 and exists (select from answered)
+               update subscriber_tracks t
+               set enabled = n.enabled, interval_days = n.interval_days, ease = n.ease, streak = n.streak,
+                   misses = n.misses, graduated = n.graduated, next_due_at = n.next_due_at,
+                   repeat_variant = n.repeat_variant, last_answer = n.last_answer
+               from unnest($5::bigint[], $6::text[], $7::text[], $8::bool[], $9::int[], $10::float8[], $11::int[],
+                           $12::int[], $13::bool[], $14::timestamptz[], $15::text[], $16::text[])
+                    as n (subscriber_id, track, revision, enabled, interval_days, ease, streak, misses, graduated,
+                          next_due_at, repeat_variant, last_answer)
+               where t.subscriber_id = n.subscriber_id and t.track = n.track and t.xmin::text = n.revision
                returning 1
+           ), cleared as (
+               update subscribers set consecutive_misses = 0 where id = any($17) and consecutive_misses > 0
            )
-           select answered_at from answered
-           where case when $5::text is null or exists (select from steered) then true
-                      else tend_stale_read('the track') end"#,
-        w.delivery_id,
-        w.subscriber_id,
-        w.track.key(),
-        w.action.key(),
-        revision,
-        row.map(|r| r.enabled),
-        row.map(|r| r.engine.interval_days as i32),
-        row.map(|r| r.engine.ease),
-        row.map(|r| r.engine.streak as i32),
-        row.map(|r| r.engine.misses as i32),
-        row.map(|r| r.engine.graduated),
-        row.and_then(|r| r.next_due_at),
-        row.and_then(|r| r.repeat_variant.as_deref()),
-        row.and_then(|r| r.last_answer.map(Action::key)),
+           select now() as "answered_at!"
+           where case when (select count(*) from answered) = cardinality($1::bigint[])
+                       and (select count(*) from steered) = cardinality($5::bigint[]) then true
+                      else tend_stale_read('a nudge or a track') end"#,
+        &answers.iter().map(|a| a.delivery_id).collect::<Vec<_>>(),
+        &answers.iter().map(|a| a.subscriber_id).collect::<Vec<_>>(),
+        &answers.iter().map(|a| a.track.key().to_owned()).collect::<Vec<_>>(),
+        &answers.iter().map(|a| a.action.key().to_owned()).collect::<Vec<_>>(),
+        &tracks.iter().map(|t| t.subscriber_id).collect::<Vec<_>>(),
+        &tracks.iter().map(|t| t.track.key().to_owned()).collect::<Vec<_>>(),
+        &tracks.iter().map(|t| t.revision.clone()).collect::<Vec<_>>(),
+        &rows().map(|r| r.enabled).collect::<Vec<_>>(),
+        &rows().map(|r| r.engine.interval_days as i32).collect::<Vec<_>>(),
+        &rows().map(|r| r.engine.ease).collect::<Vec<_>>(),
+        &rows().map(|r| r.engine.streak as i32).collect::<Vec<_>>(),
+        &rows().map(|r| r.engine.misses as i32).collect::<Vec<_>>(),
+        &rows().map(|r| r.engine.graduated).collect::<Vec<_>>(),
+        &rows().map(|r| r.next_due_at).collect::<Vec<_>>() as &[Option<DateTime<Utc>>],
+        &rows().map(|r| r.repeat_variant.clone()).collect::<Vec<_>>() as &[Option<String>],
+        &rows().map(|r| r.last_answer.map(|a| a.key().to_owned())).collect::<Vec<_>>() as &[Option<String>],
+        &batch.clear_misses,
     )
-    .fetch_optional(db)
+    .fetch_one(db)
     .await
-    .context("failed to record an answer")?;
-    Ok(answered_at)
+    .context("failed to record answers")
 }
 
 /// True if `err` says a read went stale (SQLSTATE 40001) or lost a deadlock

@@ -36,6 +36,19 @@ pub fn connect_lazy(settings: &DatabaseSettings) -> anyhow::Result<PgPool> {
         .context("failed to parse database.url")
 }
 
+/// A small pool to the same database whose sessions always use generic
+/// plans, for the hot batched statements ([`answering`]): with a batch's
+/// array parameters PostgreSQL otherwise re-plans them on every execution,
+/// and planning cost as much as executing. Connects lazily, like `pool`,
+/// and takes the same acquire timeout.
+pub fn generic_plans(pool: &PgPool, connections: u32) -> PgPool {
+    let options = (*pool.connect_options()).clone().options([("plan_cache_mode", "force_generic_plan")]);
+    PgPoolOptions::new()
+        .max_connections(connections)
+        .acquire_timeout(pool.options().get_acquire_timeout())
+        .connect_lazy_with(options)
+}
+
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
     MIGRATOR.run(pool).await.context("failed to apply database migrations")
 }

@@ -22,7 +22,7 @@ pub mod promises;
 mod subscribe;
 mod unsubscribe;
 
-pub use answer::{AnswerOutcome, answer};
+pub use answer::{AnswerOutcome, Answers, Asked, answer_all};
 pub use confirm::{ConfirmOutcome, confirm};
 pub use forget::{Erasure, ErasureRequester, forget};
 pub use preferences::{PreferencesChange, pause, resume, set_weekly_summary, update_preferences};

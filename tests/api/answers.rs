@@ -1,8 +1,9 @@
-//! Answers arriving at once. An answer is one snapshot read and one write
-//! fenced on the track row's version, so these tests race real requests
-//! through the HTTP server against one PostgreSQL: the first answer to a
-//! nudge is the only one recorded and steers its track once, and answers to
-//! different nudges of one track each steer it (none is lost to a stale read).
+//! Answers arriving at once. Answers are written in batches, each batch one
+//! snapshot read and one write fenced on the track rows' versions, so these
+//! tests race real requests through two instances of the HTTP server
+//! against one PostgreSQL: the first answer to a nudge is the only one
+//! recorded and steers its track once, and answers to different nudges of
+//! one track each steer it (none is lost to a stale read).
 
 use futures_util::future::join_all;
 use serde_json::{Value, json};
@@ -73,15 +74,16 @@ async fn many_answers_to_one_nudge_at_once_record_one_and_steer_its_track_once(p
 }
 
 #[sqlx::test]
-async fn answers_to_several_nudges_of_one_track_at_once_each_steer_it(pool: PgPool) {
-    let app = spawn_app(pool).await;
+async fn answers_to_several_nudges_of_one_track_at_once_through_two_instances_each_steer_it(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let other = spawn_app(pool).await;
     let (id, first, track) = first_nudge(&app, "catching-up@example.com").await;
-    // Three older nudges of the same track, still open (a subscriber
-    // catching up on a week of mail).
+    // Older nudges of the same track, still open (a subscriber catching up
+    // on a week of mail).
     let older: Vec<i64> = sqlx::query_scalar(
         "insert into deliveries (subscriber_id, kind, track, variant, slot, due_at, answer_by, status, sent_at)
          select subscriber_id, kind, track, variant, slot - make_interval(days => n), due_at, answer_by, 'sent', now()
-         from deliveries, generate_series(1, 3) as n where id = $1
+         from deliveries, generate_series(1, 7) as n where id = $1
          returning id",
     )
     .bind(first)
@@ -89,10 +91,12 @@ async fn answers_to_several_nudges_of_one_track_at_once_each_steer_it(pool: PgPo
     .await
     .unwrap();
     let mut links = vec![answer_link(&app, first).await];
-    for nudge in older {
-        links.push(answer_link(&app, nudge).await);
+    for (i, nudge) in older.into_iter().enumerate() {
+        // Every other answer goes to the second instance.
+        let link = answer_link(&app, nudge).await;
+        links.push(if i % 2 == 0 { link.replace(&app.address, &other.address) } else { link });
     }
     let replies = answer_all(&app, &links, "done").await;
     assert!(replies.iter().all(|r| r["recorded"] == true), "{replies:?}");
-    assert_eq!(streak_and_answers(&app, id, &track).await, (4, 4));
+    assert_eq!(streak_and_answers(&app, id, &track).await, (8, 8));
 }
