@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::domain::{Action, LinkSigner, Purpose};
+use crate::domain::{Action, LinkSigner, PageFacts, Purpose};
 
 /// How long each kind of link keeps working after the mail that carries it.
 pub const CONFIRM_TTL: Duration = Duration::days(7);
@@ -37,12 +37,13 @@ impl Links {
         self.url("confirm", Purpose::Confirm, subscriber_id, issued + CONFIRM_TTL)
     }
 
-    pub fn answer(&self, delivery_id: i64, slot: DateTime<Utc>) -> String {
-        self.url("n", Purpose::Answer, delivery_id, slot + ANSWER_TTL)
+    /// A nudge's answer page; the link carries what the page shows.
+    pub fn answer(&self, delivery_id: i64, slot: DateTime<Utc>, page: &PageFacts) -> String {
+        format!("{}/n/{}", self.base, self.signer.sign_nudge(delivery_id, page, slot + ANSWER_TTL))
     }
 
-    pub fn answer_with(&self, delivery_id: i64, slot: DateTime<Utc>, action: Action) -> String {
-        format!("{}?a={}", self.answer(delivery_id, slot), action.key())
+    pub fn answer_with(&self, delivery_id: i64, slot: DateTime<Utc>, page: &PageFacts, action: Action) -> String {
+        format!("{}?a={}", self.answer(delivery_id, slot, page), action.key())
     }
 
     /// A promise mail's answer page; `answer` preselects a button.

@@ -1,5 +1,7 @@
 //! Answers: wrk against `tend serve` with a million subscribers. POST
-//! `/n/{token}` ("done") with distinct valid tokens, then GET the pages,
+//! `/n/{token}` ("done") with distinct valid tokens, then GET the pages
+//! (links as mailed now, which carry what the page shows, then the same
+//! nudges' links as minted before that, whose pages read the database),
 //! `--seconds` each; in the same run a minimal axum hello-world is the
 //! ceiling for the GET ratio. tend's resident memory is sampled throughout.
 
@@ -9,6 +11,7 @@ use std::process::Stdio;
 use anyhow::Context;
 use clap::Args;
 use secrecy::SecretString;
+use tend::domain::{PageFacts, Purpose, Track, variant_fingerprint};
 
 use crate::Common;
 use crate::db::{Cluster, Population};
@@ -60,6 +63,8 @@ struct Figures {
     post_p99: Runs,
     get: Runs,
     get_p99: Runs,
+    get_db: Runs,
+    get_db_p99: Runs,
     hello: Runs,
     peak: Runs,
     steady: Runs,
@@ -89,17 +94,24 @@ pub async fn run(common: &Common, args: &AnswerArgs, table: &mut Table) -> anyho
         tend.reset_samples();
         let post = wrk(port, "post", &tokens, args.post_connections, args.seconds).await?;
         let get = wrk(port, "get", &tokens, args.get_connections, args.seconds).await?;
+        let get_db = wrk(port, "get", &older_links(&tokens), args.get_connections, args.seconds).await?;
         let (peak, steady) = tend.memory();
         tend.stop().await?;
         let answers = count_answers(&cluster).await?;
         let hello = hello_ceiling(args).await?;
-        eprintln!("answers run {}: POST {post:?} ({answers} answers stored), GET {get:?}, hello {hello:?}", run + 1);
-        failures += post.failed + get.failed;
+        eprintln!(
+            "answers run {}: POST {post:?} ({answers} answers stored), GET {get:?}, GET via the database {get_db:?}, \
+             hello {hello:?}",
+            run + 1
+        );
+        failures += post.failed + get.failed + get_db.failed;
         f.post.push(post.rps);
         f.post_p50.push(post.p50_ms);
         f.post_p99.push(post.p99_ms);
         f.get.push(get.rps);
         f.get_p99.push(get.p99_ms);
+        f.get_db.push(get_db.rps);
+        f.get_db_p99.push(get_db.p99_ms);
         f.hello.push(hello.rps);
         f.peak.push(peak);
         f.steady.push(steady);
@@ -150,6 +162,20 @@ fn add_rows(table: &mut Table, args: &AnswerArgs, f: Figures, failures: i64) {
         pass: None,
     });
     table.add(Row {
+        figure: format!("answer page GET via the database (older links), req/s ({} connections)", args.get_connections),
+        runs: f.get_db,
+        reference: Some(("axum hello-world".into(), hello)),
+        target: "".into(),
+        pass: None,
+    });
+    table.add(Row {
+        figure: "answer page GET via the database p99, ms".into(),
+        runs: f.get_db_p99,
+        reference: None,
+        target: "".into(),
+        pass: None,
+    });
+    table.add(Row {
         figure: "ceiling: axum hello-world GET, req/s".into(),
         runs: f.hello,
         reference: None,
@@ -159,12 +185,13 @@ fn add_rows(table: &mut Table, args: &AnswerArgs, f: Figures, failures: i64) {
     crate::delivery::memory_rows(table, "answers", args.subscribers, f.peak, f.steady);
 }
 
-/// The first `count` sent nudges' answer paths, signed as tend signs them.
+/// The first `count` unanswered sent nudges' answer paths, signed as tend
+/// signs them (with the page facts the mails carry).
 async fn write_tokens(cluster: &Cluster, port: u16, count: i64, path: &Path) -> anyhow::Result<std::path::PathBuf> {
     let pool = cluster.pool(DB, 2).await?;
-    let rows: Vec<(i64, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
-        "select id, slot from deliveries d where kind = 'nudge' and status = 'sent'
-               and not exists (select from answers a where a.delivery_id = d.id) order by id limit $1",
+    let rows: Vec<(i64, chrono::DateTime<chrono::Utc>, i64, String, String)> = sqlx::query_as(
+        "select id, slot, subscriber_id, track, variant from deliveries d where kind = 'nudge' and status = 'sent'
+           and not exists (select from answers a where a.delivery_id = d.id) order by id limit $1",
     )
     .bind(count)
     .fetch_all(&pool)
@@ -173,13 +200,24 @@ async fn write_tokens(cluster: &Cluster, port: u16, count: i64, path: &Path) -> 
     let base = format!("http://127.0.0.1:{port}");
     let signer = tend::domain::LinkSigner::new(&[SecretString::from(LINK_KEY)])?;
     let links = tend::links::Links::new(&base, signer);
-    let mut text = String::with_capacity(rows.len() * 48);
-    for (id, slot) in rows {
-        text.push_str(links.answer(id, slot).trim_start_matches(&base));
+    let mut text = String::with_capacity(rows.len() * 70);
+    let mut older = String::with_capacity(rows.len() * 50);
+    for (id, slot, subscriber_id, track, variant) in rows {
+        let page = PageFacts { subscriber_id, track: Track::parse(&track)?, variant: variant_fingerprint(&variant) };
+        text.push_str(links.answer(id, slot, &page).trim_start_matches(&base));
         text.push('\n');
+        let token = links.signer().sign(Purpose::Answer, id, slot + tend::links::ANSWER_TTL);
+        older.push_str(&format!("/n/{token}\n"));
     }
     std::fs::write(path, text)?;
+    std::fs::write(older_links(path), older)?;
     Ok(path.to_owned())
+}
+
+/// Where `write_tokens` puts the same nudges' links as minted before page
+/// facts (their pages read the database).
+fn older_links(path: &Path) -> std::path::PathBuf {
+    path.with_extension("older.txt")
 }
 
 async fn count_answers(cluster: &Cluster) -> anyhow::Result<i64> {

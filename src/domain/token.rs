@@ -20,8 +20,7 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
 
 const TAG_LEN: usize = 16;
-const BODY_LEN: usize = 1 + 8 + 8;
-const TOKEN_LEN: usize = BODY_LEN + TAG_LEN;
+pub(super) const BODY_LEN: usize = 1 + 8 + 8;
 
 /// What a link is allowed to do. The byte values are part of every link ever
 /// sent: never renumber them.
@@ -35,10 +34,13 @@ pub enum Purpose {
     Resume = 5,
     /// Answering a promise mail (one delivery).
     Promise = 6,
+    /// Answering a nudge, with what its page shows ([`super::nudge_link`]).
+    /// Links minted before it (`Answer`) still work.
+    Nudge = 7,
 }
 
 impl Purpose {
-    fn from_byte(b: u8) -> Option<Self> {
+    pub(super) fn from_byte(b: u8) -> Option<Self> {
         Some(match b {
             1 => Purpose::Confirm,
             2 => Purpose::Answer,
@@ -46,6 +48,7 @@ impl Purpose {
             4 => Purpose::Preferences,
             5 => Purpose::Resume,
             6 => Purpose::Promise,
+            7 => Purpose::Nudge,
             _ => return None,
         })
     }
@@ -92,21 +95,47 @@ impl LinkSigner {
     }
 
     pub fn sign(&self, purpose: Purpose, subject: i64, expires_at: DateTime<Utc>) -> String {
-        let mut bytes = [0u8; TOKEN_LEN];
-        bytes[0] = purpose as u8;
-        bytes[1..9].copy_from_slice(&subject.to_be_bytes());
-        bytes[9..17].copy_from_slice(&expires_at.timestamp().to_be_bytes());
-        let mut mac = self.keys[0].clone();
-        mac.update(&bytes[..BODY_LEN]);
-        bytes[BODY_LEN..].copy_from_slice(&mac.finalize().into_bytes()[..TAG_LEN]);
-        URL_SAFE_NO_PAD.encode(bytes)
+        let mut body = [0u8; BODY_LEN];
+        body[0] = purpose as u8;
+        body[1..9].copy_from_slice(&subject.to_be_bytes());
+        body[9..17].copy_from_slice(&expires_at.timestamp().to_be_bytes());
+        self.seal(&body)
     }
 
     /// Checks signature, purpose and expiry, in that order, so that an expired
     /// forgery still reads as invalid rather than expired.
     pub fn verify(&self, token: &str, purpose: Purpose, now: DateTime<Utc>) -> Result<Claims, TokenError> {
-        let bytes = decode(token)?;
-        let (body, tag) = bytes.split_at(BODY_LEN);
+        let body: [u8; BODY_LEN] = self.open(token)?;
+        if Purpose::from_byte(body[0]) != Some(purpose) {
+            return Err(TokenError::Invalid);
+        }
+        let (subject, expires_at) = subject_and_expiry(&body)?;
+        if expires_at <= now {
+            return Err(TokenError::Expired);
+        }
+        Ok(Claims { subject, expires_at })
+    }
+
+    /// `base64url(body ‖ tag)`, signed with the first key.
+    pub(super) fn seal(&self, body: &[u8]) -> String {
+        let mut mac = self.keys[0].clone();
+        mac.update(body);
+        let mut bytes = body.to_vec();
+        bytes.extend_from_slice(&mac.finalize().into_bytes()[..TAG_LEN]);
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    /// The body of a sealed token of exactly `N` body bytes, if any key signed it.
+    pub(super) fn open<const N: usize>(&self, token: &str) -> Result<[u8; N], TokenError> {
+        // Reject before decoding so that a huge path segment costs nothing.
+        if token.len() != ((N + TAG_LEN) * 4).div_ceil(3) {
+            return Err(TokenError::Invalid);
+        }
+        let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| TokenError::Invalid)?;
+        if bytes.len() != N + TAG_LEN {
+            return Err(TokenError::Invalid);
+        }
+        let (body, tag) = bytes.split_at(N);
         let signed_by_any_key = self
             .keys
             .iter()
@@ -117,26 +146,19 @@ impl LinkSigner {
             })
             // No short-circuit: every key is tried so timing does not reveal which one matched.
             .fold(false, |acc, ok| acc | ok);
-        if !signed_by_any_key || Purpose::from_byte(body[0]) != Some(purpose) {
+        if !signed_by_any_key {
             return Err(TokenError::Invalid);
         }
-        let subject = i64::from_be_bytes(body[1..9].try_into().expect("8 bytes"));
-        let expires = i64::from_be_bytes(body[9..17].try_into().expect("8 bytes"));
-        let expires_at = DateTime::from_timestamp(expires, 0).ok_or(TokenError::Invalid)?;
-        if expires_at <= now {
-            return Err(TokenError::Expired);
-        }
-        Ok(Claims { subject, expires_at })
+        body.try_into().map_err(|_| TokenError::Invalid)
     }
 }
 
-fn decode(token: &str) -> Result<[u8; TOKEN_LEN], TokenError> {
-    // Reject before decoding so that a huge path segment costs nothing.
-    if token.len() != (TOKEN_LEN * 4).div_ceil(3) {
-        return Err(TokenError::Invalid);
-    }
-    let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| TokenError::Invalid)?;
-    bytes.try_into().map_err(|_| TokenError::Invalid)
+/// The subject and expiry every token body carries after its purpose byte.
+pub(super) fn subject_and_expiry(body: &[u8]) -> Result<(i64, DateTime<Utc>), TokenError> {
+    let subject = i64::from_be_bytes(body[1..9].try_into().map_err(|_| TokenError::Invalid)?);
+    let expires = i64::from_be_bytes(body[9..17].try_into().map_err(|_| TokenError::Invalid)?);
+    let expires_at = DateTime::from_timestamp(expires, 0).ok_or(TokenError::Invalid)?;
+    Ok((subject, expires_at))
 }
 
 #[cfg(test)]

@@ -30,6 +30,23 @@ impl Track {
         Track::Support,
     ];
 
+    /// The byte an answer link carries ([`super::nudge_link`]). Part of every
+    /// link ever sent: never renumber.
+    pub fn code(self) -> u8 {
+        match self {
+            Track::CheckIn => 1,
+            Track::FollowThrough => 2,
+            Track::Transparency => 3,
+            Track::Patience => 4,
+            Track::Responsibility => 5,
+            Track::Support => 6,
+        }
+    }
+
+    pub fn from_code(code: u8) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.code() == code)
+    }
+
     pub fn parse(input: &str) -> Result<Self, TrackError> {
         let key = input.trim();
         Self::ALL.into_iter().find(|t| t.key() == key).ok_or_else(|| TrackError(key.chars().take(40).collect()))

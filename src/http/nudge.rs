@@ -5,7 +5,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -13,7 +13,8 @@ use super::AppState;
 use super::error::{AppError, wants_json};
 use super::fields::Fields;
 use super::pages::{NudgePage, Recorded, local_when, render};
-use crate::domain::{Action, Purpose, TimeZone, Track};
+use crate::domain::{Action, TimeZone, Track};
+use crate::mail::Nudge;
 use crate::subscriptions::AnswerOutcome;
 
 #[derive(Deserialize)]
@@ -22,19 +23,28 @@ pub struct Preselect {
 }
 
 /// Shows the nudge. `?a=done` (the links in the mail) only highlights a
-/// button: a link previewer fetching it records nothing. One read: the
-/// nudge, its subscriber, its track and any answer.
+/// button: a link previewer fetching it records nothing. The link carries
+/// what the page shows ([`crate::domain::nudge_link`]), so this reads no
+/// database; links minted before that, or naming a variant the catalog no
+/// longer has, read the nudge (batched with other pages).
 pub async fn page(
     State(state): State<AppState>,
     Path(token): Path<String>,
     Query(preselect): Query<Preselect>,
 ) -> Result<Html<String>, AppError> {
-    let delivery_id = verify(&state, &token)?;
-    let ctx = state.answers.read(delivery_id).await?.ok_or(AppError::InvalidLink)?;
+    let claims = state.links.signer().verify_nudge(&token, Utc::now())?;
     let preselected = preselect.a.as_deref().and_then(|a| Action::parse(a).ok());
+    let from_link = claims.page.and_then(|facts| {
+        let text = state.catalog.nudge_by_fingerprint(facts.track, facts.variant)?;
+        Some(Shown { subscriber_id: facts.subscriber_id, track: facts.track, text, today: earliest_today() })
+    });
+    if let Some(shown) = from_link {
+        return Ok(Html(render(&nudge_page(&state, &token, shown, preselected, None))));
+    }
+    let ctx = state.answers.read(claims.delivery_id).await?.ok_or(AppError::InvalidLink)?;
     let next_due = ctx.track_row.as_ref().filter(|(row, _)| row.enabled).and_then(|(row, _)| row.next_due_at);
     let recorded = ctx.answer.map(|(action, at)| recorded_box(action, at, ctx.track, next_due, ctx.zone, false));
-    let shown = Shown { subscriber_id: ctx.subscriber_id, track: ctx.track, variant: &ctx.variant, zone: ctx.zone };
+    let shown = Shown::read(&state, ctx.subscriber_id, ctx.track, &ctx.variant, ctx.zone);
     Ok(Html(render(&nudge_page(&state, &token, shown, preselected, recorded))))
 }
 
@@ -45,7 +55,7 @@ pub async fn submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let delivery_id = verify(&state, &token)?;
+    let delivery_id = state.links.signer().verify_nudge(&token, Utc::now())?.delivery_id;
     let fields = Fields::parse(&headers, &body)?;
     let action =
         Action::parse(fields.get("action").unwrap_or_default()).map_err(|e| AppError::bad_input("action", e))?;
@@ -63,26 +73,33 @@ pub async fn submit(
         outcome.zone,
         outcome.recorded_now,
     );
-    let shown = Shown {
-        subscriber_id: outcome.subscriber_id,
-        track: outcome.track,
-        variant: &outcome.variant,
-        zone: outcome.zone,
-    };
+    let shown = Shown::read(&state, outcome.subscriber_id, outcome.track, &outcome.variant, outcome.zone);
     Ok(Html(render(&nudge_page(&state, &token, shown, None, Some(recorded)))).into_response())
-}
-
-/// The delivery id an answer token names, if it verifies.
-fn verify(state: &AppState, token: &str) -> Result<i64, AppError> {
-    Ok(state.links.signer().verify(token, Purpose::Answer, Utc::now())?.subject)
 }
 
 /// What the page shows of the nudge.
 struct Shown<'a> {
     subscriber_id: i64,
     track: Track,
-    variant: &'a str,
-    zone: TimeZone,
+    text: &'a Nudge,
+    /// The earliest date the promise form offers.
+    today: String,
+}
+
+impl<'a> Shown<'a> {
+    /// From what the database said about the nudge.
+    fn read(state: &'a AppState, subscriber_id: i64, track: Track, variant: &str, zone: TimeZone) -> Self {
+        let text = state.catalog.nudge(track, variant).unwrap_or_else(|| state.catalog.next_variant(track, None));
+        let today = Utc::now().with_timezone(&zone.tz()).date_naive().to_string();
+        Shown { subscriber_id, track, text, today }
+    }
+}
+
+/// Without the subscriber's zone: the date that is today in the zone
+/// furthest behind UTC (UTC-12), so no subscriber's today is refused.
+/// Saving a promise checks the date in their own zone.
+fn earliest_today() -> String {
+    (Utc::now() - Duration::hours(12)).date_naive().to_string()
 }
 
 fn nudge_page(
@@ -92,8 +109,7 @@ fn nudge_page(
     preselected: Option<Action>,
     recorded: Option<Recorded>,
 ) -> NudgePage {
-    let Shown { subscriber_id, track, variant, zone } = shown;
-    let text = state.catalog.nudge(track, variant).unwrap_or_else(|| state.catalog.next_variant(track, None));
+    let Shown { subscriber_id, track, text, today } = shown;
     NudgePage {
         subject: text.subject.clone(),
         paragraphs: text.paragraphs().collect(),
@@ -103,7 +119,7 @@ fn nudge_page(
         recorded,
         preferences_url: state.links.preferences(subscriber_id, Utc::now()),
         offer_promise: track == Track::FollowThrough,
-        today: Utc::now().with_timezone(&zone.tz()).date_naive().to_string(),
+        today,
     }
 }
 

@@ -23,7 +23,7 @@ use std::sync::LazyLock;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 
-use crate::domain::{Locale, Track};
+use crate::domain::{Locale, Track, variant_fingerprint};
 
 mod file;
 #[cfg(test)]
@@ -239,6 +239,12 @@ impl Catalog {
 
     pub fn nudge(&self, track: Track, variant: &str) -> Option<&Nudge> {
         self.variants(track).iter().find(|n| n.variant == variant)
+    }
+
+    /// The `en` variant whose key has this [`variant_fingerprint`] (what an
+    /// answer link carries).
+    pub fn nudge_by_fingerprint(&self, track: Track, fingerprint: u32) -> Option<&Nudge> {
+        self.variants(track).iter().find(|n| variant_fingerprint(&n.variant) == fingerprint)
     }
 
     /// A variant in `locale`, or in `en` where the locale has no translation.

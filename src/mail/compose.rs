@@ -18,7 +18,7 @@ use super::catalog::{Catalog, MailKind, Nudge};
 use super::notes::{self, NoteLine, OperatorLines};
 
 mod journey;
-use crate::domain::{Action, DeliveryKind, Locale, SubscriberStatus, Track};
+use crate::domain::{Action, DeliveryKind, Locale, PageFacts, SubscriberStatus, Track, variant_fingerprint};
 use crate::links::Links;
 use crate::store::deliveries::Claimed;
 
@@ -175,9 +175,10 @@ impl Composer {
         slot: DateTime<Utc>,
         message_key: &str,
     ) -> OutgoingEmail {
+        let page = PageFacts { subscriber_id, track: nudge.track, variant: variant_fingerprint(&nudge.variant) };
         let answer = |action| ActionLink {
             label: Action::label(action).into(),
-            url: self.links.answer_with(delivery_id, slot, action),
+            url: self.links.answer_with(delivery_id, slot, &page, action),
         };
         let content = Content {
             subject: nudge.subject.clone(),

@@ -40,13 +40,19 @@ pub fn connect_lazy(settings: &DatabaseSettings) -> anyhow::Result<PgPool> {
 /// plans, for the hot batched statements ([`answering`]): with a batch's
 /// array parameters PostgreSQL otherwise re-plans them on every execution,
 /// and planning cost as much as executing. Connects lazily, like `pool`,
-/// and takes the same acquire timeout.
+/// with the same acquire timeout. The setting is a `SET` after connecting
+/// rather than a startup parameter, which PgBouncer would refuse.
 pub fn generic_plans(pool: &PgPool, connections: u32) -> PgPool {
-    let options = (*pool.connect_options()).clone().options([("plan_cache_mode", "force_generic_plan")]);
     PgPoolOptions::new()
         .max_connections(connections)
         .acquire_timeout(pool.options().get_acquire_timeout())
-        .connect_lazy_with(options)
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                sqlx::query("set plan_cache_mode = force_generic_plan").execute(conn).await?;
+                Ok(())
+            })
+        })
+        .connect_lazy_with((*pool.connect_options()).clone())
 }
 
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {

@@ -3,14 +3,21 @@
 //! tests race real requests through two instances of the HTTP server
 //! against one PostgreSQL: the first answer to a nudge is the only one
 //! recorded and steers its track once, and answers to different nudges of
-//! one track each steer it (none is lost to a stale read).
+//! one track each steer it (none is lost to a stale read). And the answer
+//! page: it renders from its link alone, while links minted before page
+//! facts read the nudge.
 
+use chrono::{DateTime, Duration, Utc};
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
 use tend::config::Settings;
-use tend::domain::LinkSigner;
+use tend::domain::{Action, LinkSigner, PageFacts, Purpose, Track, variant_fingerprint};
 use tend::links::Links;
+use tend::mail::Catalog;
+use tend::startup::{Application, Roles};
+use tokio_util::sync::CancellationToken;
 
 use crate::helpers::{TestApp, spawn_app};
 
@@ -31,13 +38,16 @@ async fn first_nudge(app: &TestApp, email: &str) -> (i64, i64, String) {
 
 /// The answer link tend would mail for a delivery.
 async fn answer_link(app: &TestApp, delivery_id: i64) -> String {
-    let slot = sqlx::query_scalar("select slot from deliveries where id = $1")
-        .bind(delivery_id)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let (slot, subscriber_id, track, variant): (DateTime<Utc>, i64, String, String) =
+        sqlx::query_as("select slot, subscriber_id, track, variant from deliveries where id = $1")
+            .bind(delivery_id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let page =
+        PageFacts { subscriber_id, track: Track::parse(&track).unwrap(), variant: variant_fingerprint(&variant) };
     let keys = Settings::load(None).unwrap().security.link_keys;
-    Links::new(&app.address, LinkSigner::new(&keys).unwrap()).answer(delivery_id, slot)
+    Links::new(&app.address, LinkSigner::new(&keys).unwrap()).answer(delivery_id, slot, &page)
 }
 
 /// The track's streak and how many answers it has.
@@ -99,4 +109,50 @@ async fn answers_to_several_nudges_of_one_track_at_once_through_two_instances_ea
     let replies = answer_all(&app, &links, "done").await;
     assert!(replies.iter().all(|r| r["recorded"] == true), "{replies:?}");
     assert_eq!(streak_and_answers(&app, id, &track).await, (8, 8));
+}
+
+#[sqlx::test]
+async fn answer_links_minted_before_page_facts_read_the_nudge_and_show_an_earlier_answer(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (_, nudge, _) = first_nudge(&app, "old-link@example.com").await;
+    let slot: DateTime<Utc> =
+        sqlx::query_scalar("select slot from deliveries where id = $1").bind(nudge).fetch_one(&app.pool).await.unwrap();
+    let keys = Settings::load(None).unwrap().security.link_keys;
+    let token = LinkSigner::new(&keys).unwrap().sign(Purpose::Answer, nudge, slot + Duration::days(14));
+    let link = format!("/n/{token}");
+    assert!(app.get(&link).await.text().await.unwrap().contains("How did it go?"));
+    assert_eq!(app.post_form(&link, "action=partly").await.status(), 200);
+    let page = app.get(&link).await.text().await.unwrap();
+    assert!(page.contains("You already answered <strong>Partly</strong>"), "{page}");
+}
+
+#[tokio::test]
+async fn the_answer_page_renders_from_its_link_even_while_postgresql_is_unreachable() {
+    // Nothing listens on port 1: every database call fails.
+    let pool = PgPoolOptions::new()
+        .acquire_timeout(std::time::Duration::from_millis(300))
+        .connect_lazy("postgres://postgres@127.0.0.1:1/none")
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let mut settings = Settings::load(None).unwrap();
+    settings.http.public_url = address.clone();
+    let app = Application::build_with_listener(settings, pool, Some(listener), Roles::WEB).unwrap();
+    let shutdown = CancellationToken::new();
+    tokio::spawn(app.run_until_stopped(shutdown.clone()));
+
+    let catalog = Catalog::built_in();
+    let words = &catalog.variants(Track::Patience)[2];
+    let page = PageFacts { subscriber_id: 5, track: Track::Patience, variant: variant_fingerprint(&words.variant) };
+    let keys = Settings::load(None).unwrap().security.link_keys;
+    let link = Links::new(&address, LinkSigner::new(&keys).unwrap()).answer_with(9, Utc::now(), &page, Action::Done);
+    let client = reqwest::Client::new();
+    let response = client.get(&link).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("How did it go?") && body.contains(&words.subject.replace('\'', "&#x27;")), "{body}");
+    // Answering needs the database: a clear failure, not a page that lies.
+    let answer = client.post(link.split('?').next().unwrap()).form(&[("action", "done")]).send().await.unwrap();
+    assert!(answer.status().is_server_error(), "{}", answer.status());
+    shutdown.cancel();
 }
