@@ -11,7 +11,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::config::Settings;
 use crate::domain::LinkSigner;
-use crate::http::{self, AppState};
+use crate::http::{self, AppState, Shared};
 use crate::links::Links;
 use crate::mail::{Catalog, Composer, Mailer};
 use crate::planner::Planner;
@@ -94,7 +94,8 @@ impl Application {
         );
         let sealer = Sealer::from_base64(&settings.security.promise_key)?;
         let answers = Answers::start(&pool, scheduling);
-        let state = AppState { pool, links, catalog, scheduling, sealer, answers, settings: Arc::new(settings) };
+        let state =
+            AppState::new(Shared { pool, links, catalog, scheduling, sealer, answers, settings: Arc::new(settings) });
         Ok(Self { listener, state, planner, sender, roles })
     }
 

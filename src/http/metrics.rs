@@ -12,13 +12,20 @@ use sqlx::PgPool;
 
 use crate::store;
 
-static REQUESTS: Mutex<BTreeMap<(String, u16), u64>> = Mutex::new(BTreeMap::new());
+/// Route, then status. Nested so that counting looks up by `&str` and
+/// allocates only the first time a route is seen.
+static REQUESTS: Mutex<BTreeMap<String, BTreeMap<u16, u64>>> = Mutex::new(BTreeMap::new());
 
 /// Counts one answered HTTP request. `route` is the matched route pattern
 /// (`/n/{token}`), never the path, so tokens never become label values.
 pub fn count_request(route: &str, status: u16) {
     let mut requests = REQUESTS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    *requests.entry((route.to_owned(), status)).or_default() += 1;
+    match requests.get_mut(route) {
+        Some(by_status) => *by_status.entry(status).or_default() += 1,
+        None => {
+            requests.insert(route.to_owned(), BTreeMap::from([(status, 1)]));
+        }
+    }
 }
 
 /// Upper bounds (seconds) of the send latency histogram's buckets.
@@ -80,8 +87,10 @@ fn render_requests(out: &mut String) {
     out.push_str("# HELP tend_http_requests_total HTTP requests by route and status, since start.\n");
     out.push_str("# TYPE tend_http_requests_total counter\n");
     let requests = REQUESTS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    for ((route, status), n) in requests.iter() {
-        let _ = writeln!(out, "tend_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}");
+    for (route, by_status) in requests.iter() {
+        for (status, n) in by_status {
+            let _ = writeln!(out, "tend_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}");
+        }
     }
 }
 

@@ -42,9 +42,27 @@ pub use error::AppError;
 pub use metrics::observe_send_latency;
 use rate_limit::RateLimiter;
 
-/// What every handler can reach.
+/// What every handler can reach: cloned per request by the extractors, so
+/// it is one `Arc` (cloning the link keys and channels each time showed up
+/// in the answer page's profile).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+pub struct Shared {
     pub pool: PgPool,
     pub links: Links,
     pub catalog: Arc<Catalog>,
@@ -57,9 +75,15 @@ pub struct AppState {
 }
 
 pub fn router(state: AppState) -> Router {
+    // Only the subscribe form needs the client's address (its rate limit).
+    let limiter = Arc::new(RateLimiter::per_minute(state.settings.http.subscribe_per_client_per_minute));
+    let client_ip_header = Arc::new(state.settings.http.client_ip_header.to_ascii_lowercase());
+    let subscribe_submit = post(subscribe::submit)
+        .layer(Extension(limiter))
+        .layer(middleware::from_fn(move |request, next| identify_client(client_ip_header.clone(), request, next)));
     let mut app = Router::new()
         .route("/", get(subscribe::page))
-        .route("/subscribe", post(subscribe::submit))
+        .route("/subscribe", subscribe_submit)
         .route("/confirm/{token}", get(confirm::page).post(confirm::submit))
         .route("/n/{token}", get(nudge::page).post(nudge::submit))
         .route("/unsubscribe/{token}", get(unsubscribe::page).post(unsubscribe::submit))
@@ -72,12 +96,8 @@ pub fn router(state: AppState) -> Router {
     if state.settings.is_local() {
         app = app.route("/outbox", get(outbox::page));
     }
-    let limiter = Arc::new(RateLimiter::per_minute(state.settings.http.subscribe_per_client_per_minute));
-    let client_ip_header = Arc::new(state.settings.http.client_ip_header.to_ascii_lowercase());
     app.fallback(|| async { AppError::NotFound })
         .layer(DefaultBodyLimit::max(state.settings.http.max_body_bytes))
-        .layer(Extension(limiter))
-        .layer(middleware::from_fn(move |request, next| identify_client(client_ip_header.clone(), request, next)))
         .layer(middleware::from_fn(error::render_problems))
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn(trace_requests))
@@ -100,24 +120,38 @@ async fn identify_client(trusted_header: Arc<String>, mut request: Request, next
 
 /// One span per request, named by route, never by URI: URIs carry tokens.
 /// Each request gets an id, in the span and in the `x-request-id` header,
-/// so a person's report can be matched to the log.
+/// so a person's report can be matched to the log. The closing line is at
+/// `debug` for quick successes (metrics count those; a line per click is
+/// the costliest part of a page at thousands a second), `info` for client
+/// errors and `warn` for server errors and anything slower than a second.
 async fn trace_requests(request: Request, next: Next) -> Response {
-    let route =
-        request.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let route = request.extensions().get::<MatchedPath>().cloned();
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
     let request_id = format!("{:016x}", rand::random::<u64>());
     let span = tracing::info_span!("request", id = %request_id, method = %request.method(), route = %route);
     let started = Instant::now();
     let mut response = tracing::Instrument::instrument(next.run(request), span.clone()).await;
-    let status = response.status().as_u16();
+    let status = response.status();
+    let elapsed_ms = started.elapsed().as_millis() as u64;
     span.in_scope(|| {
-        tracing::info!(status, elapsed_ms = started.elapsed().as_millis() as u64, "request done");
+        let code = status.as_u16();
+        if status.is_server_error() || elapsed_ms >= SLOW_REQUEST_MS {
+            tracing::warn!(status = code, elapsed_ms, "request done");
+        } else if status.is_client_error() {
+            tracing::info!(status = code, elapsed_ms, "request done");
+        } else {
+            tracing::debug!(status = code, elapsed_ms, "request done");
+        }
     });
-    metrics::count_request(&route, status);
+    metrics::count_request(route, status.as_u16());
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", value);
     }
     response
 }
+
+/// Requests slower than this are logged at `warn` whatever their status.
+const SLOW_REQUEST_MS: u64 = 1000;
 
 /// Tokens live in URLs: never leak them through `Referer`, never cache the
 /// pages that show them, and allow no third-party content.
