@@ -2,7 +2,7 @@
 //! next slot as the rule says; unanswered nudges expire into one "keep
 //! going?" mail and silence; the resume link brings the nudges back.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
 use sqlx::PgPool;
 
 use crate::helpers::{TestApp, spawn_app};
@@ -24,9 +24,9 @@ async fn track(app: &TestApp, key: &str) -> Track {
     Track { interval_days, ease, streak, next_due_at }
 }
 
-/// The subscriber's slot (08:30 UTC, no jitter) `days` after `slot`'s date.
-fn at_0830(slot: DateTime<Utc>, days: i64) -> DateTime<Utc> {
-    (slot.date_naive() + Duration::days(days)).and_hms_opt(8, 30, 0).unwrap().and_utc()
+/// The subscriber's slot (`time` UTC, no jitter) `days` after `slot`'s date.
+fn at(slot: DateTime<Utc>, days: i64, time: NaiveTime) -> DateTime<Utc> {
+    (slot.date_naive() + Duration::days(days)).and_time(time).and_utc()
 }
 
 /// Brings the next slot to now, plans and sends; returns the answer URL of
@@ -50,7 +50,7 @@ async fn next_nudge(app: &TestApp, id: i64, email: &str) -> Option<(String, Stri
 #[sqlx::test]
 async fn done_widens_the_next_slot_and_not_yet_brings_it_closer(pool: PgPool) {
     let app = spawn_app(pool).await;
-    let id = app.subscribe_and_confirm("engine@example.com").await;
+    let (id, time) = app.subscribe_and_confirm_soon("engine@example.com").await;
 
     // check-in goes first (catalog order breaks the tie); done: 3 days x 2.0.
     let (answer, key) = next_nudge(&app, id, "engine@example.com").await.unwrap();
@@ -61,7 +61,7 @@ async fn done_widens_the_next_slot_and_not_yet_brings_it_closer(pool: PgPool) {
     let checked = track(&app, "check-in").await;
     assert_eq!((checked.interval_days, checked.streak), (6, 1));
     assert!((checked.ease - 2.1).abs() < 1e-9);
-    assert_eq!(checked.next_due_at.unwrap(), at_0830(slot, 6));
+    assert_eq!(checked.next_due_at.unwrap(), at(slot, 6, time));
 
     // follow-through next; not yet keeps it at its 1-day start and lowers the ease.
     let (answer, key) = next_nudge(&app, id, "engine@example.com").await.unwrap();
@@ -75,7 +75,7 @@ async fn done_widens_the_next_slot_and_not_yet_brings_it_closer(pool: PgPool) {
     let follow = track(&app, "follow-through").await;
     assert_eq!((follow.interval_days, follow.streak), (1, 0));
     assert!((follow.ease - 1.8).abs() < 1e-9);
-    assert_eq!(follow.next_due_at.unwrap(), at_0830(slot, 1));
+    assert_eq!(follow.next_due_at.unwrap(), at(slot, 1, time));
 }
 
 #[sqlx::test]
@@ -138,7 +138,7 @@ async fn unanswered_nudges_lead_to_one_keep_going_mail_then_silence_until_resume
 async fn an_answer_resets_the_misses_in_a_row(pool: PgPool) {
     let app = spawn_app(pool).await;
     let email = "answers-once@example.com";
-    let id = app.subscribe_and_confirm(email).await;
+    let (id, _) = app.subscribe_and_confirm_soon(email).await;
     next_nudge(&app, id, email).await.unwrap();
     let (answer, _) = next_nudge(&app, id, email).await.unwrap();
     next_nudge(&app, id, email).await;

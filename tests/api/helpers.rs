@@ -1,6 +1,7 @@
 //! `spawn_app`: the whole service on port 0 against a fresh database (from
 //! `#[sqlx::test]`) and a real SMTP server, plus the steps tests drive.
 
+use chrono::Timelike;
 use reqwest::redirect::Policy;
 use serde_json::Value;
 use sqlx::PgPool;
@@ -113,7 +114,31 @@ impl TestApp {
 
     /// Subscribes, delivers the confirmation mail and presses Confirm.
     pub async fn subscribe_and_confirm(&self, email: &str) -> i64 {
-        assert_eq!(self.subscribe(email).await.status(), 200);
+        self.subscribe_and_confirm_with(email, &form_for(email)).await
+    }
+
+    /// Like `subscribe_and_confirm`, with the preferred time (UTC) a few
+    /// minutes from now, still today, returned. Tests that travel from slot
+    /// to slot and meet the daily limit need it: `travel_to_next_slot` moves
+    /// the past with the schedule, and with a fixed 08:30 the UTC day
+    /// boundary fell between the moved slots at some times of day only.
+    pub async fn subscribe_and_confirm_soon(&self, email: &str) -> (i64, chrono::NaiveTime) {
+        let last = chrono::NaiveTime::from_hms_opt(23, 59, 0).unwrap();
+        if chrono::Utc::now().time() >= last {
+            // The first slot must be today: wait for the next day to start.
+            tokio::time::sleep(std::time::Duration::from_secs(65)).await;
+        }
+        let now = chrono::Utc::now().time();
+        let soon = now + chrono::Duration::minutes(5);
+        // Past 23:55 "five minutes from now" is tomorrow; 23:59 is still today.
+        let time = if soon > now { soon.with_second(0).and_then(|t| t.with_nanosecond(0)).unwrap() } else { last };
+        let form =
+            format!("email={}&timezone=UTC&time={}", urlencode(email), urlencode(&time.format("%H:%M").to_string()));
+        (self.subscribe_and_confirm_with(email, &form).await, time)
+    }
+
+    async fn subscribe_and_confirm_with(&self, email: &str, form: &str) -> i64 {
+        assert_eq!(self.post_form("/subscribe", form.to_owned()).await.status(), 200);
         self.dispatch_all_pending_emails().await;
         let mail = self.smtp.received_by(email).pop().expect("a confirmation mail");
         let confirm = self.links_in(&mail, "/confirm/").pop().expect("a confirm link");
