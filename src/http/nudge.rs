@@ -42,7 +42,7 @@ pub async fn page(
         return Ok(Html(render(&nudge_page(&state, &token, shown, preselected, None))));
     }
     let ctx = state.answers.read(claims.delivery_id).await?.ok_or(AppError::InvalidLink)?;
-    let next_due = ctx.track_row.as_ref().filter(|(row, _)| row.enabled).and_then(|(row, _)| row.next_due_at);
+    let next_due = ctx.next_due();
     let recorded = ctx.answer.map(|(action, at)| recorded_box(action, at, ctx.track, next_due, ctx.zone, false));
     let shown = Shown::read(&state, ctx.subscriber_id, ctx.track, &ctx.variant, ctx.zone);
     Ok(Html(render(&nudge_page(&state, &token, shown, preselected, recorded))))

@@ -50,6 +50,20 @@ pub struct TrackRow {
     pub last_answer: Option<Action>,
 }
 
+impl TrackRow {
+    /// When the track comes next, or `None` while it is paused or off.
+    pub fn next_due(&self) -> Option<DateTime<Utc>> {
+        self.next_due_at.filter(|_| self.enabled)
+    }
+}
+
+impl AnswerContext {
+    /// When this nudge's track comes next, as read.
+    pub fn next_due(&self) -> Option<DateTime<Utc>> {
+        self.track_row.as_ref().and_then(|(row, _)| row.next_due())
+    }
+}
+
 struct Row {
     id: i64,
     subscriber_id: i64,

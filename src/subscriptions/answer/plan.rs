@@ -95,14 +95,13 @@ pub fn plan(asked: &[Asked], found: &[AnswerContext], scheduling: Scheduling) ->
 /// paused or off.
 pub fn next_due(plan: &Plan, found: &[AnswerContext], reply: &Reply) -> Option<DateTime<Utc>> {
     let written = plan.batch.tracks.iter().find(|w| w.subscriber_id == reply.subscriber_id && w.track == reply.track);
-    let row = match written {
-        Some(w) => Some(&w.row),
+    match written {
+        Some(w) => w.row.next_due(),
         None => found
             .iter()
             .find(|c| c.subscriber_id == reply.subscriber_id && c.track == reply.track)
-            .and_then(|c| c.track_row.as_ref().map(|(row, _)| row)),
-    };
-    row.filter(|r| r.enabled).and_then(|r| r.next_due_at)
+            .and_then(AnswerContext::next_due),
+    }
 }
 
 fn reply(ctx: &AnswerContext, action: Action, answered_at: Option<DateTime<Utc>>, recorded_now: bool) -> Reply {
