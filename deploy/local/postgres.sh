@@ -9,12 +9,28 @@
 #
 #   deploy/local/postgres.sh          start, print the DATABASE_URL to use
 #   deploy/local/postgres.sh stop     stop it
+#
+# Other clusters (the benchmark's, benches/setup.sh) reuse it with:
+#   TEND_PG_NAME      folder under .local (default pg)
+#   TEND_PG_SETTINGS  postgresql.conf lines for a new cluster (default: the
+#                     disposable development settings below)
+#   TEND_PG_DATABASE  database to create and print (default tend; empty:
+#                     print the server's URL)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 port=${TEND_PG_PORT:-5544}
-data="$root/.local/pg/data"
-log="$root/.local/pg/server.log"
+name=${TEND_PG_NAME:-pg}
+database=${TEND_PG_DATABASE-tend}
+dir="$root/.local/$name"
+data="$dir/data"
+log="$dir/server.log"
+default_settings="shared_buffers = 256MB
+# A disposable development cluster: durability is traded for speed.
+fsync = off
+synchronous_commit = off
+full_page_writes = off"
+settings=${TEND_PG_SETTINGS:-$default_settings}
 
 find_bindir() {
     local dir
@@ -51,10 +67,10 @@ if [ "${1:-start}" = stop ]; then
     exit 0
 fi
 
-mkdir -p "$root/.local/pg"
+mkdir -p "$dir"
 if [ "$(id -u)" = 0 ]; then
     id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /usr/sbin/nologin postgres
-    chown postgres "$root/.local/pg"
+    chown postgres "$dir"
     # The server must reach its data directory through every parent folder.
     chmod o+x "$root" "$root/.local" 2>/dev/null || true
 fi
@@ -64,13 +80,9 @@ if [ ! -f "$data/PG_VERSION" ]; then
     cat >>"$data/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
 port = $port
-unix_socket_directories = '$root/.local/pg'
+unix_socket_directories = '$dir'
 max_connections = 300
-shared_buffers = 256MB
-# A disposable development cluster: durability is traded for speed.
-fsync = off
-synchronous_commit = off
-full_page_writes = off
+$settings
 CONF
 fi
 
@@ -83,6 +95,10 @@ for _ in $(seq 1 50); do
     "$bindir/pg_isready" -q -h 127.0.0.1 -p "$port" && break
     sleep 0.2
 done
-"$bindir/psql" -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -tAc "select 1 from pg_database where datname = 'tend'" | grep -q 1 ||
-    "$bindir/psql" -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "create database tend" >/dev/null
-echo "$url/tend"
+if [ -z "$database" ]; then
+    echo "$url"
+    exit 0
+fi
+"$bindir/psql" -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -tAc "select 1 from pg_database where datname = '$database'" | grep -q 1 ||
+    "$bindir/psql" -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "create database \"$database\"" >/dev/null
+echo "$url/$database"
