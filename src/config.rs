@@ -175,14 +175,6 @@ impl ContentSettings {
         }
         Ok(())
     }
-
-    /// The lines the composer and the pages show.
-    pub fn lines(&self) -> crate::mail::notes::OperatorLines {
-        crate::mail::notes::OperatorLines {
-            resources: self.resources.trim().to_owned(),
-            safety_line: self.safety_line.trim().to_owned(),
-        }
-    }
 }
 
 impl Settings {

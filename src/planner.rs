@@ -16,11 +16,12 @@ use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::PgPool;
 
+use crate::domain::Scheduling;
 use crate::domain::schedule::{Decision, DueTrack, PlanLimits, plan_due_tracks};
 use crate::mail::Catalog;
+use crate::metrics::{Metrics, PlanningEvent};
 use crate::store::nudges::{NewNudge, VariantSeen};
 use crate::store::{self, subscribers::Subscriber, tracks::PlannedTrack, tracks::TrackState};
-use crate::subscriptions::Scheduling;
 
 mod expiry;
 pub mod summaries;
@@ -32,6 +33,20 @@ pub struct Planner {
     scheduling: Scheduling,
     stale_after: Duration,
     batch: i64,
+    metrics: Arc<Metrics>,
+}
+
+/// What a planner is built from.
+pub struct PlannerParts {
+    pub pool: PgPool,
+    /// Variant rotation walks its texts.
+    pub catalog: Arc<Catalog>,
+    pub scheduling: Scheduling,
+    /// A slot this far in the past is skipped, not sent late.
+    pub stale_after: Duration,
+    /// Subscribers per planning transaction (`schedule.plan_batch`).
+    pub batch: i64,
+    pub metrics: Arc<Metrics>,
 }
 
 /// What one sweep did, for logs and tests.
@@ -52,8 +67,9 @@ struct BatchInput {
 }
 
 impl Planner {
-    pub fn new(pool: PgPool, catalog: Arc<Catalog>, scheduling: Scheduling, stale_after: Duration, batch: i64) -> Self {
-        Self { pool, catalog, scheduling, stale_after, batch }
+    pub fn new(parts: PlannerParts) -> Self {
+        let PlannerParts { pool, catalog, scheduling, stale_after, batch, metrics } = parts;
+        Self { pool, catalog, scheduling, stale_after, batch, metrics }
     }
 
     /// One planning tick: expire what went unanswered, then plan what is due.
@@ -72,7 +88,15 @@ impl Planner {
         if report != SweepReport::default() {
             tracing::info!(?report, "planning sweep done");
         }
+        self.count(&report);
         Ok(report)
+    }
+
+    fn count(&self, report: &SweepReport) {
+        self.metrics.count_planning(PlanningEvent::Nudges, report.nudges_queued);
+        self.metrics.count_planning(PlanningEvent::Summaries, report.summaries_queued);
+        self.metrics.count_planning(PlanningEvent::Expired, report.expired as u64);
+        self.metrics.count_planning(PlanningEvent::Resting, report.resting as u64);
     }
 
     async fn plan_batch(&self, after: i64) -> anyhow::Result<Option<(i64, usize, u64)>> {
@@ -113,7 +137,7 @@ impl Planner {
                 .collect();
             let limits = PlanLimits { max_per_day: subscriber.max_per_day, stale_after: self.stale_after };
             let already = input.planned.get(&subscriber.id).map_or(&[][..], Vec::as_slice);
-            for decision in plan_due_tracks(&self.scheduling.slots(subscriber), limits, already, candidates, now) {
+            for decision in plan_due_tracks(&subscriber.slots(&self.scheduling), limits, already, candidates, now) {
                 let state =
                     states.iter().find(|s| s.track == decision.track()).expect("decided tracks come from states");
                 let sent_variant = match decision {

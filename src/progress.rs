@@ -8,19 +8,11 @@ use std::fmt::Write;
 
 use chrono::{Datelike, Duration, NaiveDate};
 
-use crate::domain::{Action, Track};
+use crate::domain::{Action, DayAnswer, Track};
 
 /// Twelve weeks, one column a week, Monday at the top.
 pub const WEEKS: i64 = 12;
 const CELL: i64 = 13;
-
-/// One answer on a local day.
-#[derive(Debug, Clone, Copy)]
-pub struct DayAnswer {
-    pub date: NaiveDate,
-    pub track: Track,
-    pub action: Action,
-}
 
 fn colour(action: Option<Action>) -> &'static str {
     match action {

@@ -22,7 +22,7 @@ use tokio_cron_scheduler::{Job, JobScheduler};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::metrics::{self, DeliveryEvent};
+use crate::metrics::{DeliveryEvent, Metrics};
 use crate::planner::Planner;
 use crate::store;
 
@@ -36,12 +36,16 @@ const RESCUE_EVERY: &str = "*/5 * * * * *";
 const PLAN_LOCK: i64 = 0x7465_6e64_0001;
 const RESCUE_LOCK: i64 = 0x7465_6e64_0002;
 
-pub async fn start(
-    planner: Planner,
-    pool: PgPool,
-    shutdown: CancellationToken,
-    tracker: &TaskTracker,
-) -> anyhow::Result<()> {
+/// What the periodic jobs work with.
+pub struct Jobs {
+    pub planner: Planner,
+    pub pool: PgPool,
+    /// Where the rescue job counts rescued claims.
+    pub metrics: Arc<Metrics>,
+}
+
+pub async fn start(jobs: Jobs, shutdown: CancellationToken, tracker: &TaskTracker) -> anyhow::Result<()> {
+    let Jobs { planner, pool, metrics } = jobs;
     let plan_tick = Arc::new(Notify::new());
     let rescue_tick = Arc::new(Notify::new());
     let mut cron = JobScheduler::new().await.context("failed to create the job scheduler")?;
@@ -59,10 +63,11 @@ pub async fn start(
     }));
     tracker.spawn(repeat_on(rescue_tick, shutdown.clone(), "lease rescue", move || {
         let pool = pool.clone();
+        let metrics = metrics.clone();
         async move {
             let rescue = store::deliveries::rescue_expired_leases(&pool);
             if let Some(rescued) = run_as_singleton(&pool, RESCUE_LOCK, rescue).await?.filter(|n| *n > 0) {
-                metrics::count(DeliveryEvent::Rescued, rescued);
+                metrics.count(DeliveryEvent::Rescued, rescued);
                 tracing::warn!(rescued, "returned expired claims to the queue");
             }
             Ok(())

@@ -9,6 +9,11 @@
 //! and another worker took the row, the write matches nothing and is
 //! logged, never applied.
 //!
+//! Before sending, the claimed row's mail is loaded (`store::mail_context`)
+//! and composed (`mail::Composer`, pure). A row the subscription no longer
+//! wants, or one that cannot become a mail, is cancelled; a failure to load
+//! (the database blinked) is retried like a 4xx, never cancelled.
+//!
 //! Outcomes and what follows (see `mail::SendOutcome`):
 //! - sent: recorded with the relay's reply;
 //! - permanent (5xx): failed with code and text; a 5.1.x status also
@@ -36,8 +41,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::SenderSettings;
 use crate::mail::{Composer, Mailer, OutgoingEmail, SendOutcome};
-use crate::metrics::{self, DeliveryEvent};
-use crate::store::deliveries::{self, Claimed, Fence, SentRow};
+use crate::metrics::{DeliveryEvent, Metrics};
+use crate::store::deliveries::{self, Claim, Claimed, Fence, Retry, SentRow};
+use crate::store::mail_context::{self, Loaded};
 
 /// How often an outcome that could not be written is tried again.
 const RECORD_RETRY: std::time::Duration = std::time::Duration::from_millis(500);
@@ -60,21 +66,33 @@ pub struct Sender {
     composer: Arc<Composer>,
     settings: SenderSettings,
     stale_after: Duration,
+    metrics: Arc<Metrics>,
     owner: String,
     /// Cancelled at shutdown: claim nothing more, start no send.
     stop: CancellationToken,
 }
 
+/// What a sender is built from.
+pub struct SenderParts {
+    pub pool: PgPool,
+    pub mailer: Arc<Mailer>,
+    pub composer: Arc<Composer>,
+    pub settings: SenderSettings,
+    /// A nudge retried later than this after its slot waits for the next day.
+    pub stale_after: Duration,
+    pub metrics: Arc<Metrics>,
+}
+
 impl Sender {
-    pub fn new(
-        pool: PgPool,
-        mailer: Arc<Mailer>,
-        composer: Arc<Composer>,
-        settings: SenderSettings,
-        stale_after: Duration,
-    ) -> Self {
+    pub fn new(parts: SenderParts) -> Self {
+        let SenderParts { pool, mailer, composer, settings, stale_after, metrics } = parts;
         let owner = format!("{}-{:08x}", std::process::id(), rand::rng().random::<u32>());
-        Self { pool, mailer, composer, settings, stale_after, owner, stop: CancellationToken::new() }
+        Self { pool, mailer, composer, settings, stale_after, metrics, owner, stop: CancellationToken::new() }
+    }
+
+    /// The counters this sender counts into.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// This sender's claim owner, as written in `deliveries.owner`.
@@ -96,7 +114,7 @@ impl Sender {
         }
         let count = claimed.len();
         let results: Vec<anyhow::Result<Option<SentRow>>> = futures_util::stream::iter(claimed)
-            .map(|delivery| self.deliver(delivery))
+            .map(|claim| self.settle(claim))
             .buffer_unordered(self.settings.concurrency)
             .collect()
             .await;
@@ -134,7 +152,7 @@ impl Sender {
         };
         let lost = sent.len() - recorded.len();
         if lost > 0 {
-            metrics::count(DeliveryEvent::LostLease, lost as u64);
+            self.metrics.count(DeliveryEvent::LostLease, lost as u64);
             tracing::warn!(lost, "leases lost before sent mail was recorded; the newer claims decide");
         }
         Ok(())
@@ -170,6 +188,20 @@ impl Sender {
         tracing::info!("sender stopped");
     }
 
+    /// Settles one claim: an unreadable row is cancelled with the reason,
+    /// a readable one is delivered.
+    async fn settle(&self, claim: Claim) -> anyhow::Result<Option<SentRow>> {
+        match claim {
+            Claim::Ready(delivery) => self.deliver(*delivery).await,
+            Claim::Unreadable { id, attempt, reason } => {
+                tracing::error!(delivery_id = id, reason, "claimed row cannot be read; cancelling it");
+                let fence = Fence { id, attempt, owner: &self.owner };
+                self.cancel(fence, &format!("cannot be read: {reason}")).await?;
+                Ok(None)
+            }
+        }
+    }
+
     #[tracing::instrument(skip_all, fields(delivery_id = delivery.id, attempt = delivery.attempt, kind = %delivery.kind))]
     /// Sends one claimed delivery. A 2xx comes back to be recorded with its
     /// batch; every other outcome is recorded here.
@@ -177,35 +209,49 @@ impl Sender {
         let fence = Fence { id: delivery.id, attempt: delivery.attempt, owner: &self.owner };
         if self.stop.is_cancelled() {
             if deliveries::release_claimed(&self.pool, fence).await? {
-                metrics::count(DeliveryEvent::Released, 1);
+                self.metrics.count(DeliveryEvent::Released, 1);
             }
             return Ok(None);
         }
         if delivery.suppressed {
-            deliveries::cancel_claimed(&self.pool, fence, "address suppressed after a 5.1.x answer").await?;
+            self.cancel(fence, "address suppressed after a 5.1.x answer").await?;
             return Ok(None);
         }
-        let email = match self.render(&delivery).await {
-            Ok(Some(email)) => email,
-            Ok(None) => {
-                deliveries::cancel_claimed(&self.pool, fence, "subscription no longer wants this mail").await?;
+        let email = match mail_context::load(&self.pool, &delivery).await {
+            Ok(Loaded::Mail(mail)) => self.composer.compose(&mail),
+            Ok(Loaded::NotWanted(reason) | Loaded::Broken(reason)) => {
+                self.cancel(fence, reason).await?;
                 return Ok(None);
             }
             Err(err) => {
-                tracing::error!(error = ?err, "delivery cannot be rendered; cancelling it");
-                deliveries::cancel_claimed(&self.pool, fence, &format!("cannot render: {err:#}")).await?;
+                // A failure to read is no reason to drop the mail: retry it.
+                let outcome = SendOutcome::Transient { code: None, reason: format!("cannot load the mail: {err:#}") };
+                self.record_patiently(&delivery, fence, &outcome).await?;
                 return Ok(None);
             }
         };
-        let started = std::time::Instant::now();
-        let outcome = self.mailer.send(&email).await;
-        crate::http::observe_send_latency(started.elapsed());
-        count_outcome(&outcome);
+        let outcome = self.send(&email).await;
         if let SendOutcome::Sent { code, reply } = outcome {
             return Ok(Some(SentRow { id: delivery.id, attempt: delivery.attempt, code: code as i16, reply }));
         }
         self.record_patiently(&delivery, fence, &outcome).await?;
         Ok(None)
+    }
+
+    /// Hands one email to the transport, timed and counted.
+    async fn send(&self, email: &OutgoingEmail) -> SendOutcome {
+        let started = std::time::Instant::now();
+        let outcome = self.mailer.send(email).await;
+        self.metrics.observe_send_latency(started.elapsed());
+        self.metrics.count(outcome_event(&outcome), 1);
+        outcome
+    }
+
+    async fn cancel(&self, fence: Fence<'_>, reason: &str) -> anyhow::Result<()> {
+        if deliveries::cancel_claimed(&self.pool, fence, reason).await? {
+            self.metrics.count(DeliveryEvent::Cancelled, 1);
+        }
+        Ok(())
     }
 
     /// Records the outcome, retrying while the database is unreachable for
@@ -230,12 +276,6 @@ impl Sender {
         }
     }
 
-    /// `None` when the subscription moved on since the row was queued
-    /// (a confirmation for someone already active, a nudge for someone paused).
-    async fn render(&self, d: &Claimed) -> anyhow::Result<Option<OutgoingEmail>> {
-        self.composer.render_delivery(&self.pool, d).await
-    }
-
     async fn record(&self, delivery: &Claimed, fence: Fence<'_>, outcome: &SendOutcome) -> anyhow::Result<()> {
         let still_ours = match outcome {
             SendOutcome::Sent { code, reply } => deliveries::mark_sent(&self.pool, fence, *code as i16, reply).await?,
@@ -252,7 +292,7 @@ impl Sender {
             }
         };
         if !still_ours {
-            metrics::count(DeliveryEvent::LostLease, 1);
+            self.metrics.count(DeliveryEvent::LostLease, 1);
             tracing::warn!(?outcome, "lease lost before the outcome was recorded; the newer claim decides");
         }
         Ok(())
@@ -273,8 +313,8 @@ impl Sender {
         }
         if is_bad_address(reason) {
             tracing::warn!(code, "the relay says the address does not exist; suppressing it");
-            deliveries::suppress_address(&mut tx, &delivery.email, code, reason).await?;
-            deliveries::cancel_pending(&mut tx, delivery.subscriber_id).await?;
+            deliveries::suppress_address(&mut tx, delivery.to.email.as_str(), code, reason).await?;
+            deliveries::cancel_pending(&mut tx, delivery.to.subscriber_id).await?;
         }
         tx.commit().await.context("failed to commit a permanent failure")?;
         Ok(true)
@@ -296,20 +336,20 @@ impl Sender {
             return deliveries::mark_failed(&self.pool, fence, code, &error).await;
         }
         let delay = backoff(self.settings.retry_base.as_chrono(), fence.attempt);
-        let stale_after = (delivery.kind == "nudge").then_some(self.stale_after);
+        let stale_after = delivery.kind.waits_for_its_hour().then_some(self.stale_after);
         tracing::info!(reason, delay_s = delay.num_seconds(), "transient failure; retrying later");
-        deliveries::retry_later(&self.pool, fence, delay, stale_after, code, reason, unknown).await
+        let retry = Retry { delay, stale_after, code, error: reason, unknown_outcome: unknown };
+        deliveries::retry_later(&self.pool, fence, retry).await
     }
 }
 
-fn count_outcome(outcome: &SendOutcome) {
-    let event = match outcome {
+fn outcome_event(outcome: &SendOutcome) -> DeliveryEvent {
+    match outcome {
         SendOutcome::Sent { .. } => DeliveryEvent::Sent,
         SendOutcome::Transient { .. } => DeliveryEvent::Transient,
         SendOutcome::Permanent { .. } => DeliveryEvent::Permanent,
         SendOutcome::Unknown { .. } => DeliveryEvent::Unknown,
-    };
-    metrics::count(event, 1);
+    }
 }
 
 /// RFC 3463 `5.1.x`: the address itself is bad (no such mailbox, bad syntax).

@@ -11,15 +11,18 @@ use tokio_util::task::TaskTracker;
 
 use crate::config::Settings;
 use crate::domain::LinkSigner;
+use crate::domain::Scheduling;
 use crate::http::{self, AppState, Shared};
 use crate::links::Links;
+use crate::mail::notes::OperatorLines;
 use crate::mail::{Catalog, Composer, Mailer};
-use crate::planner::Planner;
+use crate::metrics::Metrics;
+use crate::planner::{Planner, PlannerParts};
 use crate::scheduler;
 use crate::sealing::Sealer;
-use crate::sender::Sender;
+use crate::sender::{Sender, SenderParts};
 use crate::store;
-use crate::subscriptions::{Answers, Scheduling};
+use crate::subscriptions::Answers;
 
 /// Time beyond `mail.timeout` that shutdown waits for in-flight work.
 const SHUTDOWN_SLACK: std::time::Duration = std::time::Duration::from_secs(5);
@@ -74,28 +77,40 @@ impl Application {
         let catalog = Arc::new(Catalog::load(&settings.catalog.path)?);
         let links = Links::new(settings.public_url(), LinkSigner::new(&settings.security.link_keys)?);
         let mailer = Arc::new(Mailer::from_settings(&settings.mail)?);
-        let lines = settings.content.lines();
-        crate::mail::notes::install_page_note(&catalog, &lines);
-        let composer = Arc::new(Composer::new(links.clone(), catalog.clone(), &mailer.from_domain()).with_notes(lines));
+        let lines = OperatorLines::from(&settings.content);
+        let composer = Arc::new(Composer::new(links.clone(), catalog.clone(), lines.clone(), &mailer.from_domain()));
         let scheduling = Scheduling { jitter: settings.schedule.jitter.as_chrono() };
-        let planner = Planner::new(
-            pool.clone(),
-            catalog.clone(),
+        let stale_after = settings.schedule.stale_after.as_chrono();
+        let metrics = Arc::new(Metrics::default());
+        let planner = Planner::new(PlannerParts {
+            pool: pool.clone(),
+            catalog: catalog.clone(),
             scheduling,
-            settings.schedule.stale_after.as_chrono(),
-            settings.schedule.plan_batch,
-        );
-        let sender = Sender::new(
-            pool.clone(),
+            stale_after,
+            batch: settings.schedule.plan_batch,
+            metrics: metrics.clone(),
+        });
+        let sender = Sender::new(SenderParts {
+            pool: pool.clone(),
             mailer,
             composer,
-            settings.sender.clone(),
-            settings.schedule.stale_after.as_chrono(),
-        );
+            settings: settings.sender.clone(),
+            stale_after,
+            metrics: metrics.clone(),
+        });
         let sealer = Sealer::from_base64(&settings.security.promise_key)?;
         let answers = Answers::start(&pool, scheduling);
-        let state =
-            AppState::new(Shared { pool, links, catalog, scheduling, sealer, answers, settings: Arc::new(settings) });
+        let state = AppState::new(Shared {
+            pool,
+            links,
+            catalog,
+            lines,
+            scheduling,
+            sealer,
+            answers,
+            metrics,
+            settings: Arc::new(settings),
+        });
         Ok(Self { listener, state, planner, sender, roles })
     }
 
@@ -114,6 +129,11 @@ impl Application {
 
     pub fn sender(&self) -> &Sender {
         &self.sender
+    }
+
+    /// The counters every part of this application counts into.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.state.metrics
     }
 
     /// Runs the chosen roles until `shutdown` is cancelled, then waits for
@@ -141,7 +161,12 @@ impl Application {
             tracker.spawn(self.sender.clone().run_until_stopped(shutdown.clone()));
         }
         if self.roles.scheduler {
-            scheduler::start(self.planner.clone(), self.state.pool.clone(), shutdown.clone(), &tracker).await?;
+            let jobs = scheduler::Jobs {
+                planner: self.planner.clone(),
+                pool: self.state.pool.clone(),
+                metrics: self.state.metrics.clone(),
+            };
+            scheduler::start(jobs, shutdown.clone(), &tracker).await?;
         }
         tracker.close();
         let overdue = async {

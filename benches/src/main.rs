@@ -1,4 +1,4 @@
-//! `tend-bench`: measures tend against this machine's ceilings (issue 7).
+//! `tend-bench`: measures tend against this machine's ceilings.
 //!
 //! Every subcommand runs against a real PostgreSQL (the cluster that
 //! `benches/setup.sh` starts, fsync on) and real SMTP peers on loopback

@@ -13,8 +13,9 @@ use clap::Subcommand;
 
 use super::UsageError;
 use crate::config::Settings;
+use crate::domain::DeliveryKind;
 use crate::domain::{Locale, Track};
-use crate::mail::catalog::{Catalog, MailKind};
+use crate::mail::catalog::Catalog;
 use crate::mail::compose::OutgoingEmail;
 use crate::mail::lint::{self, readability};
 use crate::mail::notes::OperatorLines;
@@ -50,7 +51,7 @@ pub fn run(settings: &Settings, command: CatalogCommand) -> anyhow::Result<()> {
             let track = track.map(|t| Track::parse(&t)).transpose().map_err(|e| UsageError(e.to_string()))?;
             let locale = Locale::parse(&locale).map_err(|e| UsageError(e.to_string()))?;
             let catalog = read(settings, file.as_deref())?;
-            let messages = messages(&catalog, &locale, track, settings.content.lines());
+            let messages = messages(&catalog, &locale, track, OperatorLines::from(&settings.content));
             match html {
                 Some(dir) => write_html(&dir, &messages),
                 None => {
@@ -81,7 +82,8 @@ fn lint(catalog: &Catalog) -> anyhow::Result<()> {
         return Err(UsageError(format!("the catalog has {} problem(s)", problems.len())).into());
     }
     let variants: usize = Track::ALL.iter().map(|t| catalog.variants(*t).len()).sum();
-    eprintln!("the catalog passes the rubric: {variants} en nudges, {} mails", MailKind::ALL.len());
+    let mails = DeliveryKind::with_mail_words().count();
+    eprintln!("the catalog passes the rubric: {variants} en nudges, {mails} mails");
     Ok(())
 }
 
@@ -97,10 +99,11 @@ fn messages(catalog: &Catalog, locale: &Locale, only: Option<Track>, lines: Oper
     let composer = lint::render::sample_composer(catalog, lines);
     let mut messages = Vec::new();
     if only.is_none() {
-        for kind in MailKind::ALL {
-            let email = lint::render::sample_mail(&composer, locale, kind);
-            let body = catalog.mail(locale, kind).filled(&lint::render::sample_values(kind)).body;
-            let score = readability::flesch_reading_ease(&body);
+        for kind in DeliveryKind::with_mail_words() {
+            let email = composer.compose(&lint::render::sample_mail(locale, kind));
+            let values = lint::render::sample_values(kind);
+            let values: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let score = readability::flesch_reading_ease(&catalog.mail(locale, kind).filled(&values).body);
             messages.push(Message {
                 name: format!("mail-{}", kind.key()),
                 label: format!("mail {}", kind.key()),
@@ -112,7 +115,7 @@ fn messages(catalog: &Catalog, locale: &Locale, only: Option<Track>, lines: Oper
     for track in Track::ALL.into_iter().filter(|t| only.is_none_or(|o| o == *t)) {
         for (i, en) in catalog.variants(track).iter().enumerate() {
             let nudge = catalog.nudge_in(locale, track, &en.variant).unwrap_or(en);
-            let email = composer.nudge("reader@example.org", 1, 1, nudge, lint::render::sample_instant(), "preview");
+            let email = composer.compose(&lint::render::sample_nudge(nudge));
             messages.push(Message {
                 name: format!("{}-{:02}-{}", track.key(), i + 1, nudge.variant),
                 label: format!("track {}, variant {}", track.key(), nudge.variant),

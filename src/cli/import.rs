@@ -25,9 +25,10 @@ use sqlx::PgPool;
 
 use super::UsageError;
 use super::progress::Progress;
+use crate::domain::Scheduling;
 use crate::domain::{SubscriberEmail, TimeOfDay, TimeZone, Track, TrackSet};
 use crate::store::{self, subscribers::Preferences};
-use crate::subscriptions::{self, Scheduling, SubscribeOutcome, SubscribeRequest};
+use crate::subscriptions::{self, SubscribeOutcome, SubscribeRequest};
 
 const DEFAULT_ZONE: &str = "UTC";
 const DEFAULT_TIME: &str = "08:30";

@@ -12,8 +12,10 @@ use chrono::Utc;
 
 use super::UsageError;
 use crate::config::Settings;
-use crate::domain::{LinkSigner, SubscriberEmail, Track};
+use crate::domain::mail::{DeliveryRef, MailBody, MailContext, Recipient};
+use crate::domain::{LinkSigner, Locale, SubscriberEmail, TimeZone, Track};
 use crate::links::Links;
+use crate::mail::notes::OperatorLines;
 use crate::mail::{Catalog, Composer, Mailer, SendOutcome};
 
 /// Links in the sample carry subject 0, which names no subscriber or delivery,
@@ -27,11 +29,20 @@ pub async fn run(settings: &Settings, email: &str, track: Option<&str>) -> anyho
     let catalog = Catalog::load(&settings.catalog.path).map_err(|e| usage(&format!("{e:#}")))?;
     let mailer = Mailer::from_settings(&settings.mail).map_err(|e| usage(&format!("{e:#}")))?;
     let links = Links::new(settings.public_url(), LinkSigner::new(&settings.security.link_keys)?);
-    let composer = Composer::new(links, Arc::new(catalog), &mailer.from_domain()).with_notes(settings.content.lines());
+    let lines = OperatorLines::from(&settings.content);
+    let composer = Composer::new(links, Arc::new(catalog), lines, &mailer.from_domain());
 
-    let nudge = composer.catalog().next_variant(track, None).clone();
-    let message_key = format!("test-{:032x}", rand::random::<u128>());
-    let mut message = composer.nudge(to.as_str(), NOBODY, NOBODY, &nudge, Utc::now(), &message_key);
+    let variant = composer.catalog().next_variant(track, None).variant.clone();
+    let sample = MailContext {
+        delivery: DeliveryRef {
+            id: NOBODY,
+            slot: Utc::now(),
+            message_key: format!("test-{:032x}", rand::random::<u128>()),
+        },
+        to: Recipient { subscriber_id: NOBODY, email: to.clone(), locale: Locale::en(), zone: TimeZone::UTC },
+        body: MailBody::Nudge { track, variant },
+    };
+    let mut message = composer.compose(&sample);
     message.subject = format!("[tend test] {}", message.subject);
 
     let via = describe_transport(settings);

@@ -8,9 +8,10 @@ use clap::Subcommand;
 use super::UsageError;
 use super::{data_rights, import};
 use crate::config::Settings;
+use crate::domain::Scheduling;
 use crate::domain::{SubscriberEmail, TimeOfDay, TimeZone, Track, TrackSet};
 use crate::store::{self, subscribers::Preferences};
-use crate::subscriptions::{self, Scheduling, SubscribeOutcome, SubscribeRequest};
+use crate::subscriptions::{self, SubscribeOutcome, SubscribeRequest};
 
 #[derive(Debug, Subcommand)]
 pub enum SubscriberCommand {

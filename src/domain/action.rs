@@ -2,6 +2,10 @@
 
 use std::fmt;
 
+use chrono::NaiveDate;
+
+use super::Track;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     Done,
@@ -11,6 +15,14 @@ pub enum Action {
     Snooze,
     /// Stop this track until the subscriber turns it back on.
     PauseTrack,
+}
+
+/// One answer, on the local day it was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayAnswer {
+    pub date: NaiveDate,
+    pub track: Track,
+    pub action: Action,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

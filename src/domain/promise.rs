@@ -9,7 +9,7 @@
 //! as partly, not kept as not yet. Renegotiating early is the honest path and
 //! is never treated as a failure.
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 
 use super::engine::Event;
 use super::slots::local_to_utc;
@@ -66,17 +66,37 @@ impl PromiseText {
     }
 }
 
-/// Parses a local due date and time into the instant it names, in `zone`,
-/// and checks it is ahead of `now` but not absurdly far.
-pub fn parse_due(
-    date: &str,
+/// The local date a promise is due: `YYYY-MM-DD`, in a range where every
+/// time zone conversion is exact (and far from chrono's limits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DueDate(NaiveDate);
+
+impl DueDate {
+    pub fn parse(input: &str) -> Result<Self, PromiseError> {
+        let bad = || PromiseError::BadDate(input.chars().take(20).collect());
+        let date = NaiveDate::parse_from_str(input.trim(), "%Y-%m-%d").map_err(|_| bad())?;
+        // Four-digit years only: a promise further ahead is refused later
+        // anyway, and extreme years would overflow the conversion.
+        if !(1000..=9999).contains(&date.year()) {
+            return Err(bad());
+        }
+        Ok(Self(date))
+    }
+
+    pub fn date(self) -> NaiveDate {
+        self.0
+    }
+}
+
+/// The instant a local due date and time name in `zone`, checked to be
+/// ahead of `now` but not absurdly far.
+pub fn due_instant(
+    date: DueDate,
     time: NaiveTime,
     zone: TimeZone,
     now: DateTime<Utc>,
 ) -> Result<DateTime<Utc>, PromiseError> {
-    let date = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
-        .map_err(|_| PromiseError::BadDate(date.chars().take(20).collect()))?;
-    let due = local_to_utc(date, time, zone);
+    let due = local_to_utc(date.0, time, zone);
     if due <= now {
         return Err(PromiseError::InThePast);
     }
@@ -203,10 +223,14 @@ mod tests {
         let zone = TimeZone::parse("Europe/Berlin").unwrap();
         let six_pm = NaiveTime::from_hms_opt(18, 0, 0).unwrap();
         let now = utc("2026-03-10T12:00:00Z");
-        assert_eq!(parse_due("2026-03-12", six_pm, zone, now), Ok(utc("2026-03-12T17:00:00Z")));
-        assert_eq!(parse_due("2026-03-09", six_pm, zone, now), Err(PromiseError::InThePast));
-        assert_eq!(parse_due("2028-03-09", six_pm, zone, now), Err(PromiseError::TooFarAhead));
-        assert!(matches!(parse_due("12/03/2026", six_pm, zone, now), Err(PromiseError::BadDate(_))));
+        let due = |date: &str| due_instant(DueDate::parse(date)?, six_pm, zone, now);
+        assert_eq!(due("2026-03-12"), Ok(utc("2026-03-12T17:00:00Z")));
+        assert_eq!(due("2026-03-09"), Err(PromiseError::InThePast));
+        assert_eq!(due("2028-03-09"), Err(PromiseError::TooFarAhead));
+        assert!(matches!(DueDate::parse("12/03/2026"), Err(PromiseError::BadDate(_))));
+        // Years chrono can parse but a conversion could overflow on.
+        assert!(matches!(DueDate::parse("+262142-12-31"), Err(PromiseError::BadDate(_))));
+        assert!(matches!(DueDate::parse("0001-01-01"), Err(PromiseError::BadDate(_))));
     }
 
     #[test]

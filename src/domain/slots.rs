@@ -1,6 +1,6 @@
 //! Delivery slots: where a subscriber's local wall-clock time becomes UTC.
 //!
-//! This is the one place local time is converted (DESIGN section 3). A slot is
+//! This is the one place local time is converted. A slot is
 //! the preferred local time on a local date, converted with these rules, then
 //! shifted by the subscriber's fixed jitter:
 //! - a local time that does not exist (spring-forward gap) moves forward to the
@@ -11,7 +11,9 @@
 //!   million 08:30 subscribers do not reach the relay in the same second, and a
 //!   subscriber's own slots stay evenly spaced.
 
-use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone as _, Utc};
+use chrono::{
+    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone as _, Utc, Weekday,
+};
 use chrono_tz::Tz;
 
 use super::{TimeOfDay, TimeZone};
@@ -87,6 +89,30 @@ impl Slots {
     /// The earliest slot at or after `instant`.
     pub fn first_at_or_after(&self, instant: DateTime<Utc>) -> DateTime<Utc> {
         self.first_after(instant - Duration::seconds(1))
+    }
+
+    /// The first slot after `after` that falls on a local `weekday` (the
+    /// weekly summary's Sunday).
+    pub fn first_on_weekday_after(&self, weekday: Weekday, after: DateTime<Utc>) -> DateTime<Utc> {
+        let mut slot = self.first_after(after);
+        while self.local_date(slot).weekday() != weekday {
+            slot = self.first_after(slot);
+        }
+        slot
+    }
+}
+
+/// The scheduling settings every state change needs.
+#[derive(Debug, Clone, Copy)]
+pub struct Scheduling {
+    /// Largest per-subscriber slot offset (`schedule.jitter`).
+    pub jitter: Duration,
+}
+
+impl Scheduling {
+    /// One subscriber's rhythm: their zone and time, and their own jitter.
+    pub fn slots_for(&self, subscriber_id: i64, zone: TimeZone, time: TimeOfDay) -> Slots {
+        Slots { zone, time, jitter: jitter_for(subscriber_id, self.jitter) }
     }
 }
 

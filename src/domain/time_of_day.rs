@@ -11,7 +11,7 @@ pub struct TimeOfDay(NaiveTime);
 pub struct TimeOfDayError(pub String);
 
 impl TimeOfDay {
-    /// 08:30, the default from DESIGN section 3.
+    /// 08:30, the default preferred time.
     pub const DEFAULT: TimeOfDay = TimeOfDay(NaiveTime::from_hms_opt(8, 30, 0).unwrap());
 
     /// Accepts `H:MM` or `HH:MM` (24-hour clock); browsers' `<input type=time>`

@@ -1,4 +1,4 @@
-//! `Track`: the six rebuild steps of DESIGN section 2, as habits.
+//! `Track`: the six rebuild steps, as habits.
 //!
 //! The set is closed on purpose: every track has a starting interval and a
 //! default, and the catalog, the store and the pages all key on these names.

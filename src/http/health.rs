@@ -1,8 +1,6 @@
 //! `GET /healthz` (the process answers), `GET /readyz` (the database answers
-//! and is migrated) and `GET /metrics` (Prometheus text format: outbox and
-//! subscriber gauges from the database, delivery counters from this process).
-
-use std::fmt::Write;
+//! and is migrated) and `GET /metrics` (Prometheus text format: this
+//! application's counters, then gauges from the database; see `metrics`).
 
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -26,15 +24,7 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 
 pub async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse, AppError> {
     let mut out = String::new();
-    out.push_str("# HELP tend_deliveries Deliveries in the outbox by kind and status.\n# TYPE tend_deliveries gauge\n");
-    for (kind, status, n) in store::deliveries::count_by_status(&state.pool).await? {
-        let _ = writeln!(out, "tend_deliveries{{kind=\"{kind}\",status=\"{status}\"}} {n}");
-    }
-    out.push_str("# HELP tend_subscribers Subscribers by status.\n# TYPE tend_subscribers gauge\n");
-    for (status, n) in store::subscribers::count_by_status(&state.pool).await? {
-        let _ = writeln!(out, "tend_subscribers{{status=\"{status}\"}} {n}");
-    }
-    crate::metrics::render(&mut out);
-    super::metrics::render(&state.pool, &mut out).await?;
+    state.metrics.render(&mut out);
+    crate::metrics::render_gauges(&state.pool, &mut out).await?;
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out))
 }

@@ -1,7 +1,8 @@
 //! The web front: subscribe page, the pages behind every emailed link, health
-//! and metrics. Handlers parse input into domain types, call one function in
-//! `subscriptions`, and render a page (or JSON). `GET` and `HEAD` never change
-//! state: mail scanners fetch every link, only a button (`POST`) acts.
+//! and metrics. Handlers parse input into domain types, hand the state change
+//! to `subscriptions` (answers to its batcher), read what the page shows from
+//! `store`, and render a page (or JSON). `GET` and `HEAD` never change state:
+//! mail scanners fetch every link, only a button (`POST`) acts.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -10,6 +11,7 @@ use axum::Router;
 use std::net::{IpAddr, SocketAddr};
 
 use axum::Extension;
+use axum::extract::State;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
@@ -18,16 +20,18 @@ use axum::routing::{get, post};
 use sqlx::PgPool;
 
 use crate::config::Settings;
+use crate::domain::Scheduling;
 use crate::links::Links;
 use crate::mail::Catalog;
+use crate::mail::notes::OperatorLines;
+use crate::metrics::Metrics;
 use crate::sealing::Sealer;
-use crate::subscriptions::{Answers, Scheduling};
+use crate::subscriptions::Answers;
 
 mod confirm;
 pub mod error;
 mod fields;
 mod health;
-mod metrics;
 mod nudge;
 mod outbox;
 mod pages;
@@ -39,7 +43,6 @@ mod subscribe;
 mod unsubscribe;
 
 pub use error::AppError;
-pub use metrics::observe_send_latency;
 use rate_limit::RateLimiter;
 
 /// What every handler can reach: cloned per request by the extractors, so
@@ -66,11 +69,15 @@ pub struct Shared {
     pub pool: PgPool,
     pub links: Links,
     pub catalog: Arc<Catalog>,
+    /// The operator's resources and safety lines, for the pages that show them.
+    pub lines: OperatorLines,
     /// Opens and seals promise texts.
     pub sealer: Sealer,
     pub scheduling: Scheduling,
     /// Where answers go to be written in batches.
     pub answers: Answers,
+    /// Requests are counted here; `/metrics` renders it.
+    pub metrics: Arc<Metrics>,
     pub settings: Arc<Settings>,
 }
 
@@ -100,7 +107,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(state.settings.http.max_body_bytes))
         .layer(middleware::from_fn(error::render_problems))
         .layer(middleware::from_fn(security_headers))
-        .layer(middleware::from_fn(trace_requests))
+        .layer(middleware::from_fn_with_state(state.metrics.clone(), trace_requests))
         .with_state(state)
 }
 
@@ -124,7 +131,7 @@ async fn identify_client(trusted_header: Arc<String>, mut request: Request, next
 /// `debug` for quick successes (metrics count those; a line per click is
 /// the costliest part of a page at thousands a second), `info` for client
 /// errors and `warn` for server errors and anything slower than a second.
-async fn trace_requests(request: Request, next: Next) -> Response {
+async fn trace_requests(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
     let route = request.extensions().get::<MatchedPath>().cloned();
     let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
     let request_id = format!("{:016x}", rand::random::<u64>());
@@ -143,7 +150,7 @@ async fn trace_requests(request: Request, next: Next) -> Response {
             tracing::debug!(status = code, elapsed_ms, "request done");
         }
     });
-    metrics::count_request(route, status.as_u16());
+    metrics.count_request(route, status.as_u16());
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", value);
     }

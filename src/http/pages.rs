@@ -5,6 +5,7 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{Action, TimeZone, Track};
+use crate::mail::notes::NoteLine;
 
 /// Renders a page; askama templates only fail on formatter errors, which our
 /// types do not produce, so a failure is logged and shown as a plain message.
@@ -153,6 +154,8 @@ pub struct PreferencesPage {
     pub today: String,
     pub weekly_summary: bool,
     pub unsubscribe_url: String,
+    /// The operator's safety line, framed by the catalog's note.
+    pub safety_note: NoteLine,
     pub notice: Option<String>,
 }
 

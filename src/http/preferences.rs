@@ -12,11 +12,13 @@ use super::fields::Fields;
 use super::pages::{
     MessagePage, PreferencesPage, PromiseRecord, TrackChoice, TrackProgress, local_when, render, zone_names,
 };
-use crate::domain::promise::{Outcome, PromiseText};
-use crate::domain::{Purpose, TimeOfDay, TimeZone, Track, TrackSet};
-use crate::progress::{self, DayAnswer};
+use crate::domain::promise::{DueDate, Outcome, PromiseText};
+use crate::domain::{DayAnswer, Locale, Purpose, TimeOfDay, TimeZone, Track, TrackSet};
+use crate::mail::notes;
+use crate::progress;
 use crate::store::{self, subscribers::Preferences};
-use crate::subscriptions::{self, ErasureRequester, PreferencesChange, promises};
+use crate::subscriptions::promises::{self, MakePromise, NewPromise, PromiseRules};
+use crate::subscriptions::{self, ErasureRequester, PreferencesChange};
 
 pub async fn page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Html<String>, AppError> {
     let subscriber_id = verify(&state, &token)?;
@@ -81,20 +83,16 @@ async fn add_promise(state: &AppState, subscriber_id: i64, fields: &Fields) -> R
         .map(TimeZone::parse)
         .transpose()
         .map_err(|e| AppError::bad_input("timezone", e))?;
-    let made = promises::make_promise(
-        &state.pool,
-        &state.sealer,
-        subscriber_id,
-        &text,
-        fields.get("due_date").unwrap_or_default(),
-        time,
-        zone,
-        state.settings.promises.check_before.as_chrono(),
-        state.scheduling,
-    )
-    .await?
-    .ok_or(AppError::InvalidLink)?
-    .map_err(|e| AppError::bad_input("due_date", e))?;
+    let due_date =
+        DueDate::parse(fields.get("due_date").unwrap_or_default()).map_err(|e| AppError::bad_input("due_date", e))?;
+    let promise = NewPromise { text, due_date, due_time: time, zone };
+    let rules =
+        PromiseRules { check_before: state.settings.promises.check_before.as_chrono(), scheduling: state.scheduling };
+    let made = match promises::make_promise(&state.pool, &state.sealer, subscriber_id, &promise, rules).await? {
+        MakePromise::Made(made) => made,
+        MakePromise::Refused(err) => return Err(AppError::bad_input("due_date", err)),
+        MakePromise::NoSubscriber => return Err(AppError::InvalidLink),
+    };
     let subscriber = store::subscribers::get(&state.pool, subscriber_id).await?.ok_or(AppError::InvalidLink)?;
     let ask = made.check_at.map_or_else(String::new, |at| {
         format!(" tend will ask whether it is still realistic on {}.", local_when(at, subscriber.zone))
@@ -187,6 +185,7 @@ async fn build_page(
         today: today.to_string(),
         weekly_summary: store::subscribers::weekly_summary(&state.pool, subscriber_id).await?.is_some(),
         unsubscribe_url: state.links.unsubscribe(subscriber_id, now),
+        safety_note: notes::safety(state.catalog.notes(&Locale::en()), &state.lines),
         notice,
     })
 }

@@ -13,10 +13,10 @@ use super::AppState;
 use super::error::AppError;
 use super::fields::Fields;
 use super::pages::{PromisePage, local_when, render};
-use crate::domain::Purpose;
 use crate::domain::promise::{CheckAnswer, Outcome};
+use crate::domain::{PromiseMail, Purpose};
 use crate::store::{self, promises::PromiseRow};
-use crate::subscriptions::promises::{self as flows, CHECK_KIND};
+use crate::subscriptions::promises as flows;
 
 #[derive(Deserialize)]
 pub struct Preselect {
@@ -35,8 +35,8 @@ pub async fn page(
     Path(token): Path<String>,
     Query(preselect): Query<Preselect>,
 ) -> Result<Html<String>, AppError> {
-    let (kind, promise) = load(&state, &token).await?;
-    Ok(Html(render(&build(&state, &token, &kind, &promise, preselect.a.as_deref(), None).await?)))
+    let (mail, promise) = load(&state, &token).await?;
+    Ok(Html(render(&build(&state, &token, mail, &promise, preselect.a.as_deref(), None).await?)))
 }
 
 #[tracing::instrument(name = "promise answer", skip_all)]
@@ -46,25 +46,28 @@ pub async fn submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Html<String>, AppError> {
-    let (kind, promise) = load(&state, &token).await?;
+    let (mail, promise) = load(&state, &token).await?;
     let fields = Fields::parse(&headers, &body)?;
     let answer = fields.get("answer").unwrap_or_default();
-    let answered = if kind == CHECK_KIND {
-        let answer =
-            CheckAnswer::parse(answer).ok_or_else(|| AppError::bad_input("answer", "choose on_track or say_early"))?;
-        flows::answer_check(&state.pool, promise.id, answer).await?
-    } else {
-        let outcome = Outcome::parse(answer)
-            .ok_or_else(|| AppError::bad_input("answer", "choose kept, kept_late, renegotiated or not_kept"))?;
-        flows::answer_review(&state.pool, promise.id, outcome, state.scheduling).await?
+    let answered = match mail {
+        PromiseMail::Check => {
+            let answer = CheckAnswer::parse(answer)
+                .ok_or_else(|| AppError::bad_input("answer", "choose on_track or say_early"))?;
+            flows::answer_check(&state.pool, promise.id, answer).await?
+        }
+        PromiseMail::Review => {
+            let outcome = Outcome::parse(answer)
+                .ok_or_else(|| AppError::bad_input("answer", "choose kept, kept_late, renegotiated or not_kept"))?;
+            flows::answer_review(&state.pool, promise.id, outcome, state.scheduling).await?
+        }
     };
     let answered = answered.ok_or(AppError::InvalidLink)?;
     let notice =
         if answered.recorded_now { "Thank you. Noted." } else { "This was already answered; the first answer counts." };
-    Ok(Html(render(&build(&state, &token, &kind, &answered.promise, None, Some(notice)).await?)))
+    Ok(Html(render(&build(&state, &token, mail, &answered.promise, None, Some(notice)).await?)))
 }
 
-async fn load(state: &AppState, token: &str) -> Result<(String, PromiseRow), AppError> {
+async fn load(state: &AppState, token: &str) -> Result<(PromiseMail, PromiseRow), AppError> {
     let claims = state.links.signer().verify(token, Purpose::Promise, Utc::now())?;
     store::promises::for_delivery(&state.pool, claims.subject).await?.ok_or(AppError::InvalidLink)
 }
@@ -72,28 +75,26 @@ async fn load(state: &AppState, token: &str) -> Result<(String, PromiseRow), App
 async fn build(
     state: &AppState,
     token: &str,
-    kind: &str,
+    mail: PromiseMail,
     promise: &PromiseRow,
     preselected: Option<&str>,
     notice: Option<&str>,
 ) -> Result<PromisePage, AppError> {
     let subscriber = store::subscribers::get(&state.pool, promise.subscriber_id).await?.ok_or(AppError::InvalidLink)?;
     let text = state.sealer.open(&promise.sealed)?;
-    let is_check = kind == CHECK_KIND;
-    let (question, recorded, buttons): (&str, Option<&str>, Vec<(&str, &str)>) = if is_check {
-        (
+    let (question, recorded, buttons): (&str, Option<&str>, Vec<(&str, &str)>) = match mail {
+        PromiseMail::Check => (
             "Is it still realistic?",
             promise.check_answer.map(CheckAnswer::label),
             CheckAnswer::ALL.iter().map(|a| (a.key(), a.label())).collect(),
-        )
-    } else {
-        (
+        ),
+        PromiseMail::Review => (
             "Did it happen?",
             promise.outcome.map(Outcome::label),
             Outcome::ALL.iter().map(|o| (o.key(), o.label())).collect(),
-        )
+        ),
     };
-    let script = (is_check && promise.check_answer == Some(CheckAnswer::SayEarly))
+    let script = (mail == PromiseMail::Check && promise.check_answer == Some(CheckAnswer::SayEarly))
         .then(|| SAY_IT_EARLY.iter().map(|s| (*s).to_owned()).collect());
     Ok(PromisePage {
         text,

@@ -1,10 +1,12 @@
 //! The catalog: every word tend sends, keyed by locale.
 //!
-//! For each locale: the nudge variants of each track, the texts of the other
-//! mails (confirmation, welcome, "shall we keep going?", weekly summary) and
-//! the footer notes (where to find help, and the safety note). `en` is always
-//! complete; a subscriber in another locale reads that locale's text where it
-//! has one and the `en` text everywhere else.
+//! For each locale: the nudge variants of each track, the frame every nudge
+//! mail shares (the line above its answer buttons, its footer), the texts of
+//! the other mails (one table per [`DeliveryKind`] whose words are its own:
+//! confirmation, welcome, "shall we keep going?", the two promise mails,
+//! weekly summary) and the footer notes (where to find help, and the safety
+//! note). `en` is always complete; a subscriber in another locale reads that
+//! locale's text where it has one and the `en` text everywhere else.
 //!
 //! The built-in catalog (`config/nudges.toml`) is compiled in. An operator's
 //! file (`catalog.path`) is laid over it: a track it lists replaces that
@@ -23,7 +25,7 @@ use std::sync::LazyLock;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 
-use crate::domain::{Locale, Track, variant_fingerprint};
+use crate::domain::{DeliveryKind, Locale, Shape, Track, variant_fingerprint};
 
 mod file;
 #[cfg(test)]
@@ -49,44 +51,29 @@ impl Nudge {
     }
 }
 
-/// The mails that are not nudges. Their words live in the catalog too.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum MailKind {
-    Confirm,
-    Welcome,
-    KeepGoing,
-    WeeklySummary,
+/// The words every nudge mail shares around its variant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NudgeFrame {
+    /// The line above the answer buttons.
+    pub actions_intro: String,
+    /// Why the reader got this mail; `{track}` is the track's name.
+    pub footer: String,
 }
 
-impl MailKind {
-    pub const ALL: [MailKind; 4] = [MailKind::Confirm, MailKind::Welcome, MailKind::KeepGoing, MailKind::WeeklySummary];
+impl NudgeFrame {
+    pub const PLACEHOLDERS: &[&str] = &["track"];
 
-    /// The table name in the catalog: `[en.mail.<key>]`.
-    pub fn key(self) -> &'static str {
-        match self {
-            MailKind::Confirm => "confirm",
-            MailKind::Welcome => "welcome",
-            MailKind::KeepGoing => "keep_going",
-            MailKind::WeeklySummary => "weekly_summary",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.key() == key)
-    }
-
-    /// The placeholders its texts may use, filled in when the mail is composed.
-    pub fn placeholders(self) -> &'static [&'static str] {
-        match self {
-            MailKind::Confirm | MailKind::KeepGoing => &[],
-            MailKind::Welcome => &["time", "timezone"],
-            MailKind::WeeklySummary => &["sent", "done", "partly", "not_yet", "unanswered"],
-        }
+    /// (field name, text), for checks that treat every field alike.
+    pub fn fields(&self) -> [(&'static str, &str); 2] {
+        [("actions_intro", &self.actions_intro), ("footer", &self.footer)]
     }
 }
 
 /// The words of one non-nudge mail. `body` has paragraphs separated by a
 /// blank line; any field may use the kind's placeholders (`{done}`).
+/// `action`, the label of the mail's one button, is there exactly when the
+/// mail has one button ([`needs_action`]); promise mails' buttons are the
+/// answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailText {
     pub subject: String,
@@ -95,7 +82,7 @@ pub struct MailText {
     /// The line above the mail's one button or link.
     pub actions_intro: String,
     /// The label of that button.
-    pub action: String,
+    pub action: Option<String>,
     /// Why the reader got this mail; the first line of the footer.
     pub footer: String,
 }
@@ -109,7 +96,7 @@ impl MailText {
             heading: f(&self.heading),
             body: f(&self.body),
             actions_intro: f(&self.actions_intro),
-            action: f(&self.action),
+            action: self.action.as_ref().map(f),
             footer: f(&self.footer),
         }
     }
@@ -118,16 +105,30 @@ impl MailText {
         paragraphs(&self.body)
     }
 
+    /// The button label; present whenever the kind has one button.
+    pub fn action_label(&self) -> &str {
+        self.action.as_deref().unwrap_or_default()
+    }
+
     /// (field name, text), for checks that treat every field alike.
-    pub fn fields(&self) -> [(&'static str, &str); 6] {
-        [
-            ("subject", &self.subject),
+    pub fn fields(&self) -> Vec<(&'static str, &str)> {
+        let mut fields = vec![
+            ("subject", self.subject.as_str()),
             ("heading", &self.heading),
             ("body", &self.body),
             ("actions_intro", &self.actions_intro),
-            ("action", &self.action),
-            ("footer", &self.footer),
-        ]
+        ];
+        fields.extend(self.action.as_deref().map(|a| ("action", a)));
+        fields.push(("footer", &self.footer));
+        fields
+    }
+}
+
+/// Whether a kind's mail table must have an `action` (its one button's label).
+pub fn needs_action(kind: DeliveryKind) -> bool {
+    match kind.shape() {
+        Shape::Plain(_) | Shape::WeeklySummary => true,
+        Shape::Nudge | Shape::Promise(_) => false,
     }
 }
 
@@ -159,7 +160,8 @@ impl NoteTexts {
 #[derive(Debug, Clone, Default)]
 struct Texts {
     by_track: BTreeMap<Track, Vec<Nudge>>,
-    mails: BTreeMap<MailKind, MailText>,
+    frame: Option<NudgeFrame>,
+    mails: BTreeMap<DeliveryKind, MailText>,
     notes: Option<NoteTexts>,
 }
 
@@ -228,7 +230,7 @@ impl Catalog {
     }
 
     /// The mail text a locale itself has (for checks; no fallback).
-    pub fn own_mail(&self, locale: &Locale, kind: MailKind) -> Option<&MailText> {
+    pub fn own_mail(&self, locale: &Locale, kind: DeliveryKind) -> Option<&MailText> {
         self.locales.get(locale).and_then(|t| t.mails.get(&kind))
     }
 
@@ -252,17 +254,25 @@ impl Catalog {
         self.own_variants(locale, track).iter().find(|n| n.variant == variant).or_else(|| self.nudge(track, variant))
     }
 
-    /// A mail's words in `locale`, falling back to `en`.
-    pub fn mail(&self, locale: &Locale, kind: MailKind) -> &MailText {
+    /// A mail's words in `locale`, falling back to `en`. `kind` is one whose
+    /// words are its own (`DeliveryKind::words`); every one of those has an
+    /// `en` table, checked when the catalog is parsed.
+    pub fn mail(&self, locale: &Locale, kind: DeliveryKind) -> &MailText {
         self.own_mail(locale, kind)
             .or_else(|| self.en().mails.get(&kind))
             .expect("en has every mail (checked when the catalog is parsed)")
     }
 
-    /// The weekly summary's words. Fill them with [`MailText::filled`] and
-    /// the numbers named in [`MailKind::placeholders`].
-    pub fn weekly_summary(&self, locale: &Locale) -> &MailText {
-        self.mail(locale, MailKind::WeeklySummary)
+    /// The nudge frame a locale itself has (for checks; no fallback).
+    pub fn own_frame(&self, locale: &Locale) -> Option<&NudgeFrame> {
+        self.locales.get(locale).and_then(|t| t.frame.as_ref())
+    }
+
+    /// The nudge frame in `locale`, falling back to `en`.
+    pub fn nudge_frame(&self, locale: &Locale) -> &NudgeFrame {
+        self.own_frame(locale)
+            .or(self.en().frame.as_ref())
+            .expect("en has the nudge frame (checked when the catalog is parsed)")
     }
 
     /// The footer notes in `locale`, falling back to `en`.

@@ -1,26 +1,34 @@
-//! Composing emails: which words, which links, text and HTML from one model.
+//! Composing emails: a pure function from a [`MailContext`] to an
+//! [`OutgoingEmail`].
 //!
-//! Every mail kind fills one `Content` (paragraphs, action links, footer), and
-//! two templates render it as the text and the HTML part, so the two parts can
-//! never say different things. Links come only from `Links` (the configured
-//! public URL), never from a request.
+//! Every mail fills one [`Content`] (heading, paragraphs, buttons, footer,
+//! and for the HTML part any figures), and two templates render it as the
+//! text and the HTML part, so the two parts never say different things.
+//! [`Composer::compose`] matches on the body's shape; a plain mail (catalog
+//! words and one button to a page) needs no code of its own here. Links come
+//! only from [`Links`] (the configured public URL), never from a request.
 //!
-//! Words come from the catalog in the subscriber's locale (falling back to
-//! `en`). Every footer carries the operator's notes (where to find help, and
-//! the safety note); `support` nudges show the resources line in the body too.
+//! Words come from the catalog in the recipient's locale, falling back to
+//! `en` per text. Every footer carries the operator's notes (where to find
+//! help, and the safety note); `support` nudges show the resources line in
+//! the body instead. Nothing here reads the database or a clock: the store
+//! loads the context, the sender sends the result.
 
 use std::sync::Arc;
 
 use askama::Template;
-use chrono::{DateTime, Utc};
 
-use super::catalog::{Catalog, MailKind, Nudge};
+use super::catalog::{Catalog, MailText};
 use super::notes::{self, NoteLine, OperatorLines};
-
-mod journey;
-use crate::domain::{Action, DeliveryKind, Locale, PageFacts, SubscriberStatus, Track, variant_fingerprint};
+use crate::domain::mail::{DeliveryRef, MailBody, MailContext, Recipient};
+use crate::domain::{Locale, Page, PlainMail};
 use crate::links::Links;
-use crate::store::deliveries::Claimed;
+
+mod nudge;
+mod promise;
+mod summary;
+
+pub use summary::week_numbers;
 
 /// A rendered email, ready for a transport.
 #[derive(Debug, Clone)]
@@ -38,6 +46,14 @@ pub struct OutgoingEmail {
 pub struct ActionLink {
     pub label: String,
     pub url: String,
+}
+
+/// A picture shown in the HTML part only, after the buttons (the weekly
+/// summary's heatmaps); the text part says the same in words.
+pub struct Figure {
+    pub title: String,
+    /// Trusted markup: tend's own SVG, every value in it escaped.
+    pub svg: String,
 }
 
 #[derive(Template)]
@@ -61,14 +77,42 @@ pub struct Content {
     pub subject: String,
     pub heading: String,
     pub paragraphs: Vec<String>,
+    /// A note shown after the paragraphs (the resources line of `support`
+    /// nudges); the footer then leaves it out.
+    pub lead: Option<NoteLine>,
     pub actions_intro: String,
     pub actions: Vec<ActionLink>,
+    pub figures: Vec<Figure>,
     pub footer: String,
     pub preferences_url: Option<String>,
     pub unsubscribe_url: String,
 }
 
-/// Builds emails for deliveries.
+impl Content {
+    /// A catalog mail's words (already filled), with `actions` as its buttons.
+    fn from_words(words: MailText, actions: Vec<ActionLink>, links: FooterLinks) -> Self {
+        Content {
+            paragraphs: words.paragraphs().collect(),
+            subject: words.subject,
+            heading: words.heading,
+            lead: None,
+            actions_intro: words.actions_intro,
+            actions,
+            figures: Vec::new(),
+            footer: words.footer,
+            preferences_url: links.preferences,
+            unsubscribe_url: links.unsubscribe,
+        }
+    }
+}
+
+/// The links every footer carries.
+struct FooterLinks {
+    preferences: Option<String>,
+    unsubscribe: String,
+}
+
+/// Builds emails. Cheap to share: the catalog is behind an `Arc`.
 #[derive(Clone)]
 pub struct Composer {
     links: Links,
@@ -79,214 +123,93 @@ pub struct Composer {
 }
 
 impl Composer {
-    pub fn new(links: Links, catalog: Arc<Catalog>, message_id_domain: &str) -> Self {
-        Self { links, catalog, lines: OperatorLines::default(), message_id_domain: message_id_domain.to_owned() }
-    }
-
-    /// Sets the operator's resources and safety lines shown in every footer.
-    pub fn with_notes(mut self, lines: OperatorLines) -> Self {
-        self.lines = lines;
-        self
+    pub fn new(links: Links, catalog: Arc<Catalog>, lines: OperatorLines, message_id_domain: &str) -> Self {
+        Self { links, catalog, lines, message_id_domain: message_id_domain.to_owned() }
     }
 
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
     }
 
-    pub fn message_id(&self, message_key: &str) -> String {
+    /// The email for one delivery.
+    pub fn compose(&self, mail: &MailContext) -> OutgoingEmail {
+        let content = match &mail.body {
+            MailBody::Plain { mail: plain, values } => self.plain(&mail.delivery, &mail.to, *plain, values),
+            MailBody::Nudge { track, variant } => self.nudge(&mail.delivery, &mail.to, *track, variant),
+            MailBody::Promise(which) => self.promise(&mail.delivery, &mail.to, *which),
+            MailBody::WeeklySummary(week) => self.weekly_summary(&mail.delivery, &mail.to, week),
+        };
+        self.render(&mail.delivery, &mail.to, content)
+    }
+
+    /// Catalog words with their placeholders filled, and one button that
+    /// opens the mail's page. A confirmation has no preferences link yet:
+    /// there is nothing to prefer before the subscription exists.
+    fn plain(&self, d: &DeliveryRef, to: &Recipient, mail: PlainMail, values: &[(&str, String)]) -> Content {
+        let values: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let words = self.catalog.mail(&to.locale, mail.kind()).filled(&values);
+        let page = mail.page();
+        let button = ActionLink { label: words.action_label().to_owned(), url: self.page_url(page, d, to) };
+        let mut links = self.footer_links(d, to);
+        if page == Page::Confirm {
+            links.preferences = None;
+        }
+        Content::from_words(words, vec![button], links)
+    }
+
+    fn page_url(&self, page: Page, d: &DeliveryRef, to: &Recipient) -> String {
+        match page {
+            Page::Confirm => self.links.confirm(to.subscriber_id, d.slot),
+            Page::Preferences => self.links.preferences(to.subscriber_id, d.slot),
+            Page::Resume => self.links.resume(to.subscriber_id, d.slot),
+        }
+    }
+
+    /// Links are signed for the delivery's slot, so every attempt of one
+    /// delivery renders the same mail.
+    fn footer_links(&self, d: &DeliveryRef, to: &Recipient) -> FooterLinks {
+        FooterLinks {
+            preferences: Some(self.links.preferences(to.subscriber_id, d.slot)),
+            unsubscribe: self.links.unsubscribe(to.subscriber_id, d.slot),
+        }
+    }
+
+    fn message_id(&self, message_key: &str) -> String {
         format!("<{message_key}@{}>", self.message_id_domain)
     }
 
-    /// The double opt-in mail. `issued` is the delivery's slot, so the
-    /// confirmation link is the same on every attempt.
-    pub fn confirmation(
-        &self,
-        to: &str,
-        locale: &Locale,
-        subscriber_id: i64,
-        issued: DateTime<Utc>,
-        message_key: &str,
-    ) -> OutgoingEmail {
-        let action = self.links.confirm(subscriber_id, issued);
-        let unsubscribe_url = self.links.unsubscribe(subscriber_id, issued);
-        let content = self.mail_content(locale, MailKind::Confirm, &[], action, None, unsubscribe_url);
-        self.render_in(locale, None, to, message_key, content)
-    }
-
-    /// The one mail sent when the double opt-in completes: what comes next
-    /// and when. `time` and `timezone` are the subscriber's choice.
-    #[allow(clippy::too_many_arguments)]
-    pub fn welcome(
-        &self,
-        to: &str,
-        locale: &Locale,
-        subscriber_id: i64,
-        issued: DateTime<Utc>,
-        time: &str,
-        timezone: &str,
-        message_key: &str,
-    ) -> OutgoingEmail {
-        let preferences = self.links.preferences(subscriber_id, issued);
-        let unsubscribe_url = self.links.unsubscribe(subscriber_id, issued);
-        let values = [("time", time), ("timezone", timezone)];
-        let content = self.mail_content(
-            locale,
-            MailKind::Welcome,
-            &values,
-            preferences.clone(),
-            Some(preferences),
-            unsubscribe_url,
-        );
-        self.render_in(locale, None, to, message_key, content)
-    }
-
-    /// A catalog mail's words with `values` filled in and one action link.
-    /// The weekly summary and any later mail can use it too.
-    pub fn mail_content(
-        &self,
-        locale: &Locale,
-        kind: MailKind,
-        values: &[(&str, &str)],
-        action_url: String,
-        preferences_url: Option<String>,
-        unsubscribe_url: String,
-    ) -> Content {
-        let words = self.catalog.mail(locale, kind).filled(values);
-        Content {
-            paragraphs: words.paragraphs().collect(),
-            subject: words.subject,
-            heading: words.heading,
-            actions_intro: words.actions_intro,
-            actions: vec![ActionLink { label: words.action, url: action_url }],
-            footer: words.footer,
-            preferences_url,
-            unsubscribe_url,
-        }
-    }
-
-    /// A nudge with its answer links. `None` if the catalog no longer has the
-    /// variant (an operator replaced the catalog); the caller then falls back.
-    pub fn nudge(
-        &self,
-        to: &str,
-        subscriber_id: i64,
-        delivery_id: i64,
-        nudge: &Nudge,
-        slot: DateTime<Utc>,
-        message_key: &str,
-    ) -> OutgoingEmail {
-        let page = PageFacts { subscriber_id, track: nudge.track, variant: variant_fingerprint(&nudge.variant) };
-        let answer = |action| ActionLink {
-            label: Action::label(action).into(),
-            url: self.links.answer_with(delivery_id, slot, &page, action),
-        };
-        let content = Content {
-            subject: nudge.subject.clone(),
-            heading: nudge.subject.clone(),
-            paragraphs: nudge.paragraphs().collect(),
-            actions_intro: "How did it go? One click tells tend, and steers what comes next:".into(),
-            actions: [Action::Done, Action::Partly, Action::NotYet, Action::Snooze, Action::PauseTrack]
-                .into_iter()
-                .map(answer)
-                .collect(),
-            footer: format!("This is your {} nudge from tend.", nudge.track.title().to_lowercase()),
-            preferences_url: Some(self.links.preferences(subscriber_id, slot)),
-            unsubscribe_url: self.links.unsubscribe(subscriber_id, slot),
-        };
-        let resources =
-            (nudge.track == Track::Support).then(|| notes::resources(self.catalog.notes(&nudge.locale), &self.lines));
-        self.render_in(&nudge.locale, resources.as_ref(), to, message_key, content)
-    }
-
-    /// Renders a claimed delivery, or `None` when the subscription moved on
-    /// since it was queued (a confirmation for someone already active, a
-    /// nudge for someone paused or gone).
-    pub fn for_delivery(&self, d: &Claimed) -> anyhow::Result<Option<OutgoingEmail>> {
-        let status = SubscriberStatus::from_key(&d.subscriber_status)?;
-        let locale = Locale::or_en(&d.locale);
-        Ok(match d.kind()? {
-            DeliveryKind::Confirm if status == SubscriberStatus::Pending => {
-                Some(self.confirmation(&d.email, &locale, d.subscriber_id, d.slot, &d.message_key))
-            }
-            DeliveryKind::Welcome if matches!(status, SubscriberStatus::Active | SubscriberStatus::Paused) => {
-                let time = d.send_time.format("%H:%M").to_string();
-                Some(self.welcome(&d.email, &locale, d.subscriber_id, d.slot, &time, &d.timezone, &d.message_key))
-            }
-            DeliveryKind::Nudge if status == SubscriberStatus::Active => Some(self.nudge_for(d)?),
-            DeliveryKind::KeepGoing if status == SubscriberStatus::Resting => {
-                Some(self.keep_going(&d.email, &locale, d.subscriber_id, d.slot, &d.message_key))
-            }
-            DeliveryKind::Test => Some(self.nudge_for(d)?),
-            // These read the database and sealed text: see `render_delivery`.
-            DeliveryKind::PromiseCheck | DeliveryKind::PromiseReview | DeliveryKind::WeeklySummary => {
-                anyhow::bail!("{} mails are rendered by Composer::render_delivery", d.kind)
-            }
-            DeliveryKind::Confirm | DeliveryKind::Welcome | DeliveryKind::Nudge | DeliveryKind::KeepGoing => None,
-        })
-    }
-
-    fn nudge_for(&self, d: &Claimed) -> anyhow::Result<OutgoingEmail> {
-        let track = Track::parse(d.track.as_deref().unwrap_or_default())?;
-        let nudge = self.nudge_text_in(&Locale::or_en(&d.locale), track, d.variant.as_deref().unwrap_or_default());
-        Ok(self.nudge(&d.email, d.subscriber_id, d.id, nudge, d.slot, &d.message_key))
-    }
-
-    /// The one mail a subscriber gets after several unanswered nudges.
-    pub fn keep_going(
-        &self,
-        to: &str,
-        locale: &Locale,
-        subscriber_id: i64,
-        issued: DateTime<Utc>,
-        message_key: &str,
-    ) -> OutgoingEmail {
-        let resume = self.links.resume(subscriber_id, issued);
-        let preferences = Some(self.links.preferences(subscriber_id, issued));
-        let unsubscribe_url = self.links.unsubscribe(subscriber_id, issued);
-        let content = self.mail_content(locale, MailKind::KeepGoing, &[], resume, preferences, unsubscribe_url);
-        self.render_in(locale, None, to, message_key, content)
-    }
-
-    /// Finds the nudge a delivery refers to, or the track's first variant if
-    /// an operator's new catalog dropped it.
-    pub fn nudge_text(&self, track: Track, variant: &str) -> &Nudge {
-        self.catalog.nudge(track, variant).unwrap_or_else(|| self.catalog.next_variant(track, None))
-    }
-
-    /// The same in the subscriber's locale, falling back to `en`.
-    pub fn nudge_text_in(&self, locale: &Locale, track: Track, variant: &str) -> &Nudge {
-        self.catalog.nudge_in(locale, track, variant).unwrap_or_else(|| self.catalog.next_variant(track, None))
-    }
-
-    /// Renders with the `en` footer notes.
-    fn render(&self, to: &str, message_key: &str, content: Content) -> OutgoingEmail {
-        self.render_in(&Locale::en(), None, to, message_key, content)
-    }
-
-    /// Renders both parts with the footer notes in `locale`; `lead` is a note
-    /// shown after the paragraphs (the resources line of `support` nudges).
-    pub fn render_in(
-        &self,
-        locale: &Locale,
-        lead: Option<&NoteLine>,
-        to: &str,
-        message_key: &str,
-        content: Content,
-    ) -> OutgoingEmail {
-        let mut notes = notes::footer(&self.catalog, locale, &self.lines);
-        if lead.is_some() {
-            // The resources line is already in the body; say it once.
-            notes.remove(0);
-        }
-        let text = TextPart { c: &content, lead, notes: &notes }.render().expect("text templates cannot fail");
-        let html = HtmlPart { c: &content, lead, notes: &notes }.render().expect("html templates cannot fail");
+    /// Renders both parts with the footer notes in the recipient's locale.
+    fn render(&self, d: &DeliveryRef, to: &Recipient, content: Content) -> OutgoingEmail {
+        let notes = self.footer_notes(&to.locale, content.lead.is_some());
+        let lead = content.lead.as_ref();
+        let text = render_part(&TextPart { c: &content, lead, notes: &notes });
+        let html = render_part(&HtmlPart { c: &content, lead, notes: &notes });
         OutgoingEmail {
-            to: to.to_owned(),
+            to: to.email.as_str().to_owned(),
             subject: content.subject,
             text,
             html,
-            message_id: self.message_id(message_key),
+            message_id: self.message_id(&d.message_key),
             unsubscribe_url: content.unsubscribe_url,
         }
     }
+
+    /// The resources and safety notes; the resources line is left out when
+    /// the body already shows it.
+    fn footer_notes(&self, locale: &Locale, resources_in_body: bool) -> Vec<NoteLine> {
+        let texts = self.catalog.notes(locale);
+        let safety = notes::safety(texts, &self.lines);
+        match resources_in_body {
+            true => vec![safety],
+            false => vec![notes::resources(texts, &self.lines), safety],
+        }
+    }
+}
+
+/// The mail templates print only strings into a `String`, which cannot fail
+/// (askama's only errors are formatter errors and custom filters, and these
+/// templates use neither); every kind is rendered by the unit tests and every
+/// catalog text by the lint.
+fn render_part(part: &impl Template) -> String {
+    part.render().expect("mail templates print only strings and cannot fail")
 }

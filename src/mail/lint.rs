@@ -22,7 +22,8 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::Arc;
 
-use super::catalog::{Catalog, MailKind, MailText, Nudge, placeholders};
+use super::catalog::{Catalog, MailText, Nudge, NudgeFrame, placeholders};
+use crate::domain::DeliveryKind;
 use crate::domain::{Locale, Track};
 
 pub mod banned;
@@ -60,7 +61,8 @@ pub enum Rule {
 pub enum Entry {
     Track(Track),
     Nudge { track: Track, variant: String },
-    Mail(MailKind),
+    Mail(DeliveryKind),
+    NudgeFrame,
     Notes,
 }
 
@@ -79,6 +81,7 @@ impl fmt::Display for Problem {
             Entry::Track(track) => write!(f, "track {track}")?,
             Entry::Nudge { track, variant } => write!(f, "track {track}, variant {variant}")?,
             Entry::Mail(kind) => write!(f, "mail {}", kind.key())?,
+            Entry::NudgeFrame => f.write_str("nudge frame")?,
             Entry::Notes => f.write_str("notes")?,
         }
         write!(f, ": {}", self.reason)
@@ -96,7 +99,10 @@ pub fn lint(catalog: &Catalog) -> Vec<Problem> {
         for track in Track::ALL {
             checker.track(catalog, locale, track, &mut report);
         }
-        for kind in MailKind::ALL {
+        if let Some(frame) = catalog.own_frame(locale) {
+            checker.frame(frame, &mut |rule, reason| report(Entry::NudgeFrame, rule, reason));
+        }
+        for kind in DeliveryKind::with_mail_words() {
             if let Some(mail) = catalog.own_mail(locale, kind) {
                 checker.mail(locale, kind, mail, &mut |rule, reason| report(Entry::Mail(kind), rule, reason));
             }
@@ -159,8 +165,17 @@ impl Checker {
         }
     }
 
-    fn mail(&self, locale: &Locale, kind: MailKind, mail: &MailText, report: &mut impl FnMut(Rule, String)) {
-        let sample = mail.filled(&render::sample_values(kind));
+    fn frame(&self, frame: &NudgeFrame, report: &mut impl FnMut(Rule, String)) {
+        for (field, text) in frame.fields() {
+            self.words(field, text, report);
+            self.placeholders(field, text, NudgeFrame::PLACEHOLDERS, report);
+        }
+    }
+
+    fn mail(&self, locale: &Locale, kind: DeliveryKind, mail: &MailText, report: &mut impl FnMut(Rule, String)) {
+        let values = render::sample_values(kind);
+        let values: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let sample = mail.filled(&values);
         self.subject(&sample.subject, report);
         self.body(&sample.body, report);
         for (field, text) in mail.fields() {

@@ -1,4 +1,5 @@
-//! Mail: the catalog and its content lint, composing messages, and the
+//! Mail: the catalog and its content lint, composing messages (pure: a
+//! `domain::mail::MailContext` in, an [`OutgoingEmail`] out), and the
 //! transport they leave by.
 
 pub mod catalog;
@@ -9,6 +10,6 @@ pub mod notes;
 pub mod smtp;
 pub mod transport;
 
-pub use catalog::{Catalog, MailKind, Nudge};
+pub use catalog::{Catalog, Nudge};
 pub use compose::{Composer, OutgoingEmail};
 pub use transport::{Mailer, SendOutcome};

@@ -7,20 +7,24 @@
 //! catalog's neutral `_unset` text instead, so nobody meets a blank or a
 //! broken link. Web addresses in a line become links in HTML.
 //!
-//! The preferences page shows the safety note too. Its template has no
-//! access to the settings, so start-up installs the page's note here once
-//! (`install_page_note`); one process serves one configuration.
-
-use std::sync::RwLock;
+//! The preferences page shows the safety note too: its handler builds it
+//! with [`safety`] from the application state, like the composer does.
 
 use super::catalog::{Catalog, NoteTexts, fill};
+use crate::config::ContentSettings;
 use crate::domain::Locale;
 
-/// The operator's two lines, already validated by the configuration.
+/// The operator's two lines, trimmed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OperatorLines {
     pub resources: String,
     pub safety_line: String,
+}
+
+impl From<&ContentSettings> for OperatorLines {
+    fn from(content: &ContentSettings) -> Self {
+        Self { resources: content.resources.trim().to_owned(), safety_line: content.safety_line.trim().to_owned() }
+    }
 }
 
 /// A line of text in which web addresses are links.
@@ -95,21 +99,6 @@ pub fn safety(texts: &NoteTexts, lines: &OperatorLines) -> NoteLine {
 pub fn footer(catalog: &Catalog, locale: &Locale, lines: &OperatorLines) -> Vec<NoteLine> {
     let texts = catalog.notes(locale);
     vec![resources(texts, lines), safety(texts, lines)]
-}
-
-static PAGE_NOTE: RwLock<Option<NoteLine>> = RwLock::new(None);
-
-/// Sets the safety note the preferences page shows (called at start-up).
-pub fn install_page_note(catalog: &Catalog, lines: &OperatorLines) {
-    let note = safety(catalog.notes(&Locale::en()), lines);
-    *PAGE_NOTE.write().unwrap_or_else(|e| e.into_inner()) = Some(note);
-}
-
-/// The safety note for the preferences page: the installed one, or the
-/// built-in catalog's neutral text.
-pub fn page_note() -> NoteLine {
-    let installed = PAGE_NOTE.read().unwrap_or_else(|e| e.into_inner()).clone();
-    installed.unwrap_or_else(|| safety(Catalog::built_in().notes(&Locale::en()), &OperatorLines::default()))
 }
 
 #[cfg(test)]

@@ -9,8 +9,9 @@ use anyhow::Context;
 
 use super::{Planner, SweepReport};
 use crate::domain::engine::{self, Event};
-use crate::domain::{SubscriberStatus, Track};
+use crate::domain::{DeliveryKind, SubscriberStatus};
 use crate::store;
+use crate::store::deliveries::NewMail;
 
 impl Planner {
     pub(super) async fn expire_unanswered(&self) -> anyhow::Result<SweepReport> {
@@ -25,9 +26,9 @@ impl Planner {
             report.expired += expired.len();
             for nudge in expired {
                 let Some(subscriber) = store::subscribers::lock(&mut tx, nudge.subscriber_id).await? else { continue };
-                let track = Track::parse(&nudge.track)?;
+                let track = nudge.track;
                 if let Some(state) = store::tracks::lock_one(&mut tx, subscriber.id, track).await? {
-                    let slots = self.scheduling.slots(&subscriber);
+                    let slots = subscriber.slots(&self.scheduling);
                     let step = engine::step(track, &state.engine, Event::Expired, nudge.slot, now, &slots);
                     // The track keeps the slot planned with the nudge unless it was moved
                     // since; a subscriber who is not active stays unscheduled.
@@ -40,7 +41,8 @@ impl Planner {
                     store::subscribers::set_status(&mut tx, subscriber.id, SubscriberStatus::Resting).await?;
                     store::tracks::clear_schedule(&mut tx, subscriber.id).await?;
                     store::deliveries::cancel_pending(&mut tx, subscriber.id).await?;
-                    store::nudges::insert_keep_going(&mut tx, subscriber.id, now).await?;
+                    store::deliveries::queue_mail(&mut tx, NewMail::at(subscriber.id, DeliveryKind::KeepGoing, now))
+                        .await?;
                     report.resting += 1;
                 }
             }

@@ -4,20 +4,12 @@
 //! down is skipped rather than sent late.
 
 use anyhow::Context;
-use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
+use chrono::{Duration, Weekday};
 
 use super::Planner;
-use crate::domain::Slots;
+use crate::domain::DeliveryKind;
 use crate::store;
-
-/// The first Sunday slot after `after`.
-pub fn first_sunday_slot(slots: &Slots, after: DateTime<Utc>) -> DateTime<Utc> {
-    let mut slot = slots.first_after(after);
-    while slots.local_date(slot).weekday() != Weekday::Sun {
-        slot = slots.first_after(slot);
-    }
-    slot
-}
+use crate::store::deliveries::NewMail;
 
 impl Planner {
     pub(super) async fn plan_weekly_summaries(&self) -> anyhow::Result<u64> {
@@ -33,12 +25,13 @@ impl Planner {
             let subscribers = store::subscribers::get_many(&mut *tx, &ids).await?;
             for (id, slot) in due {
                 let Some(subscriber) = subscribers.iter().find(|s| s.id == id) else { continue };
-                let slots = self.scheduling.slots(subscriber);
+                let slots = subscriber.slots(&self.scheduling);
                 if now - slot <= self.stale_after {
-                    queued += store::nudges::insert_weekly_summary(&mut tx, id, slot).await?;
+                    let mail = NewMail::at(id, DeliveryKind::WeeklySummary, slot);
+                    queued += u64::from(store::deliveries::queue_mail(&mut tx, mail).await?.is_some());
                 }
                 let next = slots.on(slots.local_date(slot) + Duration::days(7));
-                let next = if next > now { next } else { first_sunday_slot(&slots, now) };
+                let next = if next > now { next } else { slots.first_on_weekday_after(Weekday::Sun, now) };
                 store::subscribers::set_next_summary(&mut tx, id, next).await?;
             }
             tx.commit().await.context("failed to commit weekly summaries")?;

@@ -9,6 +9,8 @@ use chrono::{DateTime, NaiveTime, Utc};
 use serde::Serialize;
 use sqlx::{PgConnection, PgExecutor};
 
+use crate::domain::DeliveryKind;
+
 // ---- export: everything held about one subscriber ------------------------
 
 /// The subscriber row, every column.
@@ -45,7 +47,7 @@ pub struct TrackRecord {
 #[derive(Debug, Clone, Serialize)]
 pub struct DeliveryRecord {
     pub id: i64,
-    pub kind: String,
+    pub kind: DeliveryKind,
     pub track: Option<String>,
     pub variant: Option<String>,
     pub slot: DateTime<Utc>,
@@ -100,7 +102,7 @@ pub async fn track_records(db: impl PgExecutor<'_>, id: i64) -> anyhow::Result<V
 pub async fn delivery_records(db: impl PgExecutor<'_>, id: i64) -> anyhow::Result<Vec<DeliveryRecord>> {
     sqlx::query_as!(
         DeliveryRecord,
-        r#"select id, kind, track, variant, slot, status, attempt, smtp_code, last_error, created_at, sent_at,
+        r#"select id, kind as "kind: DeliveryKind", track, variant, slot, status, attempt, smtp_code, last_error, created_at, sent_at,
                   answer_by, expired_at, unknown_outcomes
            from deliveries where subscriber_id = $1 order by id"#,
         id
@@ -271,14 +273,14 @@ pub async fn queue(db: impl PgExecutor<'_>) -> anyhow::Result<Queue> {
 /// stands in for it.
 #[derive(Debug, Clone)]
 pub struct Outcomes {
-    pub kind: String,
+    pub kind: DeliveryKind,
     pub sent: i64,
     pub failed: i64,
 }
 
 pub async fn outcomes_within(db: impl PgExecutor<'_>, hours: i32) -> anyhow::Result<Vec<Outcomes>> {
     let rows = sqlx::query!(
-        r#"select kind,
+        r#"select kind as "kind: DeliveryKind",
                   count(*) filter (where status = 'sent') as "sent!",
                   count(*) filter (where status = 'failed') as "failed!"
            from deliveries

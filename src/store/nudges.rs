@@ -1,5 +1,5 @@
 //! Nudges in the outbox: planning them, the history the planner reads, the
-//! answer window and its expiry, and the "keep going?" mail.
+//! answer window and its expiry.
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -92,8 +92,15 @@ pub async fn variant_history(conn: &mut PgConnection, ids: &[i64]) -> anyhow::Re
 pub struct Unanswered {
     pub id: i64,
     pub subscriber_id: i64,
-    pub track: String,
+    pub track: Track,
     pub slot: DateTime<Utc>,
+}
+
+struct UnansweredRow {
+    id: i64,
+    subscriber_id: i64,
+    track: String,
+    slot: DateTime<Utc>,
 }
 
 /// Claims up to `limit` unanswered nudges past their window and marks them
@@ -103,8 +110,8 @@ pub async fn expire_unanswered(
     now: DateTime<Utc>,
     limit: i64,
 ) -> anyhow::Result<Vec<Unanswered>> {
-    sqlx::query_as!(
-        Unanswered,
+    let rows = sqlx::query_as!(
+        UnansweredRow,
         r#"with due as (
                select d.id from deliveries d
                where d.kind = 'nudge' and d.status = 'sent' and d.expired_at is null and d.answer_by <= $1
@@ -121,40 +128,15 @@ pub async fn expire_unanswered(
     )
     .fetch_all(conn)
     .await
-    .context("failed to expire unanswered nudges")
+    .context("failed to expire unanswered nudges")?;
+    rows.into_iter()
+        .map(|r| {
+            let track = Track::parse(&r.track).context("stored track no longer parses")?;
+            Ok(Unanswered { id: r.id, subscriber_id: r.subscriber_id, track, slot: r.slot })
+        })
+        .collect()
 }
 
-/// Queues the one "shall we keep going?" mail, due now.
-pub async fn insert_keep_going(conn: &mut PgConnection, subscriber_id: i64, now: DateTime<Utc>) -> anyhow::Result<()> {
-    sqlx::query!(
-        r#"insert into deliveries (subscriber_id, kind, slot, due_at) values ($1, 'keep_going', $2, $2)
-           on conflict (subscriber_id, kind, coalesce(track, ''), slot) where promise_id is null do nothing"#,
-        subscriber_id,
-        now
-    )
-    .execute(conn)
-    .await
-    .context("failed to queue the keep-going mail")?;
-    Ok(())
-}
-
-/// Queues a weekly summary for `slot` (once: the planning key refuses repeats).
-pub async fn insert_weekly_summary(
-    conn: &mut PgConnection,
-    subscriber_id: i64,
-    slot: DateTime<Utc>,
-) -> anyhow::Result<u64> {
-    let result = sqlx::query!(
-        r#"insert into deliveries (subscriber_id, kind, slot, due_at) values ($1, 'weekly_summary', $2, $2)
-           on conflict (subscriber_id, kind, coalesce(track, ''), slot) where promise_id is null do nothing"#,
-        subscriber_id,
-        slot
-    )
-    .execute(conn)
-    .await
-    .context("failed to queue a weekly summary")?;
-    Ok(result.rows_affected())
-}
 /// (deliveries due now and unclaimed, seconds the oldest has waited), for metrics.
 pub async fn due_queue(db: impl PgExecutor<'_>) -> anyhow::Result<(i64, f64)> {
     let row = sqlx::query!(

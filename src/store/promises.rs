@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
 
 use crate::domain::promise::{CheckAnswer, Outcome};
+use crate::domain::{DeliveryKind, PromiseMail};
 use crate::sealing::Sealed;
 
 #[derive(Debug, Clone)]
@@ -58,28 +59,6 @@ pub async fn insert(
     .context("failed to store a promise")
 }
 
-/// Queues a mail about a promise (`promise_check` or `promise_review`) for `slot`.
-pub async fn queue_mail(
-    conn: &mut PgConnection,
-    subscriber_id: i64,
-    promise_id: i64,
-    kind: &str,
-    slot: DateTime<Utc>,
-) -> anyhow::Result<()> {
-    sqlx::query!(
-        r#"insert into deliveries (subscriber_id, kind, promise_id, slot, due_at) values ($1, $2, $3, $4, $4)
-           on conflict (promise_id, kind) where promise_id is not null do nothing"#,
-        subscriber_id,
-        kind,
-        promise_id,
-        slot
-    )
-    .execute(conn)
-    .await
-    .context("failed to queue a promise mail")?;
-    Ok(())
-}
-
 pub async fn get(db: impl PgExecutor<'_>, id: i64) -> anyhow::Result<Option<PromiseRow>> {
     let row = sqlx::query_as!(
         Row,
@@ -92,10 +71,14 @@ pub async fn get(db: impl PgExecutor<'_>, id: i64) -> anyhow::Result<Option<Prom
     Ok(row.map(PromiseRow::from))
 }
 
-/// The promise a promise mail (a delivery) is about, and the mail's kind.
-pub async fn for_delivery(db: impl PgExecutor<'_>, delivery_id: i64) -> anyhow::Result<Option<(String, PromiseRow)>> {
+/// The promise a promise mail (a delivery) is about, and which of the two
+/// mails it is. `None` if there is no such promise mail.
+pub async fn for_delivery(
+    db: impl PgExecutor<'_>,
+    delivery_id: i64,
+) -> anyhow::Result<Option<(PromiseMail, PromiseRow)>> {
     let row = sqlx::query!(
-        r#"select d.kind, p.id, p.subscriber_id, p.text_sealed, p.text_nonce, p.due_at, p.check_answer, p.outcome
+        r#"select d.kind as "kind: DeliveryKind", p.id, p.subscriber_id, p.text_sealed, p.text_nonce, p.due_at, p.check_answer, p.outcome
            from deliveries d join promises p on p.id = d.promise_id
            where d.id = $1"#,
         delivery_id
@@ -103,7 +86,8 @@ pub async fn for_delivery(db: impl PgExecutor<'_>, delivery_id: i64) -> anyhow::
     .fetch_optional(db)
     .await
     .context("failed to load a promise mail")?;
-    Ok(row.map(|r| {
+    Ok(row.and_then(|r| {
+        let mail = r.kind.promise_mail()?;
         let promise = Row {
             id: r.id,
             subscriber_id: r.subscriber_id,
@@ -113,7 +97,7 @@ pub async fn for_delivery(db: impl PgExecutor<'_>, delivery_id: i64) -> anyhow::
             check_answer: r.check_answer,
             outcome: r.outcome,
         };
-        (r.kind, promise.into())
+        Some((mail, promise.into()))
     }))
 }
 

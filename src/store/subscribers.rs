@@ -4,7 +4,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
 
-use crate::domain::{SubscriberEmail, SubscriberStatus, TimeOfDay, TimeZone};
+use crate::domain::{Scheduling, Slots, SubscriberEmail, SubscriberStatus, TimeOfDay, TimeZone};
 
 /// A subscriber as stored, parsed back into domain types.
 #[derive(Debug, Clone)]
@@ -16,6 +16,13 @@ pub struct Subscriber {
     pub max_per_day: u32,
     pub status: SubscriberStatus,
     pub created_at: DateTime<Utc>,
+}
+
+impl Subscriber {
+    /// This subscriber's delivery rhythm.
+    pub fn slots(&self, scheduling: &Scheduling) -> Slots {
+        scheduling.slots_for(self.id, self.zone, self.time)
+    }
 }
 
 /// What a new or returning subscriber asked for.

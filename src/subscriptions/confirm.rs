@@ -5,9 +5,11 @@
 use anyhow::Context;
 use sqlx::PgPool;
 
-use super::{Scheduling, activate};
-use crate::domain::SubscriberStatus;
+use super::activate;
+use crate::domain::Scheduling;
+use crate::domain::{DeliveryKind, SubscriberStatus};
 use crate::store;
+use crate::store::deliveries::NewMail;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConfirmOutcome {
@@ -27,7 +29,7 @@ pub async fn confirm(pool: &PgPool, subscriber_id: i64, scheduling: Scheduling) 
     let outcome = match subscriber.status {
         SubscriberStatus::Pending => {
             activate(&mut tx, &subscriber, scheduling).await?;
-            store::deliveries::insert_welcome(&mut tx, subscriber.id).await?;
+            store::deliveries::queue_mail(&mut tx, NewMail::now(subscriber.id, DeliveryKind::Welcome)).await?;
             ConfirmOutcome::Confirmed
         }
         SubscriberStatus::Active | SubscriberStatus::Paused | SubscriberStatus::Resting => {

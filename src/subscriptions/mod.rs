@@ -7,11 +7,10 @@
 //! Instants come from the database clock (`select now()`), the same clock the
 //! sender's claims use.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
-use crate::domain::slots::jitter_for;
-use crate::domain::{Slots, SubscriberStatus, TimeOfDay, TimeZone};
+use crate::domain::{Scheduling, SubscriberStatus};
 use crate::store::{self, subscribers::Subscriber};
 
 mod answer;
@@ -33,23 +32,6 @@ pub use unsubscribe::unsubscribe;
 /// flood a stranger's inbox through the subscribe form.
 pub const CONFIRMATIONS_PER_DAY: i64 = 3;
 
-/// Scheduling settings every change needs.
-#[derive(Debug, Clone, Copy)]
-pub struct Scheduling {
-    /// Largest per-subscriber slot offset (`schedule.jitter`).
-    pub jitter: Duration,
-}
-
-impl Scheduling {
-    pub fn slots(&self, subscriber: &Subscriber) -> Slots {
-        self.slots_for(subscriber.id, subscriber.zone, subscriber.time)
-    }
-
-    pub fn slots_for(&self, subscriber_id: i64, zone: TimeZone, time: TimeOfDay) -> Slots {
-        Slots { zone, time, jitter: jitter_for(subscriber_id, self.jitter) }
-    }
-}
-
 /// The database clock, read inside the caller's transaction.
 async fn db_now(conn: &mut PgConnection) -> anyhow::Result<DateTime<Utc>> {
     store::now(conn).await
@@ -60,6 +42,6 @@ async fn db_now(conn: &mut PgConnection) -> anyhow::Result<DateTime<Utc>> {
 async fn activate(conn: &mut PgConnection, subscriber: &Subscriber, scheduling: Scheduling) -> anyhow::Result<()> {
     let now = db_now(conn).await?;
     store::subscribers::set_status(conn, subscriber.id, SubscriberStatus::Active).await?;
-    let first_slot = scheduling.slots(subscriber).first_after(now);
+    let first_slot = subscriber.slots(&scheduling).first_after(now);
     store::tracks::schedule_unscheduled(conn, subscriber.id, first_slot).await
 }

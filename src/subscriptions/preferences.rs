@@ -1,11 +1,12 @@
 //! Preferences: zone, time, tracks and daily limit; pausing and resuming.
 
 use anyhow::Context;
+use chrono::Weekday;
 use sqlx::PgPool;
 
-use super::{Scheduling, activate, db_now};
+use super::{activate, db_now};
 use crate::domain::engine::{self, Event};
-use crate::domain::{SubscriberStatus, TrackSet};
+use crate::domain::{Scheduling, SubscriberStatus, TrackSet};
 use crate::store::{self, subscribers::Preferences};
 
 #[derive(Debug, Clone)]
@@ -32,7 +33,7 @@ pub async fn update_preferences(
     store::tracks::choose(&mut tx, subscriber_id, &change.tracks).await?;
     if before.status == SubscriberStatus::Active {
         let after = store::subscribers::get(&mut *tx, subscriber_id).await?.context("subscriber vanished")?;
-        let (old_slots, new_slots) = (scheduling.slots(&before), scheduling.slots(&after));
+        let (old_slots, new_slots) = (before.slots(&scheduling), after.slots(&scheduling));
         let now = db_now(&mut tx).await?;
         for track in store::tracks::list(&mut *tx, subscriber_id).await? {
             let Some(due) = track.next_due_at.filter(|_| track.enabled) else {
@@ -82,7 +83,7 @@ pub async fn resume(
         SubscriberStatus::Paused => activate(&mut tx, &subscriber, scheduling).await?,
         SubscriberStatus::Resting => {
             let now = db_now(&mut tx).await?;
-            let slots = scheduling.slots(&subscriber);
+            let slots = subscriber.slots(&scheduling);
             store::subscribers::set_status(&mut tx, subscriber_id, SubscriberStatus::Active).await?;
             store::subscribers::clear_misses(&mut tx, subscriber_id).await?;
             for track in store::tracks::list(&mut *tx, subscriber_id).await?.into_iter().filter(|t| t.enabled) {
@@ -119,9 +120,7 @@ pub async fn set_weekly_summary(
         return Ok(false);
     };
     let first = match on {
-        true => {
-            Some(crate::planner::summaries::first_sunday_slot(&scheduling.slots(&subscriber), db_now(&mut tx).await?))
-        }
+        true => Some(subscriber.slots(&scheduling).first_on_weekday_after(Weekday::Sun, db_now(&mut tx).await?)),
         false => None,
     };
     store::subscribers::set_weekly_summary(&mut tx, subscriber_id, first).await?;

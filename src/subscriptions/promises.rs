@@ -5,16 +5,32 @@ use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::PgPool;
 
-use super::{Scheduling, db_now};
-use crate::domain::engine::{self};
-use crate::domain::promise::{self, CheckAnswer, Outcome, PromiseError, PromiseText};
-use crate::domain::{SubscriberStatus, TimeOfDay, TimeZone, Track};
+use super::db_now;
+use crate::domain::Scheduling;
+use crate::domain::engine;
+use crate::domain::promise::{self, CheckAnswer, DueDate, Outcome, PromiseError, PromiseText};
+use crate::domain::{PromiseMail, SubscriberStatus, TimeOfDay, TimeZone, Track};
 use crate::sealing::Sealer;
+use crate::store::deliveries::{About, NewMail};
 use crate::store::{self, promises::PromiseRow};
 
-/// Kinds of the two promise mails, as stored in `deliveries.kind`.
-pub const CHECK_KIND: &str = "promise_check";
-pub const REVIEW_KIND: &str = "promise_review";
+/// A promise as the subscriber wrote it down.
+#[derive(Debug, Clone)]
+pub struct NewPromise {
+    pub text: PromiseText,
+    pub due_date: DueDate,
+    pub due_time: TimeOfDay,
+    /// The zone the due date and time are in; the subscriber's own when `None`.
+    pub zone: Option<TimeZone>,
+}
+
+/// The settings writing a promise down needs.
+#[derive(Debug, Clone, Copy)]
+pub struct PromiseRules {
+    /// How long before the due time "still realistic?" comes (`promises.check_before`).
+    pub check_before: Duration,
+    pub scheduling: Scheduling,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PromiseMade {
@@ -24,41 +40,58 @@ pub struct PromiseMade {
     pub review_at: DateTime<Utc>,
 }
 
-/// Writes a promise down. The due date and time are read in `zone` (the
-/// subscriber's own zone when `None`); `Ok(Err(_))` is bad input and nothing
-/// is written.
-#[allow(clippy::too_many_arguments)]
+/// What writing a promise down came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MakePromise {
+    Made(PromiseMade),
+    /// The due time is not acceptable (past, or too far ahead); nothing written.
+    Refused(PromiseError),
+    /// No such subscriber (any more).
+    NoSubscriber,
+}
+
+/// Writes a promise down and queues its two mails, in one transaction.
 #[tracing::instrument(skip_all, fields(subscriber_id))]
 pub async fn make_promise(
     pool: &PgPool,
     sealer: &Sealer,
     subscriber_id: i64,
-    text: &PromiseText,
-    due_date: &str,
-    due_time: TimeOfDay,
-    zone: Option<TimeZone>,
-    check_before: Duration,
-    scheduling: Scheduling,
-) -> anyhow::Result<Option<Result<PromiseMade, PromiseError>>> {
+    promise: &NewPromise,
+    rules: PromiseRules,
+) -> anyhow::Result<MakePromise> {
     let mut tx = pool.begin().await.context("failed to start a transaction")?;
     let Some(subscriber) = store::subscribers::lock(&mut tx, subscriber_id).await? else {
-        return Ok(None);
+        return Ok(MakePromise::NoSubscriber);
     };
     let now = db_now(&mut tx).await?;
-    let due_at = match promise::parse_due(due_date, due_time.naive(), zone.unwrap_or(subscriber.zone), now) {
+    let zone = promise.zone.unwrap_or(subscriber.zone);
+    let due_at = match promise::due_instant(promise.due_date, promise.due_time.naive(), zone, now) {
         Ok(due) => due,
-        Err(err) => return Ok(Some(Err(err))),
+        Err(err) => return Ok(MakePromise::Refused(err)),
     };
-    let slots = scheduling.slots(&subscriber);
-    let promise_id = store::promises::insert(&mut tx, subscriber_id, &sealer.seal(text.as_str()), due_at).await?;
-    let check_at = promise::check_at(due_at, check_before, &slots, now);
+    let slots = subscriber.slots(&rules.scheduling);
+    let promise_id =
+        store::promises::insert(&mut tx, subscriber_id, &sealer.seal(promise.text.as_str()), due_at).await?;
+    let check_at = promise::check_at(due_at, rules.check_before, &slots, now);
     if let Some(at) = check_at {
-        store::promises::queue_mail(&mut tx, subscriber_id, promise_id, CHECK_KIND, at).await?;
+        queue_promise_mail(&mut tx, subscriber_id, promise_id, PromiseMail::Check, at).await?;
     }
     let review_at = promise::review_at(due_at, &slots);
-    store::promises::queue_mail(&mut tx, subscriber_id, promise_id, REVIEW_KIND, review_at).await?;
+    queue_promise_mail(&mut tx, subscriber_id, promise_id, PromiseMail::Review, review_at).await?;
     tx.commit().await.context("failed to commit a promise")?;
-    Ok(Some(Ok(PromiseMade { promise_id, due_at, check_at, review_at })))
+    Ok(MakePromise::Made(PromiseMade { promise_id, due_at, check_at, review_at }))
+}
+
+async fn queue_promise_mail(
+    conn: &mut sqlx::PgConnection,
+    subscriber_id: i64,
+    promise_id: i64,
+    mail: PromiseMail,
+    slot: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let mail = NewMail { about: About::Promise(promise_id), ..NewMail::at(subscriber_id, mail.kind(), slot) };
+    store::deliveries::queue_mail(conn, mail).await?;
+    Ok(())
 }
 
 /// What a promise page shows after an answer.
@@ -107,7 +140,7 @@ pub async fn answer_review(
         let follow = store::tracks::lock_one(&mut tx, subscriber.id, Track::FollowThrough).await?;
         if let Some(track) = follow.filter(|t| t.enabled && subscriber.status == SubscriberStatus::Active) {
             let now = db_now(&mut tx).await?;
-            let slots = scheduling.slots(&subscriber);
+            let slots = subscriber.slots(&scheduling);
             let step = engine::step(Track::FollowThrough, &track.engine, outcome.event(), now, now, &slots);
             // The track keeps an earlier slot it already had: a promise
             // steers the spacing, it does not postpone the next nudge.

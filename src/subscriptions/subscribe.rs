@@ -4,8 +4,10 @@ use anyhow::Context;
 use chrono::Duration;
 use sqlx::PgPool;
 
-use super::{CONFIRMATIONS_PER_DAY, Scheduling, activate, db_now};
-use crate::domain::{SubscriberEmail, SubscriberStatus, TrackSet};
+use super::{CONFIRMATIONS_PER_DAY, activate, db_now};
+use crate::domain::Scheduling;
+use crate::domain::{DeliveryKind, SubscriberEmail, SubscriberStatus, TrackSet};
+use crate::store::deliveries::NewMail;
 use crate::store::{self, subscribers::Preferences};
 
 #[derive(Debug, Clone)]
@@ -68,7 +70,7 @@ pub async fn subscribe(
             // Keep the preference update but send nothing more today.
             SubscribeOutcome::RateLimited { subscriber_id: id }
         } else {
-            store::deliveries::insert_confirmation(&mut tx, id).await?;
+            store::deliveries::queue_mail(&mut tx, NewMail::now(id, DeliveryKind::Confirm)).await?;
             SubscribeOutcome::ConfirmationQueued { subscriber_id: id }
         }
     };

@@ -1,4 +1,4 @@
-//! Links, consent and abuse (DESIGN section 5): scanners change nothing,
+//! Links, consent and abuse: scanners change nothing,
 //! keys rotate, floods are capped, answers do not reveal who subscribes,
 //! and subscribers can erase themselves.
 

@@ -170,10 +170,10 @@ async fn a_sender_that_lost_its_lease_cannot_overwrite_the_new_claim(pool: PgPoo
         .unwrap();
     assert_eq!(tend::store::deliveries::rescue_expired_leases(&app.pool).await.unwrap(), 1);
     let again = claim_due(&app.pool, "worker-b", 10, Duration::seconds(60)).await.unwrap();
-    assert_eq!(again[0].attempt, 2);
-    let stale = Fence { id: claimed[0].id, attempt: claimed[0].attempt, owner: "worker-a" };
+    assert_eq!(again[0].attempt(), 2);
+    let stale = Fence { id: claimed[0].id(), attempt: claimed[0].attempt(), owner: "worker-a" };
     assert!(!mark_sent(&app.pool, stale, 250, "late").await.unwrap());
-    let current = Fence { id: again[0].id, attempt: again[0].attempt, owner: "worker-b" };
+    let current = Fence { id: again[0].id(), attempt: again[0].attempt(), owner: "worker-b" };
     assert!(mark_sent(&app.pool, current, 250, "ok").await.unwrap());
     assert_eq!(app.count("select count(*) from deliveries where status = 'sent'").await, 1);
 }

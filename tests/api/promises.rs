@@ -21,12 +21,20 @@ async fn berlin_subscriber(app: &TestApp, email: &str) -> (i64, String) {
 }
 
 async fn promise_mail_slot(app: &TestApp, kind: &str) -> DateTime<Utc> {
-    sqlx::query_scalar("select slot from deliveries where kind = $1").bind(kind).fetch_one(&app.pool).await.unwrap()
+    sqlx::query_scalar("select slot from deliveries where kind = $1::delivery_kind")
+        .bind(kind)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
 }
 
 /// Makes a queued promise mail due now and sends it; returns its /p/ link.
 async fn deliver_promise_mail(app: &TestApp, email: &str, kind: &str) -> String {
-    sqlx::query("update deliveries set due_at = now() where kind = $1").bind(kind).execute(&app.pool).await.unwrap();
+    sqlx::query("update deliveries set due_at = now() where kind = $1::delivery_kind")
+        .bind(kind)
+        .execute(&app.pool)
+        .await
+        .unwrap();
     app.dispatch_all_pending_emails().await;
     let mail = app.smtp.received_by(email).pop().unwrap();
     app.links_in(&mail, "/p/").pop().expect("a promise link").split('?').next().unwrap().to_owned()

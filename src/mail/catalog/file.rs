@@ -1,7 +1,7 @@
 //! Reading a catalog file: TOML in, a checked `Catalog` out.
 //!
-//! Layout: one table per locale (`[[en.nudge]]`, `[en.mail.welcome]`,
-//! `[en.notes]`). A file from before locales, with `[[nudge]]` at the top,
+//! Layout: one table per locale (`[[en.nudge]]`, `[en.nudge_frame]`,
+//! `[en.mail.welcome]`, `[en.notes]`). A file from before locales, with `[[nudge]]` at the top,
 //! still reads: its nudges are `en`. Structure is checked here (each error
 //! names its entry); the content rubric is the lint's job.
 
@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, HashSet};
 use anyhow::Context;
 use serde::Deserialize;
 
-use super::{Catalog, MailKind, MailText, NoteTexts, Nudge, Texts};
-use crate::domain::{Locale, Track};
+use super::{Catalog, MailText, NoteTexts, Nudge, NudgeFrame, Texts, needs_action};
+use crate::domain::{DeliveryKind, Locale, Track, Words};
 
 /// Two variants is the least that lets a track avoid repeating itself; the
 /// rubric asks for eight, and the lint says so by name.
@@ -24,9 +24,17 @@ const MAX_FIELD_CHARS: usize = 2000;
 struct RawLocale {
     #[serde(default)]
     nudge: Vec<RawNudge>,
+    nudge_frame: Option<RawFrame>,
     #[serde(default)]
     mail: BTreeMap<String, RawMail>,
     notes: Option<RawNotes>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFrame {
+    actions_intro: String,
+    footer: String,
 }
 
 #[derive(Deserialize)]
@@ -45,7 +53,7 @@ struct RawMail {
     heading: String,
     body: String,
     actions_intro: String,
-    action: String,
+    action: Option<String>,
     footer: String,
 }
 
@@ -67,6 +75,9 @@ pub(super) fn parse(text: &str, base: Option<&Catalog>) -> anyhow::Result<Catalo
         let into = locales.entry(locale).or_default();
         into.by_track.extend(texts.by_track);
         into.mails.extend(texts.mails);
+        if texts.frame.is_some() {
+            into.frame = texts.frame;
+        }
         if texts.notes.is_some() {
             into.notes = texts.notes;
         }
@@ -82,7 +93,7 @@ fn read_locales(text: &str) -> anyhow::Result<Vec<(Locale, RawLocale)>> {
         if key == "nudge" {
             // A catalog from before locales: its nudges are English.
             let nudge = value.try_into().context("`nudge` must be an array of [[nudge]] tables")?;
-            locales.push((Locale::en(), RawLocale { nudge, mail: BTreeMap::new(), notes: None }));
+            locales.push((Locale::en(), RawLocale { nudge, nudge_frame: None, mail: BTreeMap::new(), notes: None }));
             continue;
         }
         let locale = Locale::parse(&key).map_err(|e| anyhow::anyhow!("top-level key {key:?}: {e}"))?;
@@ -111,12 +122,15 @@ fn check_locale(locale: &Locale, raw: RawLocale) -> anyhow::Result<Texts> {
         );
         texts.by_track.entry(nudge.track).or_default().push(nudge);
     }
+    if let Some(frame) = raw.nudge_frame {
+        texts.frame = Some(check_frame(frame).context("nudge_frame")?);
+    }
     for (key, mail) in raw.mail {
-        let kind = MailKind::parse(&key).with_context(|| {
-            let known: Vec<&str> = MailKind::ALL.iter().map(|k| k.key()).collect();
+        let kind = DeliveryKind::parse(&key).filter(|k| k.words() == Words::Mail).with_context(|| {
+            let known: Vec<&str> = DeliveryKind::with_mail_words().map(|k| k.key()).collect();
             format!("mail {key:?}: unknown mail; the mails are {}", known.join(", "))
         })?;
-        texts.mails.insert(kind, check_mail(mail).with_context(|| format!("mail {key}"))?);
+        texts.mails.insert(kind, check_mail(kind, mail).with_context(|| format!("mail {key}"))?);
     }
     if let Some(notes) = raw.notes {
         texts.notes = Some(check_notes(notes).context("notes")?);
@@ -138,13 +152,26 @@ fn check_nudge(locale: &Locale, raw: RawNudge) -> anyhow::Result<Nudge> {
     Ok(Nudge { locale: locale.clone(), track, variant, subject, body })
 }
 
-fn check_mail(raw: RawMail) -> anyhow::Result<MailText> {
+fn check_mail(kind: DeliveryKind, raw: RawMail) -> anyhow::Result<MailText> {
+    let action = match (needs_action(kind), raw.action) {
+        (true, Some(action)) => Some(one_line("action", &action)?),
+        (true, None) => anyhow::bail!("action is missing: the label of this mail's button"),
+        (false, Some(_)) => anyhow::bail!("action is not used: this mail's buttons are the answers"),
+        (false, None) => None,
+    };
     Ok(MailText {
         subject: one_line("subject", &raw.subject)?,
         heading: one_line("heading", &raw.heading)?,
         body: multi_line("body", &raw.body)?,
         actions_intro: one_line("actions_intro", &raw.actions_intro)?,
-        action: one_line("action", &raw.action)?,
+        action,
+        footer: one_line("footer", &raw.footer)?,
+    })
+}
+
+fn check_frame(raw: RawFrame) -> anyhow::Result<NudgeFrame> {
+    Ok(NudgeFrame {
+        actions_intro: one_line("actions_intro", &raw.actions_intro)?,
         footer: one_line("footer", &raw.footer)?,
     })
 }
@@ -182,7 +209,8 @@ fn check_en_is_complete(en: Option<&Texts>) -> anyhow::Result<()> {
         let count = en.by_track.get(&track).map_or(0, Vec::len);
         anyhow::ensure!(count >= MIN_VARIANTS, "track {track}: has {count} variants, needs at least {MIN_VARIANTS}");
     }
-    for kind in MailKind::ALL {
+    anyhow::ensure!(en.frame.is_some(), "locale en: [en.nudge_frame] is missing");
+    for kind in DeliveryKind::with_mail_words() {
         anyhow::ensure!(en.mails.contains_key(&kind), "locale en: mail {} is missing", kind.key());
     }
     anyhow::ensure!(en.notes.is_some(), "locale en: [en.notes] is missing");

@@ -6,9 +6,10 @@ fn the_built_in_catalog_is_complete_on_its_own_with_eight_or_more_variants_per_t
     for track in Track::ALL {
         assert!(catalog.variants(track).len() >= 8, "{track}");
     }
-    for kind in MailKind::ALL {
+    for kind in DeliveryKind::with_mail_words() {
         assert!(catalog.own_mail(&Locale::en(), kind).is_some(), "{kind:?}");
     }
+    assert!(catalog.own_frame(&Locale::en()).is_some());
     assert!(catalog.own_notes(&Locale::en()).is_some());
 }
 
@@ -76,7 +77,7 @@ fn an_operator_file_replaces_only_the_tracks_and_tables_it_lists() {
     let catalog = Catalog::parse(&text).unwrap();
     assert_eq!(catalog.variants(Track::Support).len(), 2);
     assert_eq!(catalog.variants(Track::CheckIn), built_in.variants(Track::CheckIn));
-    assert_eq!(catalog.mail(&Locale::en(), MailKind::Welcome), built_in.mail(&Locale::en(), MailKind::Welcome));
+    assert_eq!(catalog.mail(&Locale::en(), DeliveryKind::Welcome), built_in.mail(&Locale::en(), DeliveryKind::Welcome));
 }
 
 #[test]
@@ -93,11 +94,11 @@ fn a_locale_reads_its_own_words_and_falls_back_to_en_for_the_rest() {
     assert_eq!(catalog.nudge_in(&de, Track::CheckIn, &first.variant).unwrap().subject, "Zehn ruhige Minuten");
     let second = &en.variants(Track::CheckIn)[1];
     assert_eq!(catalog.nudge_in(&de, Track::CheckIn, &second.variant), Some(second), "en where de has none");
-    assert_eq!(catalog.mail(&de, MailKind::KeepGoing).subject, "Weiter?");
-    assert_eq!(catalog.mail(&de, MailKind::Confirm), en.mail(&Locale::en(), MailKind::Confirm));
+    assert_eq!(catalog.mail(&de, DeliveryKind::KeepGoing).subject, "Weiter?");
+    assert_eq!(catalog.mail(&de, DeliveryKind::Confirm), en.mail(&Locale::en(), DeliveryKind::Confirm));
     assert_eq!(catalog.notes(&de), en.notes(&Locale::en()));
     let fr = Locale::parse("fr").unwrap();
-    assert_eq!(catalog.mail(&fr, MailKind::Welcome), en.mail(&Locale::en(), MailKind::Welcome));
+    assert_eq!(catalog.mail(&fr, DeliveryKind::Welcome), en.mail(&Locale::en(), DeliveryKind::Welcome));
 }
 
 #[test]

@@ -6,20 +6,48 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
 use super::shared;
-use crate::domain::{LinkSigner, Locale};
+use crate::domain::mail::{DeliveryRef, MailBody, MailContext, Recipient, WeekFacts};
+use crate::domain::{
+    Action, DayAnswer, DeliveryKind, LinkSigner, Locale, PlainMail, Shape, SubscriberEmail, TimeZone, Track,
+};
 use crate::links::Links;
-use crate::mail::catalog::{Catalog, MailKind, Nudge, paragraphs, placeholders};
-use crate::mail::compose::{Composer, OutgoingEmail};
+use crate::mail::catalog::{Catalog, Nudge, paragraphs, placeholders};
+use crate::mail::compose::{Composer, OutgoingEmail, week_numbers};
 use crate::mail::notes::OperatorLines;
 
 /// Values that stand in for the real ones when a mail is checked or previewed.
-pub fn sample_values(kind: MailKind) -> Vec<(&'static str, &'static str)> {
-    match kind {
-        MailKind::Confirm | MailKind::KeepGoing => vec![],
-        MailKind::Welcome => vec![("time", "08:30"), ("timezone", "Europe/Dublin")],
-        MailKind::WeeklySummary => {
-            vec![("sent", "5"), ("done", "3"), ("partly", "1"), ("not_yet", "1"), ("unanswered", "0")]
-        }
+pub fn sample_values(kind: DeliveryKind) -> Vec<(&'static str, String)> {
+    match kind.shape() {
+        Shape::Plain(mail) => plain_values(mail),
+        Shape::WeeklySummary => week_numbers(&sample_week()),
+        Shape::Nudge | Shape::Promise(_) => Vec::new(),
+    }
+}
+
+fn plain_values(mail: PlainMail) -> Vec<(&'static str, String)> {
+    match mail {
+        PlainMail::Confirm | PlainMail::KeepGoing => Vec::new(),
+        PlainMail::Welcome => vec![("time", "08:30".into()), ("timezone", "Europe/Dublin".into())],
+    }
+}
+
+/// A week with something to tell: five nudges, answered done three times,
+/// partly once and not yet once, and a promise kept.
+fn sample_week() -> WeekFacts {
+    let today = sample_instant().date_naive();
+    let answer = |days: i64, track, action| DayAnswer { date: today - chrono::Duration::days(days), track, action };
+    WeekFacts {
+        answers: vec![
+            answer(6, Track::CheckIn, Action::Done),
+            answer(5, Track::FollowThrough, Action::Done),
+            answer(4, Track::Transparency, Action::Partly),
+            answer(2, Track::FollowThrough, Action::Done),
+            answer(1, Track::CheckIn, Action::NotYet),
+        ],
+        sent: 5,
+        kept: 1,
+        renegotiated: 0,
+        today,
     }
 }
 
@@ -27,7 +55,6 @@ pub struct Renderer {
     composer: Composer,
 }
 
-const SAMPLE_TO: &str = "reader@example.org";
 const SAMPLE_KEY: &str = "preview";
 
 impl Renderer {
@@ -36,13 +63,15 @@ impl Renderer {
     }
 
     pub fn nudge(&self, nudge: &Nudge) -> Result<(), String> {
-        let email = self.composer.nudge(SAMPLE_TO, 1, 1, nudge, sample_instant(), SAMPLE_KEY);
+        let email = self.composer.compose(&sample_nudge(nudge));
         carries(&email, &nudge.subject, &nudge.body)
     }
 
-    pub fn mail(&self, locale: &Locale, kind: MailKind) -> Result<(), String> {
-        let email = sample_mail(&self.composer, locale, kind);
-        let words = self.composer.catalog().mail(locale, kind).filled(&sample_values(kind));
+    pub fn mail(&self, locale: &Locale, kind: DeliveryKind) -> Result<(), String> {
+        let email = self.composer.compose(&sample_mail(locale, kind));
+        let values = sample_values(kind);
+        let values: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let words = self.composer.catalog().mail(locale, kind).filled(&values);
         carries(&email, &words.subject, &words.body)
     }
 }
@@ -51,32 +80,46 @@ impl Renderer {
 pub fn sample_composer(catalog: &Catalog, lines: OperatorLines) -> Composer {
     let key = SecretString::from("catalog-preview-key-not-used-for-real-links");
     let signer = LinkSigner::new(&[key]).expect("a fixed key is valid");
-    Composer::new(Links::new("https://tend.example.org", signer), shared(catalog), "tend.example.org").with_notes(lines)
+    Composer::new(Links::new("https://tend.example.org", signer), shared(catalog), lines, "tend.example.org")
 }
 
 pub fn sample_instant() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2027-01-04T08:30:00Z").expect("a valid instant").with_timezone(&Utc)
 }
 
-/// A non-nudge mail composed with sample values.
-pub fn sample_mail(composer: &Composer, locale: &Locale, kind: MailKind) -> OutgoingEmail {
-    let at = sample_instant();
-    match kind {
-        MailKind::Confirm => composer.confirmation(SAMPLE_TO, locale, 1, at, SAMPLE_KEY),
-        MailKind::Welcome => composer.welcome(SAMPLE_TO, locale, 1, at, "08:30", "Europe/Dublin", SAMPLE_KEY),
-        MailKind::KeepGoing => composer.keep_going(SAMPLE_TO, locale, 1, at, SAMPLE_KEY),
-        MailKind::WeeklySummary => {
-            let content = composer.mail_content(
-                locale,
-                kind,
-                &sample_values(kind),
-                "https://tend.example.org/me/preview".into(),
-                Some("https://tend.example.org/me/preview".into()),
-                "https://tend.example.org/unsubscribe/preview".into(),
-            );
-            composer.render_in(locale, None, SAMPLE_TO, SAMPLE_KEY, content)
-        }
+fn sample_recipient(locale: &Locale) -> Recipient {
+    Recipient {
+        subscriber_id: 1,
+        email: SubscriberEmail::parse("reader@example.org").expect("a valid address"),
+        locale: locale.clone(),
+        zone: TimeZone::parse("Europe/Dublin").expect("a valid zone"),
     }
+}
+
+fn sample_delivery() -> DeliveryRef {
+    DeliveryRef { id: 1, slot: sample_instant(), message_key: SAMPLE_KEY.into() }
+}
+
+/// One nudge text as a mail, in its own locale.
+pub fn sample_nudge(nudge: &Nudge) -> MailContext {
+    MailContext {
+        delivery: sample_delivery(),
+        to: sample_recipient(&nudge.locale),
+        body: MailBody::Nudge { track: nudge.track, variant: nudge.variant.clone() },
+    }
+}
+
+/// Any kind of mail, with sample values. A nudge kind names no variant, so
+/// it shows the first check-in variant (the composer's fallback for a
+/// variant the catalog does not have).
+pub fn sample_mail(locale: &Locale, kind: DeliveryKind) -> MailContext {
+    let body = match kind.shape() {
+        Shape::Plain(mail) => MailBody::Plain { mail, values: plain_values(mail) },
+        Shape::Nudge => MailBody::Nudge { track: Track::CheckIn, variant: String::new() },
+        Shape::Promise(which) => MailBody::Promise(which),
+        Shape::WeeklySummary => MailBody::WeeklySummary(sample_week()),
+    };
+    MailContext { delivery: sample_delivery(), to: sample_recipient(locale), body }
 }
 
 /// Both parts carry the subject and every paragraph, and no stray brace is left.

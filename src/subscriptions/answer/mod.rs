@@ -13,8 +13,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-use super::Scheduling;
 use crate::batch::Batcher;
+use crate::domain::Scheduling;
 use crate::domain::{Action, TimeZone, Track};
 use crate::store;
 use crate::store::answering::AnswerContext;

@@ -8,10 +8,10 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::AnswerOutcome;
+use crate::domain::Scheduling;
 use crate::domain::engine::{self, Event};
 use crate::domain::{Action, SubscriberStatus, Track};
 use crate::store::answering::{AnswerBatch, AnswerContext, NewAnswer, TrackRow, TrackWrite};
-use crate::subscriptions::Scheduling;
 
 /// One caller's answer.
 #[derive(Debug, Clone, Copy, PartialEq)]

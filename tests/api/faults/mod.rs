@@ -14,9 +14,9 @@ use sqlx::PgPool;
 use tend::config::Settings;
 use tend::mail::SendOutcome;
 use tend::mail::smtp::{Security, SmtpPool, SmtpTarget};
-use tend::metrics::{self, DeliveryEvent};
+use tend::metrics::DeliveryEvent;
 use tend::sender::ExecutionOutcome;
-use tend::store::deliveries::{self, Fence};
+use tend::store::deliveries::{self, Fence, Retry};
 
 use self::relay::{Behaviour, Relay, closed_port};
 use crate::helpers::{TestApp, spawn_app_with};
@@ -78,11 +78,10 @@ async fn a_4xx_is_retried_and_then_sent_once(pool: PgPool) {
     let relay = Relay::start().await;
     relay.then(Behaviour::Reply("451 4.3.0 try again later"));
     let app = app_on(pool, relay.port, |_| {}).await;
-    let transient = metrics::get(DeliveryEvent::Transient);
     app.subscribe("busy@example.com").await;
     send_once(&app).await;
     assert_eq!(only_row(&app).await, ("pending".into(), 1, 0, Some(451)));
-    assert!(metrics::get(DeliveryEvent::Transient) > transient);
+    assert_eq!(app.sender.metrics().get(DeliveryEvent::Transient), 1);
     make_due(&app).await;
     send_once(&app).await;
     assert_eq!(only_row(&app).await.0, "sent");
@@ -109,11 +108,10 @@ async fn a_connection_dropped_after_the_data_is_an_unknown_outcome_retried_with_
     let relay = Relay::start().await;
     relay.then(Behaviour::HangUpAfterData);
     let app = app_on(pool, relay.port, |_| {}).await;
-    let unknown = metrics::get(DeliveryEvent::Unknown);
     app.subscribe("dropped@example.com").await;
     send_once(&app).await;
     assert_eq!(only_row(&app).await, ("pending".into(), 1, 1, None));
-    assert!(metrics::get(DeliveryEvent::Unknown) > unknown);
+    assert_eq!(app.sender.metrics().get(DeliveryEvent::Unknown), 1);
     make_due(&app).await;
     send_once(&app).await;
     assert_eq!(only_row(&app).await.0, "sent");
@@ -169,12 +167,22 @@ async fn a_nudge_that_the_outage_made_stale_waits_for_the_same_time_next_day(poo
     sqlx::query("update subscribers set status = 'active'").execute(&app.pool).await.unwrap();
     // Render it from a fake row or not: the retry rule is what is tested.
     let claimed = deliveries::claim_due(&app.pool, "w", 10, chrono::Duration::seconds(60)).await.unwrap();
-    let fence = Fence { id: claimed[0].id, attempt: claimed[0].attempt, owner: "w" };
+    let fence = Fence { id: claimed[0].id(), attempt: claimed[0].attempt(), owner: "w" };
     let stale_after = Some(chrono::Duration::hours(3));
     assert!(
-        deliveries::retry_later(&app.pool, fence, chrono::Duration::seconds(30), stale_after, None, "down", false)
-            .await
-            .unwrap()
+        deliveries::retry_later(
+            &app.pool,
+            fence,
+            Retry {
+                delay: chrono::Duration::seconds(30),
+                stale_after,
+                code: None,
+                error: "down",
+                unknown_outcome: false
+            }
+        )
+        .await
+        .unwrap()
     );
     let moved: bool = sqlx::query_scalar("select due_at = slot + interval '1 day' from deliveries")
         .fetch_one(&app.pool)
@@ -220,7 +228,6 @@ async fn a_worker_whose_lease_was_taken_mid_send_changes_nothing(pool: PgPool) {
     let stale = app_on(pool.clone(), relay.port, |_| {}).await;
     let fresh = app_on(pool, relay.port, |_| {}).await;
     stale.subscribe("lease@example.com").await;
-    let lost = metrics::get(DeliveryEvent::LostLease);
     let stale_sender = stale.sender.clone();
     let stale_run = tokio::spawn(async move { stale_sender.try_execute_batch().await.unwrap() });
     // While the stale worker waits for its reply, its lease runs out.
@@ -235,7 +242,8 @@ async fn a_worker_whose_lease_was_taken_mid_send_changes_nothing(pool: PgPool) {
     let owner: Option<String> =
         sqlx::query_scalar("select owner from deliveries").fetch_one(&fresh.pool).await.unwrap();
     assert_eq!((only_row(&fresh).await.0.as_str(), only_row(&fresh).await.1, owner), ("sent", 2, None));
-    assert!(metrics::get(DeliveryEvent::LostLease) > lost);
+    assert_eq!(stale.sender.metrics().get(DeliveryEvent::LostLease), 1);
+    assert_eq!(fresh.sender.metrics().get(DeliveryEvent::LostLease), 0);
     // Both transactions reached the end of data: one duplicate, the in-flight one.
     assert_eq!(duplicates(&relay.message_ids()), 1);
 }
@@ -246,7 +254,7 @@ async fn a_rescue_racing_a_completion_never_undoes_it(pool: PgPool) {
     for round in 0..30 {
         app.subscribe(&format!("race{round}@example.com")).await;
         let claimed = deliveries::claim_due(&app.pool, "w", 1, chrono::Duration::seconds(60)).await.unwrap();
-        let fence = Fence { id: claimed[0].id, attempt: claimed[0].attempt, owner: "w" };
+        let fence = Fence { id: claimed[0].id(), attempt: claimed[0].attempt(), owner: "w" };
         sqlx::query("update deliveries set lease_expires_at = now() where id = $1")
             .bind(fence.id)
             .execute(&app.pool)

@@ -1,0 +1,70 @@
+//! What each mail needs before it can be written: typed facts, loaded by
+//! the store when a delivery is claimed (`store::mail_context`) and turned
+//! into words and links by `mail::Composer`, which does no I/O.
+//!
+//! The body's variant follows the kind's [`Shape`](super::Shape): a plain
+//! mail carries its placeholder values, a nudge its track and variant, a
+//! promise mail which question it asks, the weekly summary the week's
+//! answers.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{DayAnswer, Locale, PlainMail, PromiseMail, SubscriberEmail, TimeZone, Track};
+
+/// Everything a delivery's email is composed from.
+#[derive(Debug, Clone)]
+pub struct MailContext {
+    pub delivery: DeliveryRef,
+    pub to: Recipient,
+    pub body: MailBody,
+}
+
+/// The delivery row's own facts: they make the links and the Message-ID the
+/// same on every attempt.
+#[derive(Debug, Clone)]
+pub struct DeliveryRef {
+    pub id: i64,
+    pub slot: DateTime<Utc>,
+    /// The random part of the Message-ID.
+    pub message_key: String,
+}
+
+/// Who the mail is for.
+#[derive(Debug, Clone)]
+pub struct Recipient {
+    pub subscriber_id: i64,
+    pub email: SubscriberEmail,
+    pub locale: Locale,
+    pub zone: TimeZone,
+}
+
+#[derive(Debug, Clone)]
+pub enum MailBody {
+    /// The catalog's words for `mail`, each `{name}` filled from `values`.
+    Plain {
+        mail: PlainMail,
+        values: Vec<(&'static str, String)>,
+    },
+    /// A nudge: the variant's words and the answer buttons.
+    Nudge {
+        track: Track,
+        variant: String,
+    },
+    /// "Still realistic?" or "did it happen?", with its answer buttons.
+    Promise(PromiseMail),
+    WeeklySummary(WeekFacts),
+}
+
+/// The week a summary tells about.
+#[derive(Debug, Clone)]
+pub struct WeekFacts {
+    /// The subscriber's answers of the last seven days, on their local dates.
+    pub answers: Vec<DayAnswer>,
+    /// Nudges sent in the week.
+    pub sent: i64,
+    /// Promises kept, and renegotiated early, in the week.
+    pub kept: i64,
+    pub renegotiated: i64,
+    /// The summary's own local date (the pictures end there).
+    pub today: NaiveDate,
+}

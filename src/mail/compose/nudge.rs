@@ -1,0 +1,42 @@
+//! The nudge mail: the variant's words inside the catalog's nudge frame,
+//! with one answer button per [`Action`].
+//!
+//! Answer links carry what the answer page shows (subscriber, track, a
+//! fingerprint of the variant), so opening one never reads the database.
+
+use super::{ActionLink, Composer, Content};
+use crate::domain::mail::{DeliveryRef, Recipient};
+use crate::domain::{Action, PageFacts, Track, variant_fingerprint};
+use crate::mail::catalog::{Nudge, fill};
+use crate::mail::notes;
+
+impl Composer {
+    pub(super) fn nudge(&self, d: &DeliveryRef, to: &Recipient, track: Track, variant: &str) -> Content {
+        let nudge = self.nudge_text(&to.locale, track, variant);
+        let frame = self.catalog.nudge_frame(&to.locale);
+        let page = PageFacts { subscriber_id: to.subscriber_id, track, variant: variant_fingerprint(&nudge.variant) };
+        let answer = |action: Action| ActionLink {
+            label: action.label().into(),
+            url: self.links.answer_with(d.id, d.slot, &page, action),
+        };
+        let links = self.footer_links(d, to);
+        Content {
+            subject: nudge.subject.clone(),
+            heading: nudge.subject.clone(),
+            paragraphs: nudge.paragraphs().collect(),
+            lead: (track == Track::Support).then(|| notes::resources(self.catalog.notes(&to.locale), &self.lines)),
+            actions_intro: frame.actions_intro.clone(),
+            actions: Action::ALL.into_iter().map(answer).collect(),
+            figures: Vec::new(),
+            footer: fill(&frame.footer, &[("track", &track.title().to_lowercase())]),
+            preferences_url: links.preferences,
+            unsubscribe_url: links.unsubscribe,
+        }
+    }
+
+    /// The variant in the recipient's locale (falling back to `en`), or the
+    /// track's first variant if an operator's new catalog dropped it.
+    pub fn nudge_text(&self, locale: &crate::domain::Locale, track: Track, variant: &str) -> &Nudge {
+        self.catalog.nudge_in(locale, track, variant).unwrap_or_else(|| self.catalog.next_variant(track, None))
+    }
+}

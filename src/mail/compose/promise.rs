@@ -1,0 +1,25 @@
+//! The two promise mails: catalog words and one button per answer, each
+//! opening the promise's page with that answer preselected.
+//!
+//! They name neither the promise's words nor its due time: the words stay
+//! sealed in the database and appear only on the page behind the link.
+
+use super::{ActionLink, Composer, Content};
+use crate::domain::PromiseMail;
+use crate::domain::mail::{DeliveryRef, Recipient};
+use crate::domain::promise::{CheckAnswer, Outcome};
+
+impl Composer {
+    pub(super) fn promise(&self, d: &DeliveryRef, to: &Recipient, which: PromiseMail) -> Content {
+        let words = self.catalog.mail(&to.locale, which.kind()).clone();
+        let button = |key: &str, label: &str| ActionLink {
+            label: label.to_owned(),
+            url: self.links.promise(d.id, d.slot, Some(key)),
+        };
+        let buttons = match which {
+            PromiseMail::Check => CheckAnswer::ALL.into_iter().map(|a| button(a.key(), a.label())).collect(),
+            PromiseMail::Review => Outcome::ALL.into_iter().map(|o| button(o.key(), o.label())).collect(),
+        };
+        Content::from_words(words, buttons, self.footer_links(d, to))
+    }
+}

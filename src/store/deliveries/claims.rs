@@ -1,0 +1,327 @@
+//! Claims: taking due deliveries for one sender, and every fenced write
+//! after that.
+//!
+//! A claim sets `status = 'sending'`, `attempt + 1`, the owner and a lease
+//! that ends on the database clock. Every later write names the claim it
+//! belongs to (`Fence`: id, attempt, owner); if the lease expired and another
+//! sender took the row, the write matches nothing and changes nothing.
+//!
+//! The claimed row is parsed here, once: the rest of tend sees a
+//! [`Claimed`] made of domain types, or an [`Claim::Unreadable`] row whose
+//! stored values no longer parse (cancelled by the sender with the reason).
+
+use anyhow::Context;
+use chrono::{DateTime, NaiveTime, Utc};
+use sqlx::{PgExecutor, PgPool};
+
+use crate::domain::mail::Recipient;
+use crate::domain::{DeliveryKind, Locale, SubscriberEmail, SubscriberStatus, TimeOfDay, TimeZone, Track};
+
+/// A claimed delivery with what the sender needs to load, address and fence it.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub id: i64,
+    pub attempt: i32,
+    pub kind: DeliveryKind,
+    /// The track of a nudge (and of a sample nudge).
+    pub track: Option<Track>,
+    pub variant: Option<String>,
+    /// The promise a promise mail is about.
+    pub promise_id: Option<i64>,
+    pub slot: DateTime<Utc>,
+    /// The random part of the Message-ID, stable across attempts.
+    pub message_key: String,
+    pub to: Recipient,
+    pub send_time: TimeOfDay,
+    pub status: SubscriberStatus,
+    /// A relay answered 5.1.x for this address earlier: send nothing.
+    pub suppressed: bool,
+}
+
+/// One claimed row: parsed, or stored values that no longer parse.
+#[derive(Debug, Clone)]
+pub enum Claim {
+    Ready(Box<Claimed>),
+    Unreadable { id: i64, attempt: i32, reason: String },
+}
+
+impl Claim {
+    pub fn id(&self) -> i64 {
+        match self {
+            Claim::Ready(claimed) => claimed.id,
+            Claim::Unreadable { id, .. } => *id,
+        }
+    }
+
+    pub fn attempt(&self) -> i32 {
+        match self {
+            Claim::Ready(claimed) => claimed.attempt,
+            Claim::Unreadable { attempt, .. } => *attempt,
+        }
+    }
+}
+
+struct ClaimRow {
+    id: i64,
+    attempt: i32,
+    kind: DeliveryKind,
+    track: Option<String>,
+    variant: Option<String>,
+    promise_id: Option<i64>,
+    slot: DateTime<Utc>,
+    message_key: String,
+    subscriber_id: i64,
+    email: String,
+    timezone: String,
+    send_time: NaiveTime,
+    status: String,
+    locale: String,
+    suppressed: bool,
+}
+
+impl From<ClaimRow> for Claim {
+    fn from(row: ClaimRow) -> Self {
+        let (id, attempt) = (row.id, row.attempt);
+        match parse(row) {
+            Ok(claimed) => Claim::Ready(Box::new(claimed)),
+            Err(err) => Claim::Unreadable { id, attempt, reason: format!("{err:#}") },
+        }
+    }
+}
+
+fn parse(row: ClaimRow) -> anyhow::Result<Claimed> {
+    let track = row.track.as_deref().map(Track::parse).transpose().context("stored track no longer parses")?;
+    Ok(Claimed {
+        id: row.id,
+        attempt: row.attempt,
+        kind: row.kind,
+        track,
+        variant: row.variant,
+        promise_id: row.promise_id,
+        slot: row.slot,
+        message_key: row.message_key,
+        to: Recipient {
+            subscriber_id: row.subscriber_id,
+            email: SubscriberEmail::parse(&row.email).context("stored email no longer parses")?,
+            // A locale tend no longer knows reads in English rather than not at all.
+            locale: Locale::or_en(&row.locale),
+            zone: TimeZone::parse(&row.timezone).context("stored time zone no longer parses")?,
+        },
+        send_time: TimeOfDay::from_naive(row.send_time),
+        status: SubscriberStatus::from_key(&row.status)?,
+        suppressed: row.suppressed,
+    })
+}
+
+/// Claims up to `limit` due deliveries for `owner`. The inner select sits in a
+/// CTE with `for update skip locked`, so concurrent senders never claim the
+/// same row and the planner cannot turn it into a join that updates more rows
+/// than the limit. Lease expiry uses the database clock.
+#[tracing::instrument(skip_all, fields(owner, limit))]
+pub async fn claim_due(pool: &PgPool, owner: &str, limit: i64, lease: chrono::Duration) -> anyhow::Result<Vec<Claim>> {
+    let lease_secs = lease.num_milliseconds() as f64 / 1000.0;
+    let rows = sqlx::query_as!(
+        ClaimRow,
+        r#"with picked as (
+               select id from deliveries
+               where status = 'pending' and due_at <= now()
+               order by due_at
+               limit $2
+               for update skip locked
+           )
+           update deliveries d
+           set status = 'sending', attempt = d.attempt + 1, owner = $1,
+               lease_expires_at = now() + make_interval(secs => $3)
+           from picked, subscribers s
+           where d.id = picked.id and s.id = d.subscriber_id
+           returning d.id, d.attempt, d.kind as "kind: DeliveryKind", d.track, d.variant, d.promise_id, d.slot,
+                     d.message_key::text as "message_key!", s.id as subscriber_id, s.email, s.timezone, s.send_time,
+                     s.status, s.locale,
+                     exists(select 1 from suppressed_addresses x where x.email = lower(s.email)) as "suppressed!""#,
+        owner,
+        limit,
+        lease_secs
+    )
+    .fetch_all(pool)
+    .await
+    .context("failed to claim due deliveries")?;
+    Ok(rows.into_iter().map(Claim::from).collect())
+}
+
+/// The fence every post-claim write carries.
+#[derive(Debug, Clone, Copy)]
+pub struct Fence<'a> {
+    pub id: i64,
+    pub attempt: i32,
+    pub owner: &'a str,
+}
+
+/// Records a 2xx. Returns false if the claim was lost.
+pub async fn mark_sent(db: impl PgExecutor<'_>, fence: Fence<'_>, code: i16, reply: &str) -> anyhow::Result<bool> {
+    let result = sqlx::query!(
+        r#"update deliveries
+           set status = 'sent', sent_at = now(), smtp_code = $4, last_error = $5, owner = null, lease_expires_at = null
+           where id = $1 and attempt = $2 and owner = $3 and status = 'sending'"#,
+        fence.id,
+        fence.attempt,
+        fence.owner,
+        code,
+        reply
+    )
+    .execute(db)
+    .await
+    .context("failed to record a sent mail")?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// A 2xx waiting to be recorded with others.
+#[derive(Debug, Clone)]
+pub struct SentRow {
+    pub id: i64,
+    pub attempt: i32,
+    pub code: i16,
+    pub reply: String,
+}
+
+/// Records many 2xx in one statement: one commit for many mails instead of
+/// one per mail, which is what bounded the send rate. Each row is fenced on
+/// (id, attempt, owner) exactly like `mark_sent`. Returns the ids that were
+/// still this owner's claims.
+pub async fn mark_many_sent(db: impl PgExecutor<'_>, owner: &str, rows: &[SentRow]) -> anyhow::Result<Vec<i64>> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let attempts: Vec<i32> = rows.iter().map(|r| r.attempt).collect();
+    let codes: Vec<i16> = rows.iter().map(|r| r.code).collect();
+    let replies: Vec<String> = rows.iter().map(|r| r.reply.clone()).collect();
+    sqlx::query_scalar!(
+        r#"update deliveries d
+           set status = 'sent', sent_at = now(), smtp_code = v.code, last_error = v.reply, owner = null,
+               lease_expires_at = null
+           from unnest($2::bigint[], $3::int[], $4::smallint[], $5::text[]) as v(id, attempt, code, reply)
+           where d.id = v.id and d.attempt = v.attempt and d.owner = $1 and d.status = 'sending'
+           returning d.id"#,
+        owner,
+        &ids,
+        &attempts,
+        &codes,
+        &replies
+    )
+    .fetch_all(db)
+    .await
+    .context("failed to record sent mail")
+}
+
+/// Records a permanent failure. Returns false if the claim was lost.
+pub async fn mark_failed(
+    db: impl PgExecutor<'_>,
+    fence: Fence<'_>,
+    code: Option<i16>,
+    error: &str,
+) -> anyhow::Result<bool> {
+    let result = sqlx::query!(
+        r#"update deliveries
+           set status = 'failed', smtp_code = $4, last_error = $5, owner = null, lease_expires_at = null
+           where id = $1 and attempt = $2 and owner = $3 and status = 'sending'"#,
+        fence.id,
+        fence.attempt,
+        fence.owner,
+        code,
+        error
+    )
+    .execute(db)
+    .await
+    .context("failed to record a failed mail")?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// When and why a delivery goes back to the queue.
+#[derive(Debug, Clone, Copy)]
+pub struct Retry<'a> {
+    /// From now (database clock).
+    pub delay: chrono::Duration,
+    /// Nudges only: if the retry would land later than this after the
+    /// nudge's slot, it waits for the same time of day on the first day that
+    /// is late enough instead, so a long relay outage never sends yesterday's
+    /// nudge in the middle of the night.
+    pub stale_after: Option<chrono::Duration>,
+    pub code: Option<i16>,
+    pub error: &'a str,
+    /// The attempt's reply was lost after the end of data.
+    pub unknown_outcome: bool,
+}
+
+/// Puts a delivery back in the queue, as `retry` says. Returns false if the
+/// claim was lost.
+pub async fn retry_later(db: impl PgExecutor<'_>, fence: Fence<'_>, retry: Retry<'_>) -> anyhow::Result<bool> {
+    let delay_secs = retry.delay.num_milliseconds() as f64 / 1000.0;
+    let stale_secs = retry.stale_after.map(|s| s.num_milliseconds() as f64 / 1000.0);
+    let result = sqlx::query!(
+        r#"update deliveries
+           set status = 'pending', smtp_code = $5, last_error = $6, owner = null, lease_expires_at = null,
+               unknown_outcomes = unknown_outcomes + case when $7 then 1 else 0 end,
+               due_at = case
+                   when $8::float8 is not null and now() + make_interval(secs => $4) > slot + make_interval(secs => $8)
+                   then slot + make_interval(days => ceil(extract(epoch from now() + make_interval(secs => $4) - slot) / 86400)::int)
+                   else now() + make_interval(secs => $4)
+               end
+           where id = $1 and attempt = $2 and owner = $3 and status = 'sending'"#,
+        fence.id,
+        fence.attempt,
+        fence.owner,
+        delay_secs,
+        retry.code,
+        retry.error,
+        retry.unknown_outcome,
+        stale_secs
+    )
+    .execute(db)
+    .await
+    .context("failed to schedule a retry")?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Drops a claimed delivery that must not go out (subscriber gone, say).
+pub async fn cancel_claimed(db: impl PgExecutor<'_>, fence: Fence<'_>, reason: &str) -> anyhow::Result<bool> {
+    let result = sqlx::query!(
+        r#"update deliveries set status = 'cancelled', last_error = $4, owner = null, lease_expires_at = null
+           where id = $1 and attempt = $2 and owner = $3 and status = 'sending'"#,
+        fence.id,
+        fence.attempt,
+        fence.owner,
+        reason
+    )
+    .execute(db)
+    .await
+    .context("failed to cancel a claimed mail")?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Gives back a claim that was never started (graceful shutdown): the row is
+/// due again at once and the attempt does not count.
+pub async fn release_claimed(db: impl PgExecutor<'_>, fence: Fence<'_>) -> anyhow::Result<bool> {
+    let result = sqlx::query!(
+        r#"update deliveries set status = 'pending', attempt = attempt - 1, owner = null, lease_expires_at = null
+           where id = $1 and attempt = $2 and owner = $3 and status = 'sending'"#,
+        fence.id,
+        fence.attempt,
+        fence.owner
+    )
+    .execute(db)
+    .await
+    .context("failed to release a claimed mail")?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Returns expired claims to the queue. The lease condition is re-checked on
+/// each row under its lock, so a claim completed a moment ago is left alone.
+#[tracing::instrument(skip_all)]
+pub async fn rescue_expired_leases(pool: &PgPool) -> anyhow::Result<u64> {
+    let result = sqlx::query!(
+        r#"update deliveries set status = 'pending', owner = null, lease_expires_at = null,
+                  last_error = 'lease expired; claimed again'
+           where status = 'sending' and lease_expires_at < now()"#
+    )
+    .execute(pool)
+    .await
+    .context("failed to rescue expired leases")?;
+    Ok(result.rows_affected())
+}

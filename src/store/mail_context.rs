@@ -1,0 +1,79 @@
+//! Loading what a claimed delivery's mail needs: the one place where a
+//! mail's facts are read, so that composing it (`mail::Composer`) is pure.
+//!
+//! Each shape of mail loads what its body carries; a plain mail names its
+//! placeholder values here. Whether the subscriber still wants the mail is
+//! the kind's rule (`DeliveryKind::wanted_by`), plus the weekly summary's own
+//! switch. An `Err` is a failure to read (the database blinked): the sender
+//! retries it like a 4xx; only [`Loaded::NotWanted`] and [`Loaded::Broken`]
+//! cancel a delivery.
+
+use chrono::Duration;
+use sqlx::PgPool;
+
+use super::deliveries::Claimed;
+use crate::domain::mail::{DeliveryRef, MailBody, MailContext, WeekFacts};
+use crate::domain::{DayAnswer, PlainMail, Shape};
+use crate::store;
+
+/// What a claimed delivery turns into.
+#[derive(Debug)]
+pub enum Loaded {
+    Mail(Box<MailContext>),
+    /// The subscription moved on since the row was queued (a confirmation
+    /// for someone already active, a nudge for someone who paused): cancel.
+    NotWanted(&'static str),
+    /// The row cannot become a mail (a nudge without its text): cancel.
+    Broken(&'static str),
+}
+
+#[tracing::instrument(skip_all, fields(delivery_id = claimed.id, kind = %claimed.kind))]
+pub async fn load(pool: &PgPool, claimed: &Claimed) -> anyhow::Result<Loaded> {
+    if !claimed.kind.wanted_by(claimed.status) {
+        return Ok(Loaded::NotWanted("the subscription no longer wants this mail"));
+    }
+    let body = match claimed.kind.shape() {
+        Shape::Plain(mail) => MailBody::Plain { mail, values: plain_values(mail, claimed) },
+        Shape::Nudge => match (claimed.track, &claimed.variant) {
+            (Some(track), Some(variant)) => MailBody::Nudge { track, variant: variant.clone() },
+            _ => return Ok(Loaded::Broken("a nudge row without its track and variant")),
+        },
+        Shape::Promise(which) => MailBody::Promise(which),
+        Shape::WeeklySummary => match week_facts(pool, claimed).await? {
+            Some(week) => MailBody::WeeklySummary(week),
+            None => return Ok(Loaded::NotWanted("the weekly summary was switched off")),
+        },
+    };
+    let delivery = DeliveryRef { id: claimed.id, slot: claimed.slot, message_key: claimed.message_key.clone() };
+    Ok(Loaded::Mail(Box::new(MailContext { delivery, to: claimed.to.clone(), body })))
+}
+
+/// The values of each plain mail's placeholders (`DeliveryKind::placeholders`).
+fn plain_values(mail: PlainMail, claimed: &Claimed) -> Vec<(&'static str, String)> {
+    match mail {
+        PlainMail::Confirm | PlainMail::KeepGoing => Vec::new(),
+        PlainMail::Welcome => {
+            vec![("time", claimed.send_time.to_string()), ("timezone", claimed.to.zone.name().to_owned())]
+        }
+    }
+}
+
+/// The week before the summary's slot, or `None` if the subscriber switched
+/// summaries off since it was queued.
+async fn week_facts(pool: &PgPool, claimed: &Claimed) -> anyhow::Result<Option<WeekFacts>> {
+    let subscriber_id = claimed.to.subscriber_id;
+    if store::subscribers::weekly_summary(pool, subscriber_id).await?.is_none() {
+        return Ok(None);
+    }
+    let tz = claimed.to.zone.tz();
+    let since = claimed.slot - Duration::days(7);
+    let answers = store::answers::since(pool, subscriber_id, since)
+        .await?
+        .into_iter()
+        .map(|(track, action, at)| DayAnswer { date: at.with_timezone(&tz).date_naive(), track, action })
+        .collect();
+    let (kept, renegotiated) = store::promises::good_outcomes_since(pool, subscriber_id, since).await?;
+    let sent = store::nudges::sent_between(pool, subscriber_id, since, claimed.slot).await?;
+    let today = claimed.slot.with_timezone(&tz).date_naive();
+    Ok(Some(WeekFacts { answers, sent, kept, renegotiated, today }))
+}
