@@ -6,19 +6,21 @@ use chrono::Utc;
 
 use super::AppState;
 use super::error::AppError;
-use super::pages::{MessagePage, local_when, render};
+use super::pages::{ButtonPage, MessagePage, local_when, render};
 use crate::domain::Purpose;
 use crate::store;
 use crate::subscriptions::{self, ConfirmOutcome};
 
+const PAGE: ButtonPage = ButtonPage {
+    purpose: Purpose::Confirm,
+    path: "confirm",
+    title: "Confirm your subscription",
+    paragraph: "Press the button to start your nudges. You can pause or unsubscribe at any time from any mail.",
+    label: "Confirm",
+};
+
 pub async fn page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Html<String>, AppError> {
-    state.links.signer().verify(&token, Purpose::Confirm, Utc::now())?;
-    let page = MessagePage::new(
-        "Confirm your subscription",
-        vec!["Press the button to start your nudges. You can pause or unsubscribe at any time from any mail.".into()],
-    )
-    .with_button(state.links.absolute(&format!("confirm/{token}")), "Confirm");
-    Ok(Html(render(&page)))
+    PAGE.show(&state.links, &token)
 }
 
 #[tracing::instrument(name = "confirm", skip_all)]

@@ -2,10 +2,13 @@
 //!
 //! Pages post `application/x-www-form-urlencoded` (with repeated fields such
 //! as `tracks`); API clients post JSON (with arrays). Both become one list of
-//! (name, value) pairs, so a handler parses its domain types once.
+//! (name, value) pairs, so a handler parses its domain types once. `Fields`
+//! is an extractor: a handler takes it as its last argument.
 
 use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::error::AppError;
@@ -15,6 +18,20 @@ pub const MAX_FIELD_CHARS: usize = 512;
 
 #[derive(Debug, Default)]
 pub struct Fields(Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequest<S> for Fields {
+    /// axum's own rejections (413 for an oversized body) pass through to
+    /// `error::render_problems`, like every other error.
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Response> {
+        let headers = HeaderMap::from_iter(
+            request.headers().get_all(header::CONTENT_TYPE).iter().map(|v| (header::CONTENT_TYPE, v.clone())),
+        );
+        let body = Bytes::from_request(request, state).await.map_err(IntoResponse::into_response)?;
+        Fields::parse(&headers, &body).map_err(IntoResponse::into_response)
+    }
+}
 
 impl Fields {
     pub fn parse(headers: &HeaderMap, body: &Bytes) -> Result<Self, AppError> {

@@ -1,7 +1,6 @@
 //! `GET|POST /n/{token}`: a nudge and its answer buttons.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
@@ -53,10 +52,9 @@ pub async fn submit(
     State(state): State<AppState>,
     Path(token): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    fields: Fields,
 ) -> Result<Response, AppError> {
     let delivery_id = state.links.signer().verify_nudge(&token, Utc::now())?.delivery_id;
-    let fields = Fields::parse(&headers, &body)?;
     let action =
         Action::parse(fields.get("action").unwrap_or_default()).map_err(|e| AppError::bad_input("action", e))?;
     let Some(outcome) = state.answers.answer(delivery_id, action).await? else {

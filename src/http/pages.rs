@@ -2,9 +2,12 @@
 //! from a third party and escapes everything it prints (askama does).
 
 use askama::Template;
+use axum::response::Html;
 use chrono::{DateTime, Utc};
 
-use crate::domain::{Action, TimeZone, Track};
+use super::error::AppError;
+use crate::domain::{Action, Purpose, TimeZone, Track};
+use crate::links::Links;
 use crate::mail::notes::NoteLine;
 
 /// Renders a page; askama templates only fail on formatter errors, which our
@@ -58,6 +61,28 @@ impl MessagePage {
     pub fn with_link(mut self, url: String, label: &str) -> Self {
         self.link = Some((url, label.into()));
         self
+    }
+}
+
+/// The `GET` page behind an emailed link that changes something: it only
+/// shows what the button will do. The button posts back to the same address,
+/// so a mail scanner that fetches the link changes nothing.
+pub struct ButtonPage {
+    pub purpose: Purpose,
+    /// The route's first segment (`confirm` for `/confirm/{token}`).
+    pub path: &'static str,
+    pub title: &'static str,
+    pub paragraph: &'static str,
+    pub label: &'static str,
+}
+
+impl ButtonPage {
+    /// Checks the token, then renders the page.
+    pub fn show(&self, links: &Links, token: &str) -> Result<Html<String>, AppError> {
+        links.signer().verify(token, self.purpose, Utc::now())?;
+        let page = MessagePage::new(self.title, vec![self.paragraph.to_owned()])
+            .with_button(links.absolute(&format!("{}/{token}", self.path)), self.label);
+        Ok(Html(render(&page)))
     }
 }
 

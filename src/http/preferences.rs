@@ -1,8 +1,6 @@
 //! `GET|POST /me/{token}`: preferences, pause and resume, and progress.
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::response::Html;
 use chrono::{DateTime, Duration, Utc};
 
@@ -29,11 +27,9 @@ pub async fn page(State(state): State<AppState>, Path(token): Path<String>) -> R
 pub async fn submit(
     State(state): State<AppState>,
     Path(token): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    fields: Fields,
 ) -> Result<Html<String>, AppError> {
     let subscriber_id = verify(&state, &token)?;
-    let fields = Fields::parse(&headers, &body)?;
     let notice: String = match fields.get("action").unwrap_or("save") {
         "save" => {
             let change = parse_change(&fields)?;

@@ -2,9 +2,7 @@
 //! only place its words appear outside the database) and the answer buttons;
 //! only the `POST` records anything.
 
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::Html;
 use chrono::Utc;
 use serde::Deserialize;
@@ -43,11 +41,9 @@ pub async fn page(
 pub async fn submit(
     State(state): State<AppState>,
     Path(token): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    fields: Fields,
 ) -> Result<Html<String>, AppError> {
     let (mail, promise) = load(&state, &token).await?;
-    let fields = Fields::parse(&headers, &body)?;
     let answer = fields.get("answer").unwrap_or_default();
     let answered = match mail {
         PromiseMail::Check => {

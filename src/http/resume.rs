@@ -7,19 +7,21 @@ use chrono::Utc;
 
 use super::AppState;
 use super::error::AppError;
-use super::pages::{MessagePage, local_when, render};
+use super::pages::{ButtonPage, MessagePage, local_when, render};
 use crate::domain::{Purpose, SubscriberStatus};
 use crate::store;
 use crate::subscriptions;
 
+const PAGE: ButtonPage = ButtonPage {
+    purpose: Purpose::Resume,
+    path: "resume",
+    title: "Keep going?",
+    paragraph: "Press the button and your nudges start again at your next slot, a little gentler than before.",
+    label: "Keep going",
+};
+
 pub async fn page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Html<String>, AppError> {
-    state.links.signer().verify(&token, Purpose::Resume, Utc::now())?;
-    let page = MessagePage::new(
-        "Keep going?",
-        vec!["Press the button and your nudges start again at your next slot, a little gentler than before.".into()],
-    )
-    .with_button(state.links.absolute(&format!("resume/{token}")), "Keep going");
-    Ok(Html(render(&page)))
+    PAGE.show(&state.links, &token)
 }
 
 #[tracing::instrument(name = "resume", skip_all)]

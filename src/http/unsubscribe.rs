@@ -10,18 +10,20 @@ use chrono::Utc;
 
 use super::AppState;
 use super::error::AppError;
-use super::pages::{MessagePage, render};
+use super::pages::{ButtonPage, MessagePage, render};
 use crate::domain::Purpose;
 use crate::subscriptions;
 
+const PAGE: ButtonPage = ButtonPage {
+    purpose: Purpose::Unsubscribe,
+    path: "unsubscribe",
+    title: "Unsubscribe from tend?",
+    paragraph: "One click and no more nudges will come. We're glad you tried.",
+    label: "Unsubscribe",
+};
+
 pub async fn page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Html<String>, AppError> {
-    state.links.signer().verify(&token, Purpose::Unsubscribe, Utc::now())?;
-    let page = MessagePage::new(
-        "Unsubscribe from tend?",
-        vec!["One click and no more nudges will come. We're glad you tried.".into()],
-    )
-    .with_button(state.links.absolute(&format!("unsubscribe/{token}")), "Unsubscribe");
-    Ok(Html(render(&page)))
+    PAGE.show(&state.links, &token)
 }
 
 #[tracing::instrument(name = "unsubscribe", skip_all)]

@@ -142,7 +142,14 @@ impl SmtpPool {
         message: &[u8],
         progress: &Progress,
     ) -> Result<SendOutcome, Failure> {
-        let _permit = self.permits.acquire().await.expect("the semaphore is never closed");
+        // The semaphore is never closed, so acquiring only ever waits.
+        let Ok(_permit) = self.permits.acquire().await else {
+            return Err(Failure {
+                stage: Stage::WaitingForConnection,
+                code: None,
+                reason: "connection pool closed".into(),
+            });
+        };
         if let Some(mut connection) = self.take_idle() {
             match transact(&mut connection, from, recipients, message, progress).await {
                 Ok(outcome) => {
@@ -166,7 +173,7 @@ impl SmtpPool {
     }
 
     fn take_idle(&self) -> Option<AsyncSmtpConnection> {
-        let mut idle = self.idle.lock().expect("pool lock");
+        let mut idle = self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         while let Some(entry) = idle.pop() {
             if entry.since.elapsed() < MAX_IDLE && !entry.connection.has_broken() {
                 return Some(entry.connection);
@@ -176,7 +183,10 @@ impl SmtpPool {
     }
 
     fn put_back(&self, connection: AsyncSmtpConnection) {
-        self.idle.lock().expect("pool lock").push(Idle { connection, since: Instant::now() });
+        self.idle
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(Idle { connection, since: Instant::now() });
     }
 
     /// Opens a socket with `TCP_NODELAY`, greets, upgrades to TLS as

@@ -1,11 +1,14 @@
 //! Subscriptions: the state changes a subscriber (or an operator) can cause.
 //!
-//! Each public function is one transaction, opened and committed here, that
-//! takes parsed domain values and writes every consequence at once: a status
-//! change and the email it causes, an answer and the rescheduling it causes.
-//! HTTP handlers and CLI commands call these; neither writes SQL itself.
-//! Instants come from the database clock (`select now()`), the same clock the
-//! sender's claims use.
+//! Each public function takes parsed domain values (input is parsed by the
+//! HTTP handler or CLI command that calls it) and writes every consequence in
+//! one transaction, opened and committed here: a status change and the email
+//! it causes, a promise and its two mails. Answers are the exception in shape,
+//! not in rule: [`Answers`] gathers concurrent answers and writes a batch of
+//! them, with the rescheduling each causes, in one fenced statement. HTTP
+//! handlers and CLI commands call these for every change and never write SQL
+//! themselves. Instants come from the database clock (`select now()`), the
+//! same clock the sender's claims use.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;

@@ -7,9 +7,7 @@ use secrecy::SecretString;
 
 use super::shared;
 use crate::domain::mail::{DeliveryRef, MailBody, MailContext, Recipient, WeekFacts};
-use crate::domain::{
-    Action, DayAnswer, DeliveryKind, LinkSigner, Locale, PlainMail, Shape, SubscriberEmail, TimeZone, Track,
-};
+use crate::domain::{Action, DayAnswer, DeliveryKind, LinkSigner, Locale, Shape, SubscriberEmail, TimeZone, Track};
 use crate::links::Links;
 use crate::mail::catalog::{Catalog, Nudge, paragraphs, placeholders};
 use crate::mail::compose::{Composer, OutgoingEmail, week_numbers};
@@ -18,17 +16,22 @@ use crate::mail::notes::OperatorLines;
 /// Values that stand in for the real ones when a mail is checked or previewed.
 pub fn sample_values(kind: DeliveryKind) -> Vec<(&'static str, String)> {
     match kind.shape() {
-        Shape::Plain(mail) => plain_values(mail),
+        Shape::Plain(_) => kind.placeholders().iter().map(|name| (*name, sample_value(name))).collect(),
         Shape::WeeklySummary => week_numbers(&sample_week()),
         Shape::Nudge | Shape::Promise(_) => Vec::new(),
     }
 }
 
-fn plain_values(mail: PlainMail) -> Vec<(&'static str, String)> {
-    match mail {
-        PlainMail::Confirm | PlainMail::KeepGoing => Vec::new(),
-        PlainMail::Welcome => vec![("time", "08:30".into()), ("timezone", "Europe/Dublin".into())],
+/// A plausible value for a plain mail's placeholder, by its name; a number
+/// for any name not listed, so that a new mail's texts can be checked before
+/// anyone writes a sample for them.
+fn sample_value(name: &str) -> String {
+    match name {
+        "time" => "08:30",
+        "timezone" => "Europe/Dublin",
+        _ => "3",
     }
+    .to_owned()
 }
 
 /// A week with something to tell: five nudges, answered done three times,
@@ -114,7 +117,7 @@ pub fn sample_nudge(nudge: &Nudge) -> MailContext {
 /// variant the catalog does not have).
 pub fn sample_mail(locale: &Locale, kind: DeliveryKind) -> MailContext {
     let body = match kind.shape() {
-        Shape::Plain(mail) => MailBody::Plain { mail, values: plain_values(mail) },
+        Shape::Plain(mail) => MailBody::Plain { mail, values: sample_values(kind) },
         Shape::Nudge => MailBody::Nudge { track: Track::CheckIn, variant: String::new() },
         Shape::Promise(which) => MailBody::Promise(which),
         Shape::WeeklySummary => MailBody::WeeklySummary(sample_week()),
