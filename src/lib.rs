@@ -9,9 +9,14 @@
 //!
 //! # Layout
 //!
-//! - [`domain`]: parsed values (email, zone, time, track, token) and the pure
-//!   rules (slots, planning). No I/O, no clock.
-//! - [`store`]: every SQL statement, as plain functions over sqlx.
+//! `ARCHITECTURE.md` has the map: layers, the direction of dependencies, and
+//! where each kind of change goes.
+//!
+//! - [`domain`]: parsed values (email, zone, time, track, token, delivery
+//!   kind), what a mail is composed from, and the pure rules (spacing
+//!   engine, slots, planning). No I/O, no clock.
+//! - [`store`]: every SQL statement, as plain functions over sqlx; claimed
+//!   rows come out parsed, and `store::mail_context` loads what a mail needs.
 //! - [`subscriptions`]: the state changes (subscribe, confirm, answer,
 //!   unsubscribe, preferences), each one transaction (answers: one fenced
 //!   statement per batch).
@@ -20,9 +25,11 @@
 //! - [`planner`]: turns due tracks into queued nudges.
 //! - [`sender`]: claims, sends and records deliveries.
 //! - [`scheduler`]: the few periodic jobs that drive planner and rescue.
-//! - [`mail`]: the nudge catalog, composing messages, transports.
+//! - [`mail`]: the catalog and its lint, the pure composer, transports.
 //! - [`http`]: pages, their one error type, health and metrics.
-//! - [`metrics`]: delivery counters (sent, transient, permanent, unknown, rescued, lost lease).
+//! - [`metrics`]: one set of counters per application (deliveries, planning,
+//!   HTTP requests, send latency) and the database gauges.
+//! - [`progress`]: heatmaps and the weekly summary's sentences (pure).
 //! - [`links`]: the signed URLs every email carries.
 //! - [`config`], [`telemetry`], [`shutdown`], [`startup`], [`cli`]: wiring.
 

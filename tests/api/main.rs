@@ -10,6 +10,7 @@ mod engine;
 mod faults;
 mod flow;
 mod helpers;
+mod kinds;
 mod links;
 mod logs;
 mod nudges;
