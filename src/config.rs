@@ -116,8 +116,12 @@ pub struct ScheduleSettings {
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct SenderSettings {
+    /// The most rows claimed at once (and held queued).
     pub batch_size: i64,
+    /// Sends on the wire at once: one worker per SMTP connection.
     pub concurrency: usize,
+    /// The most accepted mails waiting to be recorded in one group commit.
+    pub record_batch: usize,
     pub lease: Duration,
     pub poll_interval: Duration,
     pub max_attempts: i32,
@@ -253,6 +257,7 @@ impl Settings {
         anyhow::ensure!((1..=5).contains(&self.schedule.max_per_day), "schedule.max_per_day: must be between 1 and 5");
         anyhow::ensure!(self.sender.batch_size > 0, "sender.batch_size: must be positive");
         anyhow::ensure!(self.sender.concurrency > 0, "sender.concurrency: must be positive");
+        anyhow::ensure!(self.sender.record_batch > 0, "sender.record_batch: must be positive");
         anyhow::ensure!(self.schedule.plan_batch > 0, "schedule.plan_batch: must be positive");
         anyhow::ensure!(self.http.max_body_bytes >= 1024, "http.max_body_bytes: must be at least 1024");
         anyhow::ensure!(

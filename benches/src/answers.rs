@@ -86,6 +86,7 @@ pub async fn run(common: &Common, args: &AnswerArgs, table: &mut Table) -> anyho
             connections: 4,
             batch_size: 50,
             db_connections: 8,
+            dkim_key_file: None,
         };
         let config = write_config(&common.work, "answers", &config)?;
         let tokens = write_tokens(&cluster, port, args.tokens, &common.work.join("tokens.txt")).await?;

@@ -48,6 +48,7 @@ pub async fn run(common: &Common, args: &PlanningArgs, table: &mut Table) -> any
             connections: 1,
             batch_size: 1,
             db_connections: 4,
+            dkim_key_file: None,
         };
         let config = write_config(&common.work, "planning", &config)?;
         let out = std::process::Command::new(std::env::current_exe()?)

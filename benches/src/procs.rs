@@ -18,6 +18,8 @@ pub struct TendConfig<'a> {
     pub connections: usize,
     pub batch_size: usize,
     pub db_connections: u32,
+    /// Sign with DKIM (ed25519) using this key file.
+    pub dkim_key_file: Option<PathBuf>,
 }
 
 pub fn write_config(work: &Path, name: &str, c: &TendConfig) -> anyhow::Result<PathBuf> {
@@ -48,7 +50,11 @@ poll_interval = "20ms"
         conns = c.connections,
         batch = c.batch_size,
     );
-    std::fs::write(&path, text)?;
+    // The DKIM keys go into the [mail] table, before its `from`.
+    let dkim = c.dkim_key_file.as_ref().map_or(String::new(), |key| {
+        format!("dkim_selector = \"bench\"\ndkim_algorithm = \"ed25519\"\ndkim_key_file = \"{}\"\n", key.display())
+    });
+    std::fs::write(&path, text.replacen("from = ", &format!("{dkim}from = "), 1))?;
     Ok(path)
 }
 

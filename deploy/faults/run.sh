@@ -6,12 +6,14 @@
 # applies its fault, lets tend drain the queue, then counts:
 #   lost = rows not sent + sent rows whose Message-ID never reached the sink  (must be 0)
 #   dup  = messages in the sink - distinct Message-IDs                       (must be <= bound)
-# where bound is the mail that can have been in flight when the fault hit.
+# where bound is the mail the relay can have accepted without tend having
+# recorded it when the fault hit: sender.concurrency + sender.record_batch
+# per crash (RELIABILITY.md), plus unknown outcomes.
 # Results go to stdout and .local/faults/results.md. Installs what it needs
 # (postfix) when run as root. See RELIABILITY.md.
 #
 #   deploy/faults/run.sh            every scenario
-#   deploy/faults/run.sh NAME...    some of them (baseline kill9 sigterm double_sigterm pg_stop pg_terminate relay_down)
+#   deploy/faults/run.sh NAME...    some of them (baseline kill9 kill9_after_250 sigterm double_sigterm pg_stop pg_terminate relay_down)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -21,6 +23,9 @@ smtp_port=2526
 http_port=8546
 n=${FAULTS_N:-300}
 concurrency=8
+record_batch=32
+# The most mails one crash can send twice (RELIABILITY.md).
+crash_bound=$((concurrency + record_batch))
 
 log() { echo "faults: $*" >&2; }
 
@@ -75,6 +80,7 @@ export DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/tend_faults"
 export TEND__MAIL__TRANSPORT=smtp TEND__MAIL__SMTP_URL="smtp://127.0.0.1:$smtp_port" TEND__MAIL__STARTTLS=none
 export TEND__MAIL__TIMEOUT=4s TEND__SENDER__LEASE=6s TEND__SENDER__POLL_INTERVAL=200ms
 export TEND__SENDER__BATCH_SIZE=20 TEND__SENDER__CONCURRENCY=$concurrency TEND__SENDER__RETRY_BASE=1s
+export TEND__SENDER__RECORD_BATCH=$record_batch TEND__MAIL__POOL_SIZE=$concurrency
 export TEND__HTTP__BIND="127.0.0.1:$http_port" TEND__HTTP__PUBLIC_URL="http://127.0.0.1:$http_port"
 export TEND__DATABASE__CONNECT_TIMEOUT=2s RUST_LOG=${RUST_LOG:-warn}
 "$tend_bin" migrate >/dev/null
@@ -175,7 +181,23 @@ kill9() { # three kill -9 while sends are on the wire; the final "." waits 1 s f
     done
     wait_sent 120 || log "kill9: did not drain"
     finish_tend; stop_sink
-    count "kill -9 x3 mid-send (before and after end-of-data)" $((kills * concurrency))
+    count "kill -9 x3 mid-send (before and after end-of-data)" $((kills * crash_bound))
+}
+
+kill9_after_250() { # kill -9 once the sink has stored the k-th message; batch size 200 (n = 600)
+    local n=600 k=192 i
+    seed "$n"; start_sink
+    TEND__SENDER__BATCH_SIZE=200 start_tend
+    for i in $(seq 1 6000); do # smtp-sink stores each message once it has answered 250
+        [ "$(find "$dump" -type f 2>/dev/null | wc -l)" -ge "$k" ] && break
+        sleep 0.01
+    done
+    kill -9 "$tend_pid"; wait "$tend_pid" 2>/dev/null || true
+    local stored; stored=$(find "$dump" -type f | wc -l)
+    start_tend
+    wait_sent 120 || log "kill9_after_250: did not drain"
+    finish_tend; stop_sink
+    count "kill -9 after the sink's 250 for message $k (stored $stored; batch 200, $concurrency connections)" "$crash_bound"
 }
 
 sigterm() { # one SIGTERM: in-flight sends finish, unstarted claims are released, exit 0
@@ -200,7 +222,7 @@ double_sigterm() { # a second signal exits at once; the claims are rescued after
     [ "$status" != running ] || { log "double sigterm: FAILED (still running)"; failed=1; kill -9 "$tend_pid"; }
     start_tend; wait_sent 90 || log "double sigterm: did not drain"
     finish_tend; stop_sink
-    count "double SIGTERM (exit $status)" "$concurrency"
+    count "double SIGTERM (exit $status)" "$crash_bound"
 }
 
 pg_stop() { # PostgreSQL stopped hard mid-batch for 5 s: tend keeps running, not ready, then resumes
@@ -242,7 +264,7 @@ relay_down() { # no relay for 8 s, then back: nothing fails for good
 }
 
 scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(baseline kill9 sigterm double_sigterm pg_stop pg_terminate relay_down)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(baseline kill9 kill9_after_250 sigterm double_sigterm pg_stop pg_terminate relay_down)
 trap 'stop_sink; [ -n "$tend_pid" ] && kill -9 "$tend_pid" 2>/dev/null; true' EXIT
 for scenario in "${scenarios[@]}"; do "$scenario"; done
 cat "$results"

@@ -15,8 +15,8 @@ use crate::domain::DeliveryKind;
 mod claims;
 
 pub use claims::{
-    Claim, Claimed, Fence, Retry, SentRow, cancel_claimed, claim_due, mark_failed, mark_many_sent, mark_sent,
-    release_claimed, rescue_expired_leases, retry_later,
+    Claim, Claimed, Fence, Retry, SentRow, cancel_claimed, claim_due, extend_leases, mark_failed, mark_many_sent,
+    mark_sent, release_claimed, release_many, rescue_expired_leases, retry_later,
 };
 
 /// One mail to queue.

@@ -7,6 +7,8 @@
 use std::sync::Arc;
 
 use sqlx::PgPool;
+use tend::domain::mail::{DeliveryRef, MailBody, MailContext, Recipient};
+use tend::domain::{Locale, SubscriberEmail};
 use tend::mail::{Composer, Mailer, Nudge, SendOutcome};
 
 use crate::Common;
@@ -44,7 +46,17 @@ pub async fn send_one(shared: &Shared, delivery_id: i64) -> anyhow::Result<()> {
     .bind(delivery_id)
     .fetch_one(&shared.pool)
     .await?;
-    let message = shared.composer.nudge(&email, subscriber_id, delivery_id, &shared.nudge, slot, &key);
+    let mail = MailContext {
+        delivery: DeliveryRef { id: delivery_id, slot, message_key: key },
+        to: Recipient {
+            subscriber_id,
+            email: SubscriberEmail::parse(&email)?,
+            locale: Locale::en(),
+            zone: tend::domain::TimeZone::UTC,
+        },
+        body: MailBody::Nudge { track: shared.nudge.track, variant: shared.nudge.variant.clone() },
+    };
+    let message = shared.composer.compose(&mail);
     match shared.mailer.send(&message).await {
         SendOutcome::Sent { .. } => {
             sqlx::query("update deliveries set status = 'sent', sent_at = now(), attempt = attempt + 1 where id = $1")
@@ -110,6 +122,7 @@ async fn run_peer(
         connections: args.connections,
         batch_size: 1,
         db_connections: 4,
+        dkim_key_file: None,
     };
     let config = write_config(&common.work, "peer", &config)?;
     let settings = tend::config::Settings::load(Some(&config))?;
@@ -143,7 +156,8 @@ fn shared(settings: &tend::config::Settings, pool: PgPool) -> anyhow::Result<Sha
     let signer = tend::domain::LinkSigner::new(&settings.security.link_keys)?;
     let links = tend::links::Links::new(settings.public_url(), signer);
     let mailer = Mailer::from_settings(&settings.mail)?;
-    let composer = Composer::new(links, catalog.clone(), &mailer.from_domain());
+    let lines = tend::mail::notes::OperatorLines::from(&settings.content);
+    let composer = Composer::new(links, catalog.clone(), lines, &mailer.from_domain());
     let track = tend::domain::Track::parse("check-in")?;
     let nudge = catalog.variants(track)[0].clone();
     Ok(Shared { pool, composer, mailer, nudge })

@@ -311,6 +311,50 @@ pub async fn release_claimed(db: impl PgExecutor<'_>, fence: Fence<'_>) -> anyho
     Ok(result.rows_affected() == 1)
 }
 
+/// Extends the leases of claims this owner still holds (queued or on the
+/// wire) to `now() + lease`, fenced like every other write. Returns the ids
+/// that were still this owner's: a claim missing from the answer was lost.
+pub async fn extend_leases(
+    pool: &PgPool,
+    owner: &str,
+    held: &[(i64, i32)],
+    lease: chrono::Duration,
+) -> anyhow::Result<Vec<i64>> {
+    let (ids, attempts): (Vec<i64>, Vec<i32>) = held.iter().copied().unzip();
+    let lease_secs = lease.num_milliseconds() as f64 / 1000.0;
+    sqlx::query_scalar!(
+        r#"update deliveries d set lease_expires_at = now() + make_interval(secs => $4)
+           from unnest($2::bigint[], $3::int[]) as v(id, attempt)
+           where d.id = v.id and d.attempt = v.attempt and d.owner = $1 and d.status = 'sending'
+           returning d.id"#,
+        owner,
+        &ids,
+        &attempts,
+        lease_secs
+    )
+    .fetch_all(pool)
+    .await
+    .context("failed to extend leases")
+}
+
+/// Gives back many unstarted claims at once (shutdown), like [`release_claimed`].
+pub async fn release_many(pool: &PgPool, owner: &str, claims: &[(i64, i32)]) -> anyhow::Result<u64> {
+    let (ids, attempts): (Vec<i64>, Vec<i32>) = claims.iter().copied().unzip();
+    let result = sqlx::query!(
+        r#"update deliveries d
+           set status = 'pending', attempt = d.attempt - 1, owner = null, lease_expires_at = null
+           from unnest($2::bigint[], $3::int[]) as v(id, attempt)
+           where d.id = v.id and d.attempt = v.attempt and d.owner = $1 and d.status = 'sending'"#,
+        owner,
+        &ids,
+        &attempts
+    )
+    .execute(pool)
+    .await
+    .context("failed to release claimed mail")?;
+    Ok(result.rows_affected())
+}
+
 /// Returns expired claims to the queue. The lease condition is re-checked on
 /// each row under its lock, so a claim completed a moment ago is left alone.
 #[tracing::instrument(skip_all)]

@@ -6,6 +6,7 @@
 //! `deploy/faults/run.sh`; see RELIABILITY.md.
 
 mod relay;
+mod streaming;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

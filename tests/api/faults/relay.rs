@@ -1,8 +1,11 @@
 //! A scriptable SMTP relay for fault tests: each message gets the next
-//! behaviour from a script (accept when the script is empty), and every
-//! message that reached the end of data is counted by Message-ID.
+//! behaviour from a script (the default behaviour, accept unless set, when
+//! the script is empty), every message that reached the end of data is
+//! counted by Message-ID, and a hook can run right after the k-th 250 was
+//! written (to kill the sender at the worst moment).
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -20,12 +23,20 @@ pub enum Behaviour {
     SlowReply(Duration),
 }
 
+type Hook = Box<dyn FnOnce() + Send>;
+
 #[derive(Clone, Default)]
 pub struct Relay {
     pub port: u16,
     script: Arc<Mutex<VecDeque<Behaviour>>>,
+    /// What a message gets when the script is empty (`None`: accept).
+    default: Arc<Mutex<Option<Behaviour>>>,
     /// Message-IDs of every message whose end of data arrived.
     received: Arc<Mutex<Vec<String>>>,
+    /// 250s written after the data so far.
+    accepted: Arc<AtomicUsize>,
+    /// Runs once, right after the k-th 250 was written.
+    after_accepted: Arc<Mutex<Option<(usize, Hook)>>>,
 }
 
 impl Relay {
@@ -48,6 +59,23 @@ impl Relay {
     pub fn then(&self, behaviour: Behaviour) -> &Self {
         self.script.lock().unwrap().push_back(behaviour);
         self
+    }
+
+    /// What every message gets once the script is used up.
+    pub fn always(&self, behaviour: Behaviour) -> &Self {
+        *self.default.lock().unwrap() = Some(behaviour);
+        self
+    }
+
+    /// Runs `hook` right after the relay has written its `k`-th 250 for a
+    /// message (counting from 1), before it reads anything more.
+    pub fn after_accepting(&self, k: usize, hook: impl FnOnce() + Send + 'static) {
+        *self.after_accepted.lock().unwrap() = Some((k, Box::new(hook)));
+    }
+
+    /// 250s written after the data so far.
+    pub fn accepted(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
     }
 
     pub fn message_ids(&self) -> Vec<String> {
@@ -86,8 +114,9 @@ impl Relay {
                     }
                 }
                 self.received.lock().unwrap().push(message_id);
-                let behaviour = self.script.lock().unwrap().pop_front().unwrap_or(Behaviour::Accept);
-                match behaviour {
+                let scripted = self.script.lock().unwrap().pop_front();
+                let behaviour = scripted.or_else(|| self.default.lock().unwrap().clone()).unwrap_or(Behaviour::Accept);
+                let accepted = match behaviour {
                     Behaviour::Accept => "250 2.0.0 queued\r\n",
                     Behaviour::Reply(text) => {
                         let _ = write.write_all(format!("{text}\r\n").as_bytes()).await;
@@ -98,7 +127,12 @@ impl Relay {
                         tokio::time::sleep(pause).await;
                         "250 2.0.0 queued late\r\n"
                     }
+                };
+                if write.write_all(accepted.as_bytes()).await.is_err() {
+                    return;
                 }
+                self.count_accepted();
+                continue;
             } else if upper.starts_with("QUIT") {
                 let _ = write.write_all(b"221 bye\r\n").await;
                 return;
@@ -108,6 +142,17 @@ impl Relay {
             if write.write_all(reply.as_bytes()).await.is_err() {
                 return;
             }
+        }
+    }
+}
+
+impl Relay {
+    fn count_accepted(&self) {
+        let count = self.accepted.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut hook = self.after_accepted.lock().unwrap();
+        if hook.as_ref().is_some_and(|(k, _)| *k == count) {
+            let (_, run) = hook.take().expect("checked above");
+            run();
         }
     }
 }
