@@ -1,5 +1,6 @@
 //! `spawn_app`: the whole service on port 0 against a fresh database (from
-//! `#[sqlx::test]`) and a real SMTP server, plus the steps tests drive.
+//! `#[sqlx::test]`), sending to an in-process SMTP stub (`stub_smtp`), plus
+//! the steps tests drive.
 
 use chrono::Timelike;
 use reqwest::redirect::Policy;
@@ -11,12 +12,14 @@ use tend::sender::{ExecutionOutcome, Sender};
 use tend::startup::{Application, Roles};
 use tokio_util::sync::CancellationToken;
 
-use crate::smtp::{ReceivedMail, SmtpServer};
+use crate::stub_smtp::{ReceivedMail, StubSmtpServer};
 
 pub struct TestApp {
     pub address: String,
     pub pool: PgPool,
-    pub smtp: SmtpServer,
+    /// The in-process SMTP stub every mail goes to, unless a test points
+    /// `mail.smtp_url` elsewhere.
+    pub smtp: StubSmtpServer,
     pub client: reqwest::Client,
     pub planner: Planner,
     pub sender: Sender,
@@ -35,7 +38,7 @@ pub async fn spawn_app(pool: PgPool) -> TestApp {
 
 /// Like `spawn_app`, with a chance to change settings first.
 pub async fn spawn_app_with(pool: PgPool, customize: impl FnOnce(&mut Settings)) -> TestApp {
-    let smtp = SmtpServer::start().await;
+    let smtp = StubSmtpServer::start().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
     let mut settings = Settings::load(None).expect("default settings load");

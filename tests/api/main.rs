@@ -1,5 +1,5 @@
 //! Integration tests: the real service on port 0, a fresh PostgreSQL
-//! database per test (`#[sqlx::test]`) and a real SMTP server over TCP.
+//! database per test (`#[sqlx::test]`) and an in-process SMTP stub.
 
 mod answers;
 mod bad_input;
@@ -18,5 +18,5 @@ mod operations;
 mod operators;
 mod preferences;
 mod promises;
-mod smtp;
+mod stub_smtp;
 mod webdriver;
