@@ -7,6 +7,7 @@
 //! by IP address, with the certificate's name in `mail.tls_server_name`,
 //! its CA in `mail.ca_file`, STARTTLS required and a login.
 
+mod files;
 mod pki;
 mod postfix;
 
