@@ -271,15 +271,15 @@ async fn a_421_or_451_at_rcpt_is_retried_with_a_growing_backoff(pool: PgPool) {
     for (email, code) in replies {
         let row = row(&app, email).await;
         assert_eq!((row.status.as_str(), row.attempt, row.smtp_code), ("pending", 1, Some(code)), "{row:?}");
-        // retry_base 30 s, plus up to 20 % jitter.
-        assert!((29.0..=36.0).contains(&row.retry_in), "{email}: {row:?}");
+        // retry_base 30 s, plus up to 20 % jitter (less the moments since it was written).
+        assert!((25.0..=36.0).contains(&row.retry_in), "{email}: {row:?}");
     }
     make_due(&app).await;
     send_step(&app).await;
     for (email, code) in replies {
         let row = row(&app, email).await;
         assert_eq!((row.status.as_str(), row.attempt, row.smtp_code), ("pending", 2, Some(code)), "{row:?}");
-        assert!((59.0..=72.0).contains(&row.retry_in), "doubled: {email}: {row:?}");
+        assert!((55.0..=72.0).contains(&row.retry_in), "doubled: {email}: {row:?}");
     }
     let lines = relay.wait_for_line(Port::Submission, "421 4.7.0");
     assert!(lines.iter().any(|l| l.contains("451 4.7.1")), "{lines:#?}");
