@@ -14,12 +14,12 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 can_install() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; }
-apt_install() {
-    echo "test.sh: installing $*" >&2
+apt_install() { # [apt-get options] packages...
+    echo "test.sh: apt-get install $*" >&2
     # Without this, installing postfix asks questions or sets up a mail server on port 25.
     echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
 # The browser tests: the first of these names that runs (tests/api/webdriver.rs looks the same way).
@@ -54,7 +54,7 @@ if [ -z "${TEND_SKIP_RELAY_TESTS:-}" ]; then
         export TEND_SKIP_RELAY_TESTS=1
     elif [ ! -x /usr/lib/postfix/sbin/master ] || [ ! -x /usr/sbin/dovecot ]; then
         if can_install; then
-            apt_install postfix dovecot-core
+            apt_install --no-install-recommends postfix dovecot-core
             # Installed for the tests only: no system Dovecot left running (a no-op where none started).
             { systemctl disable --now dovecot.service dovecot.socket || service dovecot stop; } >/dev/null 2>&1 || true
         else
