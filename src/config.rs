@@ -84,6 +84,12 @@ pub struct MailSettings {
     pub smtp_password: SecretString,
     /// `none`, `opportunistic` or `required`; `smtps://` URLs always use implicit TLS.
     pub starttls: StartTls,
+    /// A PEM file of CA certificates trusted for the relay connection, on
+    /// top of the built-in roots (a relay with a private CA); empty: none.
+    pub ca_file: PathBuf,
+    /// The name the relay's certificate must carry, instead of the host of
+    /// `smtp_url` (which may be an IP address); empty: that host.
+    pub tls_server_name: String,
     pub timeout: Duration,
     pub pool_size: u32,
     pub from: String,
@@ -247,6 +253,8 @@ impl Settings {
                 "mail.smtp_url: required when mail.transport = \"smtp\""
             );
         }
+        // Reads and parses mail.ca_file: a missing or unusable file stops start-up.
+        crate::mail::smtp::TlsTrust::load(&self.mail.ca_file, &self.mail.tls_server_name)?;
         anyhow::ensure!(
             self.mail.timeout.0 < self.sender.lease.0,
             "mail.timeout ({}) must be shorter than sender.lease ({}) so that a slow send can never outlive its claim",

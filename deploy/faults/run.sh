@@ -33,8 +33,10 @@ log() { echo "faults: $*" >&2; }
 if ! command -v smtp-sink >/dev/null && [ ! -x /usr/sbin/smtp-sink ]; then
     [ "$(id -u)" = 0 ] || { log "smtp-sink missing: apt-get install postfix"; exit 1; }
     log "installing postfix (for smtp-sink)"
+    # Preseeded: only the programs, no system mail server configured or started on port 25.
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postfix >/dev/null
 fi
 sink_bin=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
 bindir=$(dirname "$(ls /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | sort -V | tail -1 || command -v pg_ctl)")
@@ -231,7 +233,9 @@ pg_stop() { # PostgreSQL stopped hard mid-batch for 5 s: tend keeps running, not
     sleep 5
     local alive=no ready
     kill -0 "$tend_pid" 2>/dev/null && alive=yes
-    ready=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$http_port/readyz" || echo none)
+    # tend's own probe (no curl needed): its answer's status code, or none.
+    ready=$("$tend_bin" healthcheck --ready 2>&1 | grep -o 'HTTP/1\.[01] [0-9]*' | cut -d' ' -f2 || true)
+    ready=${ready:-none}
     log "pg stopped: tend alive $alive, /readyz $ready"
     [ "$alive" = yes ] && [ "$ready" = 503 ] || { log "pg_stop: FAILED"; failed=1; }
     pg_start

@@ -7,6 +7,11 @@
 # run as root); otherwise it runs as you. If the PostgreSQL binaries are
 # missing and we are root, they are installed from the distribution.
 #
+# As root, when the `postgres` user cannot reach .local/pg (a clone in /root,
+# mode 0700, say), the data lives in /var/tmp/tend-pg-HASH instead, owned by
+# postgres, HASH being that of the .local/pg path: the same checkout always
+# finds the same cluster. The script never changes your folders' permissions.
+#
 #   deploy/local/postgres.sh          start, print the DATABASE_URL to use
 #   deploy/local/postgres.sh stop     stop it
 #
@@ -23,8 +28,6 @@ port=${TEND_PG_PORT:-5544}
 name=${TEND_PG_NAME:-pg}
 database=${TEND_PG_DATABASE-tend}
 dir="$root/.local/$name"
-data="$dir/data"
-log="$dir/server.log"
 default_settings="shared_buffers = 256MB
 # A disposable development cluster: durability is traded for speed.
 fsync = off
@@ -62,6 +65,18 @@ as_owner() {
     fi
 }
 
+# Where the data lives (see the top): decided the same way for start and stop.
+if [ "$(id -u)" = 0 ]; then
+    id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /usr/sbin/nologin postgres
+    outside="/var/tmp/tend-pg-$(printf '%s' "$dir" | sha256sum | cut -c1-16)"
+    mkdir -p "$dir"
+    if [ -f "$outside/data/PG_VERSION" ] || ! runuser -u postgres -- test -x "$dir" 2>/dev/null; then
+        dir=$outside
+    fi
+fi
+data="$dir/data"
+log="$dir/server.log"
+
 if [ "${1:-start}" = stop ]; then
     [ -f "$data/postmaster.pid" ] && as_owner "$bindir/pg_ctl" -D "$data" -m fast stop >/dev/null
     exit 0
@@ -69,13 +84,15 @@ fi
 
 mkdir -p "$dir"
 if [ "$(id -u)" = 0 ]; then
-    id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /usr/sbin/nologin postgres
     chown postgres "$dir"
-    # The server must reach its data directory through every parent folder.
-    chmod o+x "$root" "$root/.local" 2>/dev/null || true
+    chmod 0700 "$dir"
 fi
 
 if [ ! -f "$data/PG_VERSION" ]; then
+    case "$dir" in
+    "$root"/*) ;;
+    *) echo "postgres.sh: the postgres user cannot reach $root/.local/$name, so the cluster lives in $dir" >&2 ;;
+    esac
     as_owner "$bindir/initdb" -D "$data" -U postgres -A trust -E UTF8 --no-locale >/dev/null
     cat >>"$data/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'

@@ -32,7 +32,7 @@ impl Progress {
                 eprint!("\r{}: {}/{}", self.label, self.done, self.total);
                 let _ = std::io::stderr().flush();
             }
-        } else if self.done % LINE_EVERY == 0 {
+        } else if self.done.is_multiple_of(LINE_EVERY) {
             eprintln!("{}: {}/{}", self.label, self.done, self.total);
         }
     }
@@ -50,7 +50,7 @@ impl Progress {
     pub fn finish(self) {
         if self.terminal {
             eprintln!("\r{}: {}/{}", self.label, self.done, self.total);
-        } else if self.done % LINE_EVERY != 0 {
+        } else if !self.done.is_multiple_of(LINE_EVERY) {
             eprintln!("{}: {}/{}", self.label, self.done, self.total);
         }
     }

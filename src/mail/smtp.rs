@@ -13,6 +13,14 @@
 //! RCPT, DATA and the message itself, recording the stage before each step.
 //! One deadline (`mail.timeout`, shorter than the sender's lease) covers the
 //! whole send, including the wait for a free connection.
+//!
+//! Nothing goes out before the session is what the settings ask for: with
+//! `starttls = required` a relay that does not offer STARTTLS gets EHLO and
+//! QUIT only, and credentials are sent only after TLS (when configured) is
+//! up and verified ([`tls::TlsTrust`]). A failure while the session is being
+//! set up (greeting, TLS, login) says nothing about the message, so it is
+//! always transient, whatever the reply code: a wrong password or an
+//! untrusted certificate makes mail wait for the operator, never fail.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -21,7 +29,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use lettre::Address;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::client::AsyncSmtpConnection;
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use tokio::net::TcpStream;
@@ -32,6 +40,7 @@ use super::transport::SendOutcome;
 mod tls;
 mod url;
 
+pub use tls::TlsTrust;
 pub use url::{Security, SmtpTarget};
 
 /// A connection idle for longer than this is closed rather than reused:
@@ -87,6 +96,7 @@ pub struct SmtpPool {
     target: SmtpTarget,
     hello: ClientId,
     credentials: Option<Credentials>,
+    trust: TlsTrust,
     timeout: Duration,
     idle: Mutex<Vec<Idle>>,
     permits: Semaphore,
@@ -111,10 +121,18 @@ impl SmtpPool {
             target,
             hello: ClientId::default(),
             credentials,
+            trust: TlsTrust::default(),
             timeout,
             idle: Mutex::new(Vec::new()),
             permits: Semaphore::new(size.max(1)),
         }
+    }
+
+    /// Checks the relay's certificate against `trust` (default: the built-in
+    /// roots, for the URL's host).
+    pub fn with_trust(mut self, trust: TlsTrust) -> Self {
+        self.trust = trust;
+        self
     }
 
     /// Sends one message to `recipients`. Never panics, never exceeds the timeout.
@@ -199,12 +217,18 @@ impl SmtpPool {
             code: None,
             reason: format!("cannot connect to {}:{}: {err}", target.host, target.port),
         };
+        let tls_failure = |error: lettre::transport::smtp::Error| {
+            setup_failure(format!(
+                "TLS with the relay failed: {error} (a relay with a private CA needs mail.ca_file; \
+                 one reached by IP address needs mail.tls_server_name)"
+            ))
+        };
         let tcp = TcpStream::connect((target.host.as_str(), target.port)).await.map_err(io_failure)?;
         tcp.set_nodelay(true).map_err(io_failure)?;
-        let tls = || TlsParameters::new(target.host.clone()).map_err(&lettre_failure);
+        let tls = || self.trust.parameters(&target.host).map_err(tls_failure);
         let mut connection = match target.security {
             Security::Implicit => {
-                let stream = tls::wrap(tcp, tls()?).await.map_err(&lettre_failure)?;
+                let stream = tls::wrap(tcp, tls()?).await.map_err(tls_failure)?;
                 AsyncSmtpConnection::connect_with_transport(stream, &self.hello).await.map_err(&lettre_failure)?
             }
             Security::Plain | Security::StartTls { .. } => {
@@ -215,21 +239,30 @@ impl SmtpPool {
         };
         if let Security::StartTls { required } = target.security {
             if connection.can_starttls() {
-                connection.starttls(tls()?, &self.hello).await.map_err(&lettre_failure)?;
+                connection.starttls(tls()?, &self.hello).await.map_err(tls_failure)?;
             } else if required {
+                // Only EHLO went out; QUIT, and nothing else, follows in the clear.
                 connection.abort().await;
-                return Err(Failure {
-                    stage: Stage::Connecting,
-                    code: None,
-                    reason: "the relay does not offer STARTTLS, which mail.starttls requires".into(),
-                });
+                return Err(setup_failure(
+                    "the relay does not offer STARTTLS and mail.starttls = \"required\": nothing was sent".into(),
+                ));
             }
         }
         if let Some(credentials) = &self.credentials {
-            connection.auth(&[Mechanism::Plain, Mechanism::Login], credentials).await.map_err(&lettre_failure)?;
+            connection.auth(&[Mechanism::Plain, Mechanism::Login], credentials).await.map_err(|error| {
+                setup_failure(format!("the relay refused the login (mail.smtp_username, mail.smtp_password): {error}"))
+            })?;
         }
         Ok(connection)
     }
+}
+
+/// A session that could not be set up for a reason the operator has to fix
+/// (TLS, STARTTLS, login): logged as a warning on every attempt, and never a
+/// reason to fail the message, so no reply code is kept for the retry policy.
+fn setup_failure(reason: String) -> Failure {
+    tracing::warn!(reason, "cannot set up the SMTP session; the mail waits and is retried");
+    Failure { stage: Stage::Connecting, code: None, reason }
 }
 
 /// MAIL, RCPT, DATA, the message, its end: the stage is recorded before each
@@ -289,11 +322,16 @@ fn mail_parameters(
     Ok(parameters)
 }
 
-/// A reply code decides when there is one (at any stage, a reply is an
-/// answer). Without one: before the end of data nothing was delivered, so
-/// retry; from the end of data on, the relay may have the message.
+/// While the session is being set up, every failure is transient and keeps
+/// no code, whatever the relay answered: it is about the session, not this
+/// message, so it must not use up attempts. After that a reply code decides
+/// when there is one. Without one: before the end of data nothing was
+/// delivered, so retry; from the end of data on, the relay may have it.
 fn classify(failure: &Failure) -> SendOutcome {
     let reason = failure.reason.clone();
+    if failure.stage == Stage::Connecting {
+        return SendOutcome::Transient { code: None, reason: format!("Connecting: {reason}") };
+    }
     match failure.code {
         Some(code) if (500..600).contains(&code) => SendOutcome::Permanent { code, reason },
         Some(code) if (400..500).contains(&code) => SendOutcome::Transient { code: Some(code), reason },
@@ -307,4 +345,27 @@ fn classify(failure: &Failure) -> SendOutcome {
 /// Parses `mail.smtp_url` into a target and optional URL credentials.
 pub fn parse_target(url: &str, starttls_required: Option<bool>) -> anyhow::Result<(SmtpTarget, Option<Credentials>)> {
     url::parse(url, starttls_required).context("mail.smtp_url: not a valid smtp:// or smtps:// URL")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure(stage: Stage, code: Option<u16>) -> Failure {
+        Failure { stage, code, reason: "r".into() }
+    }
+
+    #[test]
+    fn a_refusal_while_setting_up_the_session_never_fails_the_message() {
+        // 535 to AUTH, 554 as a greeting: the session's problem, not the message's.
+        for code in [Some(535), Some(554), Some(421), None] {
+            assert!(matches!(classify(&failure(Stage::Connecting, code)), SendOutcome::Transient { code: None, .. }));
+        }
+        assert!(matches!(classify(&failure(Stage::Envelope, Some(550))), SendOutcome::Permanent { code: 550, .. }));
+        assert!(matches!(
+            classify(&failure(Stage::Envelope, Some(451))),
+            SendOutcome::Transient { code: Some(451), .. }
+        ));
+        assert!(matches!(classify(&failure(Stage::EndOfData, None)), SendOutcome::Unknown { .. }));
+    }
 }

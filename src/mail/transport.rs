@@ -48,7 +48,7 @@ pub struct Mailer {
 
 enum Sink {
     File(PathBuf),
-    Smtp(SmtpPool),
+    Smtp(Box<SmtpPool>),
 }
 
 impl Mailer {
@@ -61,7 +61,7 @@ impl Mailer {
         let dkim = dkim::config(settings, from.email.domain())?;
         let sink = match settings.transport {
             MailTransportKind::File => Sink::File(settings.outbox_dir.clone()),
-            MailTransportKind::Smtp => Sink::Smtp(smtp_pool(settings)?),
+            MailTransportKind::Smtp => Sink::Smtp(Box::new(smtp_pool(settings)?)),
         };
         Ok(Mailer { sink, from, list_id, dkim })
     }
@@ -128,8 +128,9 @@ fn smtp_pool(settings: &MailSettings) -> anyhow::Result<SmtpPool> {
         credentials =
             Some(Credentials::new(settings.smtp_username.clone(), settings.smtp_password.expose_secret().to_owned()));
     }
+    let trust = smtp::TlsTrust::load(&settings.ca_file, &settings.tls_server_name)?;
     let size = settings.pool_size.max(1) as usize;
-    Ok(SmtpPool::new(target, credentials, settings.timeout.as_std(), size))
+    Ok(SmtpPool::new(target, credentials, settings.timeout.as_std(), size).with_trust(trust))
 }
 
 /// Bare CR or LF in a body is a smuggling risk (RUSTSEC-2026-0561, fixed only

@@ -1,25 +1,36 @@
 //! A real browser as a mail scanner: headless Chromium opens every emailed
 //! link (running the pages' scripts, pressing nothing) and nothing changes.
-//! Needs Debian's `chromium`; `deploy/local/test.sh` installs it when run as
-//! root. Set TEND_SKIP_BROWSER_TESTS=1 to skip on a machine without it.
+//! Needs Chromium (see `webdriver::chromium`); `deploy/local/test.sh`
+//! installs Debian's when run as root. Set TEND_SKIP_BROWSER_TESTS=1 to skip
+//! on a machine without it.
 
+use std::path::Path;
 use std::process::Command;
 
 use sqlx::PgPool;
 
 use crate::helpers::spawn_app;
+use crate::webdriver::chromium;
 
-fn chromium() -> Option<&'static str> {
-    if std::env::var_os("TEND_SKIP_BROWSER_TESTS").is_some() {
-        return None;
+/// What tend's own page behind each kind of emailed link says: a browser's
+/// error page, or tend's for a bad link, would not.
+fn expected_on_page(link: &str, app_address: &str) -> &'static str {
+    let path = link.strip_prefix(app_address).unwrap_or(link);
+    if path.starts_with("/confirm/") {
+        "Press the button to start your nudges"
+    } else if path.starts_with("/unsubscribe/") {
+        "One click and no more nudges will come"
+    } else if path.starts_with("/me/") {
+        "<h1>Your preferences</h1>"
+    } else if path.starts_with("/n/") {
+        "name=\"action\" value=\"done\""
+    } else {
+        panic!("a link of a kind this test does not know yet: {link}")
     }
-    let found =
-        ["/usr/bin/chromium", "/usr/bin/chromium-browser"].into_iter().find(|p| std::path::Path::new(p).exists());
-    Some(found.expect("headless Chromium is needed (apt-get install chromium) or set TEND_SKIP_BROWSER_TESTS=1"))
 }
 
 /// Loads `url` the way a link previewer would and returns the rendered DOM.
-fn open_in_browser(binary: &str, url: &str) -> String {
+fn open_in_browser(binary: &Path, url: &str) -> String {
     let profile = std::env::temp_dir().join(format!("tend-chromium-{}-{}", std::process::id(), rand_tag()));
     let output = Command::new(binary)
         .args(crate::webdriver::CHROMIUM_FLAGS)
@@ -60,7 +71,8 @@ async fn a_browser_opening_every_emailed_link_changes_nothing(pool: PgPool) {
     for link in &links {
         let url = link.clone();
         let dom = tokio::task::spawn_blocking(move || open_in_browser(binary, &url)).await.unwrap();
-        assert!(dom.contains("</html>"), "the browser rendered {link}");
+        assert!(dom.contains("· tend</title>"), "tend's page, not the browser's, for {link}: {dom}");
+        assert!(dom.contains(expected_on_page(link, &app.address)), "{link}: {dom}");
     }
     assert_eq!(app.snapshot().await, before);
     let after: Vec<Option<String>> =

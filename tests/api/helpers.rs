@@ -1,5 +1,6 @@
 //! `spawn_app`: the whole service on port 0 against a fresh database (from
-//! `#[sqlx::test]`) and a real SMTP server, plus the steps tests drive.
+//! `#[sqlx::test]`), sending to an in-process SMTP stub (`stub_smtp`), plus
+//! the steps tests drive.
 
 use chrono::Timelike;
 use reqwest::redirect::Policy;
@@ -11,12 +12,14 @@ use tend::sender::{ExecutionOutcome, Sender};
 use tend::startup::{Application, Roles};
 use tokio_util::sync::CancellationToken;
 
-use crate::smtp::{ReceivedMail, SmtpServer};
+use crate::stub_smtp::{ReceivedMail, StubSmtpServer};
 
 pub struct TestApp {
     pub address: String,
     pub pool: PgPool,
-    pub smtp: SmtpServer,
+    /// The in-process SMTP stub every mail goes to, unless a test points
+    /// `mail.smtp_url` elsewhere.
+    pub smtp: StubSmtpServer,
     pub client: reqwest::Client,
     pub planner: Planner,
     pub sender: Sender,
@@ -35,7 +38,7 @@ pub async fn spawn_app(pool: PgPool) -> TestApp {
 
 /// Like `spawn_app`, with a chance to change settings first.
 pub async fn spawn_app_with(pool: PgPool, customize: impl FnOnce(&mut Settings)) -> TestApp {
-    let smtp = SmtpServer::start().await;
+    let smtp = StubSmtpServer::start().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
     let mut settings = Settings::load(None).expect("default settings load");
@@ -117,24 +120,33 @@ impl TestApp {
         self.subscribe_and_confirm_with(email, &form_for(email)).await
     }
 
-    /// Like `subscribe_and_confirm`, with the preferred time (UTC) a few
-    /// minutes from now, still today, returned. Tests that travel from slot
-    /// to slot and meet the daily limit need it: `travel_to_next_slot` moves
-    /// the past with the schedule, and with a fixed 08:30 the UTC day
-    /// boundary fell between the moved slots at some times of day only.
+    /// Like `subscribe_and_confirm`, with the preferred time a few minutes
+    /// from now; returns the slot's time of day in UTC. Tests that travel
+    /// from slot to slot and meet the daily limit need it: with a fixed
+    /// 08:30 the subscriber's day boundary fell between the moved slots at
+    /// some times of day only. The subscriber lives in a fixed-offset zone
+    /// (`Etc/GMT±N`, no DST) where it is about noon now, so their midnight is
+    /// hours away whenever the test runs, and nothing waits for a new day.
     pub async fn subscribe_and_confirm_soon(&self, email: &str) -> (i64, chrono::NaiveTime) {
-        let last = chrono::NaiveTime::from_hms_opt(23, 59, 0).unwrap();
-        if chrono::Utc::now().time() >= last {
-            // The first slot must be today: wait for the next day to start.
-            tokio::time::sleep(std::time::Duration::from_secs(65)).await;
-        }
-        let now = chrono::Utc::now().time();
-        let soon = now + chrono::Duration::minutes(5);
-        // Past 23:55 "five minutes from now" is tomorrow; 23:59 is still today.
-        let time = if soon > now { soon.with_second(0).and_then(|t| t.with_nanosecond(0)).unwrap() } else { last };
-        let form =
-            format!("email={}&timezone=UTC&time={}", urlencode(email), urlencode(&time.format("%H:%M").to_string()));
-        (self.subscribe_and_confirm_with(email, &form).await, time)
+        let now = chrono::Utc::now();
+        // Hours the zone is ahead of UTC: -11 (at 23:xx UTC) to +12 (at 00:xx).
+        let ahead = 12 - i64::from(now.hour());
+        // POSIX signs: Etc/GMT-12 is twelve hours *ahead* of UTC.
+        let zone = match ahead {
+            0 => "Etc/GMT".to_owned(),
+            a if a > 0 => format!("Etc/GMT-{a}"),
+            a => format!("Etc/GMT+{}", -a),
+        };
+        let slot =
+            (now + chrono::Duration::minutes(5)).time().with_second(0).and_then(|t| t.with_nanosecond(0)).unwrap();
+        let local = slot + chrono::Duration::hours(ahead);
+        let form = format!(
+            "email={}&timezone={}&time={}",
+            urlencode(email),
+            urlencode(&zone),
+            urlencode(&local.format("%H:%M").to_string())
+        );
+        (self.subscribe_and_confirm_with(email, &form).await, slot)
     }
 
     async fn subscribe_and_confirm_with(&self, email: &str, form: &str) -> i64 {

@@ -1,5 +1,7 @@
 //! Integration tests: the real service on port 0, a fresh PostgreSQL
-//! database per test (`#[sqlx::test]`) and a real SMTP server over TCP.
+//! database per test (`#[sqlx::test]`), mail read from an in-process SMTP
+//! stub (`stub_smtp`), and, in `relays`, real Postfix relays (STARTTLS,
+//! implicit TLS, AUTH through Dovecot, 4xx and 5xx) started by each test.
 
 mod answers;
 mod bad_input;
@@ -18,5 +20,6 @@ mod operations;
 mod operators;
 mod preferences;
 mod promises;
-mod smtp;
+mod relays;
+mod stub_smtp;
 mod webdriver;

@@ -9,7 +9,7 @@ use sqlx::PgPool;
 
 use crate::helpers::{output_text, tend};
 
-use crate::smtp::SmtpServer;
+use crate::stub_smtp::StubSmtpServer;
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
@@ -113,7 +113,7 @@ async fn stats_refuses_a_bad_window_with_exit_2(pool: PgPool) {
 
 #[sqlx::test]
 async fn send_test_delivers_a_sample_nudge_and_reports_the_smtp_reply(pool: PgPool) {
-    let smtp = SmtpServer::start().await;
+    let smtp = StubSmtpServer::start().await;
     let url = format!("smtp://127.0.0.1:{}", smtp.port);
     let output = tokio::task::spawn_blocking(move || {
         tend(

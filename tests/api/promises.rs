@@ -2,7 +2,8 @@
 //! right local instants (across a DST change), its answers, the progress
 //! page, the weekly summary, sealed text, export and erasure.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Days, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
+use chrono_tz::Europe::Berlin;
 use sqlx::PgPool;
 
 use crate::helpers::{TestApp, spawn_app};
@@ -18,6 +19,29 @@ async fn berlin_subscriber(app: &TestApp, email: &str) -> (i64, String) {
     let start = page.find(&format!("{}/me/", app.address)).expect("a preferences link");
     let link = page[start..].split('"').next().unwrap().to_owned();
     (app.subscriber_id(email).await, link)
+}
+
+/// The next Sunday on which Berlin's clocks change (spring forward or fall
+/// back), at least two days away so that the Saturday before is still ahead:
+/// never more than about seven months from today.
+fn next_dst_sunday_in_berlin() -> NaiveDate {
+    let offset_at_noon = |day: NaiveDate| Berlin.from_utc_datetime(&day.and_hms_opt(12, 0, 0).unwrap()).offset().fix();
+    let today = Utc::now().with_timezone(&Berlin).date_naive();
+    (2..400)
+        .map(|n| today + Days::new(n))
+        .find(|day| offset_at_noon(*day) != offset_at_noon(*day - Days::new(1)))
+        .expect("Berlin changes its clocks twice a year")
+}
+
+/// `day` at 08:30 in Berlin, as UTC.
+fn berlin_0830(day: NaiveDate) -> DateTime<Utc> {
+    let time = NaiveTime::from_hms_opt(8, 30, 0).unwrap();
+    Berlin.from_local_datetime(&day.and_time(time)).single().unwrap().with_timezone(&Utc)
+}
+
+/// A due date (YYYY-MM-DD) a month from now: valid, whatever today is.
+fn in_a_month() -> String {
+    (Utc::now() + chrono::Duration::days(30)).format("%Y-%m-%d").to_string()
 }
 
 async fn promise_mail_slot(app: &TestApp, kind: &str) -> DateTime<Utc> {
@@ -46,18 +70,22 @@ async fn a_promise_is_checked_before_and_reviewed_after_at_local_slots_across_ds
     let email = "promise@example.com";
     let (_, preferences) = berlin_subscriber(&app, email).await;
 
-    // Due Sunday 28 March 2027 at 18:00 in Berlin, the day clocks spring forward.
+    // Due at 18:00 in Berlin on a Sunday its clocks change.
+    let sunday = next_dst_sunday_in_berlin();
     let made = app
         .post_form(
             &preferences,
-            "action=promise&promise=Pick+up+the+kids+from+school&due_date=2027-03-28&due_time=18%3A00",
+            format!("action=promise&promise=Pick+up+the+kids+from+school&due_date={sunday}&due_time=18%3A00"),
         )
         .await;
     assert_eq!(made.status(), 200);
     assert!(made.text().await.unwrap().contains("Promise noted"));
-    // "Still realistic?" the day before at 08:30 CET; "did it happen?" Monday 08:30 CEST.
-    assert_eq!(promise_mail_slot(&app, "promise_check").await.to_rfc3339(), "2027-03-27T07:30:00+00:00");
-    assert_eq!(promise_mail_slot(&app, "promise_review").await.to_rfc3339(), "2027-03-29T06:30:00+00:00");
+    // "Still realistic?" the day before at 08:30, "did it happen?" Monday at
+    // 08:30, each in the offset of its own day: an hour apart in UTC terms.
+    let (check, review) = (berlin_0830(sunday - Days::new(1)), berlin_0830(sunday + Days::new(1)));
+    assert_ne!(check.time(), review.time(), "the two slots lie on either side of the change");
+    assert_eq!(promise_mail_slot(&app, "promise_check").await, check);
+    assert_eq!(promise_mail_slot(&app, "promise_review").await, review);
 
     // The check mail names no words of the promise; its page does.
     let check = deliver_promise_mail(&app, email, "promise_check").await;
@@ -126,18 +154,13 @@ async fn bad_promises_get_a_clear_message_and_write_nothing(pool: PgPool) {
     for (body, says) in [
         ("action=promise&promise=Fix+the+tap&due_date=2020-01-01&due_time=18%3A00", "already past"),
         ("action=promise&promise=Fix+the+tap&due_date=31.12.2026&due_time=18%3A00", "not a date"),
-        (
-            &*format!("action=promise&promise={}&due_date=2027-01-01&due_time=18%3A00", "x".repeat(201)),
-            "200 characters",
-        ),
-        ("action=promise&promise=&due_date=2027-01-01&due_time=18%3A00", "write down"),
-        ("action=promise&promise=Fix+the+tap&due_date=2027-01-01&due_time=late", "time of day"),
-        (
-            "action=promise&promise=Fix+the+tap&due_date=2027-01-01&due_time=18%3A00&timezone=Mars%2FBase",
-            "unknown time zone",
-        ),
+        (&*format!("action=promise&promise={}&due_date=DUE&due_time=18%3A00", "x".repeat(201)), "200 characters"),
+        ("action=promise&promise=&due_date=DUE&due_time=18%3A00", "write down"),
+        ("action=promise&promise=Fix+the+tap&due_date=DUE&due_time=late", "time of day"),
+        ("action=promise&promise=Fix+the+tap&due_date=DUE&due_time=18%3A00&timezone=Mars%2FBase", "unknown time zone"),
     ] {
-        let response = app.post_form(&preferences, body.to_owned()).await;
+        let body = body.replace("DUE", &in_a_month());
+        let response = app.post_form(&preferences, body.clone()).await;
         assert_eq!(response.status(), 400, "{body}");
         assert!(response.text().await.unwrap().contains(says), "{body}");
     }

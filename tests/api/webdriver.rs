@@ -1,7 +1,9 @@
 //! A very small WebDriver client over `chromedriver`'s HTTP API, enough for
 //! a browser test to open pages, type, click and take screenshots.
 
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use base64::Engine;
@@ -20,6 +22,38 @@ pub const CHROMIUM_FLAGS: [&str; 8] = [
 ];
 
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// The names a usable Chromium goes by: Debian's package, Ubuntu's and
+/// Fedora's, Google's builds.
+const CHROMIUM_NAMES: [&str; 4] = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"];
+
+/// Headless Chromium for the browser tests: the first of [`CHROMIUM_NAMES`]
+/// on the PATH that runs, or `None` when TEND_SKIP_BROWSER_TESTS is set.
+/// Panics with what to install when there is none (`deploy/local/test.sh`
+/// looks for it the same way).
+pub fn chromium() -> Option<&'static Path> {
+    if std::env::var_os("TEND_SKIP_BROWSER_TESTS").is_some() {
+        return None;
+    }
+    static FOUND: OnceLock<Option<PathBuf>> = OnceLock::new();
+    let found = FOUND.get_or_init(|| {
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        CHROMIUM_NAMES.iter().flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name))).find(
+            |binary| {
+                // Ubuntu's chromium-browser is a wrapper that only asks for the snap.
+                Command::new(binary).arg("--version").output().is_ok_and(|o| o.status.success())
+            },
+        )
+    });
+    Some(found.as_deref().unwrap_or_else(|| {
+        panic!(
+            "headless Chromium is needed and none of {CHROMIUM_NAMES:?} on the PATH runs. \
+             Debian: apt-get install chromium chromium-driver. Ubuntu: apt's chromium-browser \
+             only installs the snap, which does not run headless here; install Google Chrome \
+             (google-chrome-stable) and a matching chromedriver. Or set TEND_SKIP_BROWSER_TESTS=1."
+        )
+    }))
+}
 
 pub struct Browser {
     driver: Child,
@@ -55,7 +89,8 @@ impl Browser {
         }
         let mut args = CHROMIUM_FLAGS.to_vec();
         args.push("--window-size=900,1600");
-        let caps = json!({"capabilities": {"alwaysMatch": {"goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args}}}});
+        let binary = chromium().expect("the caller checked chromium()").to_string_lossy();
+        let caps = json!({"capabilities": {"alwaysMatch": {"goog:chromeOptions": {"binary": binary, "args": args}}}});
         let response: Value =
             http.post(format!("{base}/session")).json(&caps).send().await.unwrap().json().await.unwrap();
         let session =

@@ -1,6 +1,10 @@
-//! A real SMTP server on 127.0.0.1, in-process, for the integration tests.
-//! It speaks enough ESMTP for lettre (EHLO, MAIL, RCPT, DATA, RSET, NOOP,
-//! QUIT) and keeps every accepted message.
+//! A minimal in-process SMTP receiver, not a real server: a stub on
+//! 127.0.0.1 that speaks just enough plain ESMTP for lettre (EHLO, MAIL,
+//! RCPT, DATA, RSET, NOOP, QUIT), answers 250 to everything and keeps every
+//! message. No STARTTLS, no AUTH, no PIPELINING, no refusals. Tests about
+//! the product (pages, links, planning) read mail from it because it is
+//! instant and exact; what a real relay does to tend (TLS, logins, 4xx and
+//! 5xx) is tested against Postfix in `relays`.
 
 use std::sync::{Arc, Mutex};
 
@@ -41,12 +45,12 @@ impl ReceivedMail {
 }
 
 #[derive(Clone)]
-pub struct SmtpServer {
+pub struct StubSmtpServer {
     pub port: u16,
     received: Arc<Mutex<Vec<ReceivedMail>>>,
 }
 
-impl SmtpServer {
+impl StubSmtpServer {
     pub async fn start() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind smtp");
         let port = listener.local_addr().unwrap().port();
