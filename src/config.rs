@@ -13,10 +13,13 @@ use std::path::PathBuf;
 use anyhow::Context;
 use config::{Config, Environment, File, FileFormat};
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
 mod duration;
+mod redact;
 pub use duration::Duration;
+pub use redact::redacted_url;
+use redact::{redact, redact_all, redact_url};
 
 const DEFAULTS: &str = include_str!("../config/default.toml");
 /// The promise key `config/default.toml` ships with; refused in production.
@@ -287,35 +290,6 @@ impl Settings {
     pub fn redacted_toml(&self) -> anyhow::Result<String> {
         toml::to_string_pretty(self).context("failed to print the configuration")
     }
-}
-
-fn redact<S: Serializer>(secret: &SecretString, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(if secret.expose_secret().is_empty() { "" } else { "[redacted]" })
-}
-
-fn redact_all<S: Serializer>(secrets: &[SecretString], s: S) -> Result<S::Ok, S::Error> {
-    s.collect_seq(secrets.iter().map(|_| "[redacted]"))
-}
-
-/// Keeps scheme, host and path visible (they help debugging) and hides the password.
-fn redact_url<S: Serializer>(url: &SecretString, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&redacted_url(url.expose_secret()))
-}
-
-pub fn redacted_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return if url.is_empty() { String::new() } else { "[redacted]".into() };
-    };
-    let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
-    let host = match authority.rsplit_once('@') {
-        Some((userinfo, host)) => {
-            let user = userinfo.split(':').next().unwrap_or_default();
-            format!("{user}:[redacted]@{host}")
-        }
-        None => authority.to_owned(),
-    };
-    let path = path.split('?').next().unwrap_or_default();
-    format!("{scheme}://{host}/{path}")
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@
 //! untrusted certificate makes mail wait for the operator, never fail.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::AtomicU8;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -37,9 +37,12 @@ use tokio::sync::Semaphore;
 
 use super::transport::SendOutcome;
 
+mod stage;
 mod tls;
 mod url;
 
+pub use stage::Stage;
+use stage::{Failure, Progress, classify};
 pub use tls::TlsTrust;
 pub use url::{Security, SmtpTarget};
 
@@ -47,44 +50,6 @@ pub use url::{Security, SmtpTarget};
 /// relays drop idle sessions after a few minutes and a stale one costs a
 /// failed MAIL FROM.
 const MAX_IDLE: Duration = Duration::from_secs(30);
-
-/// How far one send got; decides between "retry" and "outcome unknown".
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
-pub enum Stage {
-    WaitingForConnection = 0,
-    Connecting = 1,
-    Envelope = 2,
-    Data = 3,
-    /// Every byte of the message was written; the terminating `.` is being
-    /// sent or was sent. From here a lost reply means the relay may have it.
-    EndOfData = 4,
-}
-
-impl Stage {
-    fn from_u8(value: u8) -> Stage {
-        match value {
-            0 => Stage::WaitingForConnection,
-            1 => Stage::Connecting,
-            2 => Stage::Envelope,
-            3 => Stage::Data,
-            _ => Stage::EndOfData,
-        }
-    }
-}
-
-/// The stage of one send, shared with the code that times it out.
-struct Progress(AtomicU8);
-
-impl Progress {
-    fn set(&self, stage: Stage) {
-        self.0.store(stage as u8, Ordering::SeqCst);
-    }
-
-    fn get(&self) -> Stage {
-        Stage::from_u8(self.0.load(Ordering::SeqCst))
-    }
-}
 
 struct Idle {
     connection: AsyncSmtpConnection,
@@ -100,19 +65,6 @@ pub struct SmtpPool {
     timeout: Duration,
     idle: Mutex<Vec<Idle>>,
     permits: Semaphore,
-}
-
-/// A failed step: the stage it failed in and the relay's reply code, if any.
-struct Failure {
-    stage: Stage,
-    code: Option<u16>,
-    reason: String,
-}
-
-impl Failure {
-    fn at(stage: Stage) -> impl Fn(lettre::transport::smtp::Error) -> Failure {
-        move |error| Failure { stage, code: error.status().map(u16::from), reason: error.to_string() }
-    }
 }
 
 impl SmtpPool {
@@ -322,50 +274,7 @@ fn mail_parameters(
     Ok(parameters)
 }
 
-/// While the session is being set up, every failure is transient and keeps
-/// no code, whatever the relay answered: it is about the session, not this
-/// message, so it must not use up attempts. After that a reply code decides
-/// when there is one. Without one: before the end of data nothing was
-/// delivered, so retry; from the end of data on, the relay may have it.
-fn classify(failure: &Failure) -> SendOutcome {
-    let reason = failure.reason.clone();
-    if failure.stage == Stage::Connecting {
-        return SendOutcome::Transient { code: None, reason: format!("Connecting: {reason}") };
-    }
-    match failure.code {
-        Some(code) if (500..600).contains(&code) => SendOutcome::Permanent { code, reason },
-        Some(code) if (400..500).contains(&code) => SendOutcome::Transient { code: Some(code), reason },
-        _ if failure.stage == Stage::EndOfData => {
-            SendOutcome::Unknown { reason: format!("connection lost after the end of data: {reason}") }
-        }
-        _ => SendOutcome::Transient { code: None, reason: format!("{:?}: {reason}", failure.stage) },
-    }
-}
-
 /// Parses `mail.smtp_url` into a target and optional URL credentials.
 pub fn parse_target(url: &str, starttls_required: Option<bool>) -> anyhow::Result<(SmtpTarget, Option<Credentials>)> {
     url::parse(url, starttls_required).context("mail.smtp_url: not a valid smtp:// or smtps:// URL")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn failure(stage: Stage, code: Option<u16>) -> Failure {
-        Failure { stage, code, reason: "r".into() }
-    }
-
-    #[test]
-    fn a_refusal_while_setting_up_the_session_never_fails_the_message() {
-        // 535 to AUTH, 554 as a greeting: the session's problem, not the message's.
-        for code in [Some(535), Some(554), Some(421), None] {
-            assert!(matches!(classify(&failure(Stage::Connecting, code)), SendOutcome::Transient { code: None, .. }));
-        }
-        assert!(matches!(classify(&failure(Stage::Envelope, Some(550))), SendOutcome::Permanent { code: 550, .. }));
-        assert!(matches!(
-            classify(&failure(Stage::Envelope, Some(451))),
-            SendOutcome::Transient { code: Some(451), .. }
-        ));
-        assert!(matches!(classify(&failure(Stage::EndOfData, None)), SendOutcome::Unknown { .. }));
-    }
 }

@@ -3,8 +3,8 @@
 //! Lifecycle: `pending` → claimed as `sending` (owner, attempt + 1, lease from
 //! the database clock) → `sent`, `failed`, back to `pending` for a retry, or
 //! `cancelled`. Queuing is here ([`queue_mail`], and the planner's bulk
-//! [`super::nudges::insert`]); claiming and every fenced write after it are
-//! in [`claims`].
+//! [`super::nudges::insert`]); claiming, lease extension and release are in
+//! `claims`, and every fenced write of an outcome in `outcomes`.
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -13,10 +13,11 @@ use sqlx::{PgConnection, PgExecutor};
 use crate::domain::DeliveryKind;
 
 mod claims;
+mod outcomes;
 
-pub use claims::{
-    Claim, Claimed, Fence, Retry, SentRow, cancel_claimed, claim_due, extend_leases, mark_failed, mark_many_sent,
-    mark_sent, release_claimed, release_many, rescue_expired_leases, retry_later,
+pub use claims::{Claim, Claimed, Fence, claim_due, extend_leases, release_many, rescue_expired_leases};
+pub use outcomes::{
+    Retry, SentRow, cancel_claimed, mark_failed, mark_many_sent, mark_sent, release_claimed, retry_later,
 };
 
 /// One mail to queue.
