@@ -2,6 +2,7 @@
 //! a browser test to open pages, type, click and take screenshots.
 
 use std::path::{Path, PathBuf};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -63,7 +64,12 @@ pub struct Browser {
 }
 
 impl Drop for Browser {
+    /// chromedriver leads its own process group, so killing the group also
+    /// ends the Chromium it started (killing chromedriver alone leaves
+    /// Chromium running after the test, using CPU).
     fn drop(&mut self) {
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
@@ -74,6 +80,7 @@ impl Browser {
     pub async fn start() -> Browser {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let driver = Command::new("chromedriver")
+            .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
