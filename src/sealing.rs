@@ -29,10 +29,11 @@ impl std::fmt::Debug for Sealer {
 }
 
 impl Sealer {
-    /// `key` is 32 random bytes in base64 (`head -c 32 /dev/urandom | base64`).
+    /// `key` is 32 random bytes in base64 (`head -c 32 /dev/urandom | base64`),
+    /// already trimmed (settings trim every key once, when they load).
     pub fn from_base64(key: &SecretString) -> anyhow::Result<Self> {
         let bytes = STANDARD
-            .decode(key.expose_secret().trim())
+            .decode(key.expose_secret())
             .ok()
             .filter(|b| b.len() == 32)
             .context("security.promise_key must be 32 bytes in base64 (head -c 32 /dev/urandom | base64)")?;
