@@ -30,6 +30,12 @@ pub enum AppError {
     /// 404: no such page.
     #[error("There is no page here.")]
     NotFound,
+    /// 408: the request's body did not arrive within `http.body_timeout`.
+    #[error("The request took too long to arrive. Please try again.")]
+    RequestTimeout,
+    /// 413: a body larger than `http.max_body_bytes`.
+    #[error("The request was too large.")]
+    TooLarge,
     /// 415: a body we cannot read.
     #[error("Send a form (application/x-www-form-urlencoded) or JSON (application/json).")]
     UnsupportedMediaType,
@@ -50,6 +56,8 @@ impl AppError {
         match self {
             AppError::BadInput { .. } => StatusCode::BAD_REQUEST,
             AppError::InvalidLink | AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -146,6 +154,7 @@ fn title(status: StatusCode) -> &'static str {
         StatusCode::BAD_REQUEST => "Please check the form",
         StatusCode::NOT_FOUND => "Not found",
         StatusCode::PAYLOAD_TOO_LARGE => "Too much data",
+        StatusCode::REQUEST_TIMEOUT => "Too slow",
         StatusCode::TOO_MANY_REQUESTS => "Please slow down",
         s if s.is_server_error() => "Sorry",
         _ => "That did not work",

@@ -1,22 +1,25 @@
-//! The web front: subscribe page, the pages behind every emailed link, health
-//! and metrics. Handlers parse input into domain types, hand the state change
-//! to `subscriptions` (answers to its batcher), read what the page shows from
-//! `store`, and render a page (or JSON). `GET` and `HEAD` never change state:
-//! mail scanners fetch every link, only a button (`POST`) acts.
+//! The web front: subscribe page, the pages behind every emailed link and
+//! health checks, served by [`serve`] (timeouts, a connection limit); and,
+//! on a listener of its own, [`metrics`]. Handlers parse input into domain
+//! types, hand the state change to `subscriptions` (answers to its batcher),
+//! read what the page shows from `store`, and render a page (or JSON). `GET`
+//! and `HEAD` never change state: mail scanners fetch every link, only a
+//! button (`POST`) acts.
 
-use std::sync::Arc;
-use std::time::Instant;
-
-use axum::Router;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::Extension;
+use axum::Router;
+use axum::body::Body;
 use axum::extract::State;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use sqlx::PgPool;
 
 use crate::config::Settings;
@@ -32,6 +35,7 @@ mod confirm;
 pub mod error;
 mod fields;
 mod health;
+pub mod metrics;
 mod nudge;
 mod outbox;
 mod pages;
@@ -39,6 +43,7 @@ mod preferences;
 mod promise;
 mod rate_limit;
 mod resume;
+pub mod serve;
 mod subscribe;
 mod unsubscribe;
 
@@ -76,7 +81,7 @@ pub struct Shared {
     pub scheduling: Scheduling,
     /// Where answers go to be written in batches.
     pub answers: Answers,
-    /// Requests are counted here; `/metrics` renders it.
+    /// Requests are counted here; the metrics listener renders it.
     pub metrics: Arc<Metrics>,
     pub settings: Arc<Settings>,
 }
@@ -98,17 +103,45 @@ pub fn router(state: AppState) -> Router {
         .route("/resume/{token}", get(resume::page).post(resume::submit))
         .route("/p/{token}", get(promise::page).post(promise::submit))
         .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(health::metrics));
+        .route("/readyz", get(health::readyz));
     if state.settings.is_local() {
         app = app.route("/outbox", get(outbox::page));
     }
+    let body = BodyLimits {
+        timeout: state.settings.http.body_timeout.as_std(),
+        max_bytes: state.settings.http.max_body_bytes,
+    };
     app.fallback(|| async { AppError::NotFound })
         .layer(DefaultBodyLimit::max(state.settings.http.max_body_bytes))
+        .layer(middleware::from_fn_with_state(body, read_body_in_time))
         .layer(middleware::from_fn(error::render_problems))
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn_with_state(state.metrics.clone(), trace_requests))
         .with_state(state)
+}
+
+#[derive(Debug, Clone, Copy)]
+struct BodyLimits {
+    timeout: Duration,
+    max_bytes: usize,
+}
+
+/// Reads the whole body before any handler runs: a client that trickles it
+/// gets 408 after `http.body_timeout` instead of holding a task, and one
+/// that sends more than `http.max_body_bytes` gets 413 without it being
+/// buffered. (hyper's header timeout covers the part before the body.)
+async fn read_body_in_time(State(limits): State<BodyLimits>, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let read = tokio::time::timeout(limits.timeout, Limited::new(body, limits.max_bytes).collect()).await;
+    match read {
+        Ok(Ok(collected)) => next.run(Request::from_parts(parts, Body::from(collected.to_bytes()))).await,
+        Ok(Err(err)) if err.is::<LengthLimitError>() => AppError::TooLarge.into_response(),
+        // The client went away or sent a broken chunked body.
+        Ok(Err(_)) => {
+            AppError::BadInput { field: "body", message: "the request body could not be read".into() }.into_response()
+        }
+        Err(_elapsed) => AppError::RequestTimeout.into_response(),
+    }
 }
 
 /// The client's address, as `rate_limit::client_ip` decided it.

@@ -52,6 +52,7 @@ async fn secrets_and_tokens_never_reach_the_logs(pool: PgPool) {
         .env("TEND__SECURITY__LINK_KEYS", link_key)
         .env("TEND__MAIL__SMTP_PASSWORD", smtp_password)
         .env("TEND__SENDER__POLL_INTERVAL", "100ms")
+        .env("TEND__METRICS__BIND", "127.0.0.1:0")
         .env("RUST_LOG", "debug")
         .stdout(log.try_clone().unwrap())
         .stderr(log)

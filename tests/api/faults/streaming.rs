@@ -84,6 +84,7 @@ fn spawn_tend_serve(pool: &PgPool, relay: &Relay) -> Child {
             ("TEND__SENDER__RECORD_BATCH", RECORD_BATCH.to_string()),
             ("TEND__SENDER__BATCH_SIZE", "200".to_owned()),
             ("TEND__SENDER__POLL_INTERVAL", "100ms".to_owned()),
+            ("TEND__METRICS__BIND", "127.0.0.1:0".to_owned()),
             ("RUST_LOG", "warn".to_owned()),
         ])
         .stdout(Stdio::null())
