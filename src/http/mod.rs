@@ -88,7 +88,8 @@ pub struct Shared {
 
 pub fn router(state: AppState) -> Router {
     // Only the subscribe form needs the client's address (its rate limit).
-    let limiter = Arc::new(RateLimiter::per_minute(state.settings.http.subscribe_per_client_per_minute));
+    let http = &state.settings.http;
+    let limiter = Arc::new(RateLimiter::per_minute(http.subscribe_per_client_per_minute, http.rate_limit_clients));
     let client_ip_header = Arc::new(state.settings.http.client_ip_header.to_ascii_lowercase());
     let subscribe_submit = post(subscribe::submit)
         .layer(Extension(limiter))

@@ -13,6 +13,7 @@ mod faults;
 mod flow;
 mod helpers;
 mod kinds;
+mod limits;
 mod links;
 mod logs;
 mod metrics;
