@@ -187,6 +187,7 @@ impl Application {
                 planner: self.planner.clone(),
                 pool: self.state.pool.clone(),
                 metrics: self.state.metrics.clone(),
+                pending_ttl: self.state.settings.subscribe.pending_ttl.as_chrono(),
             };
             scheduler::start(jobs, shutdown.clone(), &tracker).await?;
         }

@@ -14,7 +14,9 @@
 //! means an import never re-subscribes someone who unsubscribed. New
 //! subscribers confirm by double opt-in (through `subscriptions::subscribe`,
 //! which queues the mail and applies the per-address limit) unless the
-//! operator says `--preconfirmed`.
+//! operator says `--preconfirmed`. A row whose inbox has had its
+//! confirmation mails for now is not added: importing the file again later
+//! adds it.
 //!
 //! Exit status: 0 if every row was imported or already known, 2 if any row
 //! was rejected or the file itself is unusable, 1 on a database failure.
@@ -71,11 +73,11 @@ pub async fn run(pool: &PgPool, path: &Path, options: ImportOptions) -> anyhow::
     progress.finish();
     let total = tally.queued + tally.activated + tally.rate_limited + tally.known + tally.rejected;
     println!(
-        "{}: {} rows: {} added ({} confirmation mails queued, {} active, {} pending over today's mail limit), \
-         {} already known, {} rejected",
+        "{}: {} rows: {} added ({} confirmation mails queued, {} active), {} not added yet (their inbox has had \
+         its confirmation mails for now; import the file again later), {} already known, {} rejected",
         path.display(),
         total,
-        tally.queued + tally.activated + tally.rate_limited,
+        tally.queued + tally.activated,
         tally.queued,
         tally.activated,
         tally.rate_limited,
@@ -105,7 +107,7 @@ async fn import_one(
     match subscriptions::subscribe(pool, request, scheduling).await? {
         SubscribeOutcome::ConfirmationQueued { .. } => tally.queued += 1,
         SubscribeOutcome::Activated { .. } => tally.activated += 1,
-        SubscribeOutcome::RateLimited { .. } => tally.rate_limited += 1,
+        SubscribeOutcome::RateLimited => tally.rate_limited += 1,
         // Someone subscribed between our look-up and now.
         SubscribeOutcome::AlreadySubscribed { .. } => tally.known += 1,
     }

@@ -76,23 +76,6 @@ pub async fn queue_mail(conn: &mut PgConnection, mail: NewMail) -> anyhow::Resul
     .with_context(|| format!("failed to queue a {} mail", mail.kind))
 }
 
-/// Confirmation mails queued for a subscriber since `since` (rate limit).
-pub async fn confirmations_since(
-    conn: &mut PgConnection,
-    subscriber_id: i64,
-    since: DateTime<Utc>,
-) -> anyhow::Result<i64> {
-    sqlx::query_scalar!(
-        r#"select count(*) as "n!" from deliveries
-           where subscriber_id = $1 and kind = 'confirm' and created_at >= $2"#,
-        subscriber_id,
-        since
-    )
-    .fetch_one(conn)
-    .await
-    .context("failed to count confirmation mails")
-}
-
 /// Cancels a subscriber's mail that has not been claimed yet.
 #[tracing::instrument(skip_all, fields(subscriber_id))]
 pub async fn cancel_pending(conn: &mut PgConnection, subscriber_id: i64) -> anyhow::Result<u64> {

@@ -23,6 +23,7 @@ pub mod gauges;
 pub mod mail_context;
 pub mod nudges;
 pub mod promises;
+pub mod requests;
 pub mod subscribers;
 pub mod tracks;
 

@@ -1,15 +1,19 @@
-//! Confirming: the second half of the double opt-in. The welcome mail is
-//! queued in the same transaction, so it exists exactly when the
-//! subscription became active.
+//! Confirming: the second half of the double opt-in. What the request asked
+//! for (zone, time, tracks) applies now, not when it was asked, and the
+//! welcome mail is queued in the same transaction, so it exists exactly
+//! when the subscription became active. An unsubscribed address comes back
+//! only through a request made after it unsubscribed.
 
 use anyhow::Context;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use super::activate;
 use crate::domain::Scheduling;
 use crate::domain::{DeliveryKind, SubscriberStatus};
 use crate::store;
 use crate::store::deliveries::NewMail;
+use crate::store::requests::Requested;
+use crate::store::subscribers::Subscriber;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConfirmOutcome {
@@ -28,15 +32,37 @@ pub async fn confirm(pool: &PgPool, subscriber_id: i64, scheduling: Scheduling) 
     };
     let outcome = match subscriber.status {
         SubscriberStatus::Pending => {
-            activate(&mut tx, &subscriber, scheduling).await?;
-            store::deliveries::queue_mail(&mut tx, NewMail::now(subscriber.id, DeliveryKind::Welcome)).await?;
-            ConfirmOutcome::Confirmed
+            let requested = store::requests::take(&mut tx, subscriber.id).await?;
+            start(&mut tx, subscriber, requested, scheduling).await?
         }
         SubscriberStatus::Active | SubscriberStatus::Paused | SubscriberStatus::Resting => {
             ConfirmOutcome::AlreadyConfirmed
         }
-        SubscriberStatus::Unsubscribed => ConfirmOutcome::NoLongerPending,
+        SubscriberStatus::Unsubscribed => match store::requests::take(&mut tx, subscriber.id).await? {
+            Some(requested) => start(&mut tx, subscriber, Some(requested), scheduling).await?,
+            None => ConfirmOutcome::NoLongerPending,
+        },
     };
     tx.commit().await.context("failed to commit a confirmation")?;
     Ok(outcome)
+}
+
+/// Applies the request (if one is waiting), activates and welcomes.
+async fn start(
+    conn: &mut PgConnection,
+    subscriber: Subscriber,
+    requested: Option<Requested>,
+    scheduling: Scheduling,
+) -> anyhow::Result<ConfirmOutcome> {
+    let subscriber = match requested {
+        None => subscriber,
+        Some(requested) => {
+            store::subscribers::update_preferences(conn, subscriber.id, &requested.preferences).await?;
+            store::tracks::choose(conn, subscriber.id, &requested.tracks).await?;
+            store::subscribers::get(&mut *conn, subscriber.id).await?.context("subscriber vanished")?
+        }
+    };
+    activate(conn, &subscriber, scheduling).await?;
+    store::deliveries::queue_mail(conn, NewMail::now(subscriber.id, DeliveryKind::Welcome)).await?;
+    Ok(ConfirmOutcome::Confirmed)
 }

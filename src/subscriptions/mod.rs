@@ -18,6 +18,7 @@ use crate::store::{self, subscribers::Subscriber};
 
 mod answer;
 mod confirm;
+mod expiry;
 mod forget;
 mod preferences;
 pub mod promises;
@@ -26,14 +27,11 @@ mod unsubscribe;
 
 pub use answer::{AnswerOutcome, Answers, Asked, answer_all};
 pub use confirm::{ConfirmOutcome, confirm};
+pub use expiry::expire_unconfirmed;
 pub use forget::{Erasure, ErasureRequester, forget};
 pub use preferences::{PreferencesChange, pause, resume, set_weekly_summary, update_preferences};
 pub use subscribe::{SubscribeOutcome, SubscribeRequest, subscribe};
 pub use unsubscribe::unsubscribe;
-
-/// At most this many confirmation mails per address per day, so nobody can
-/// flood a stranger's inbox through the subscribe form.
-pub const CONFIRMATIONS_PER_DAY: i64 = 3;
 
 /// The database clock, read inside the caller's transaction.
 async fn db_now(conn: &mut PgConnection) -> anyhow::Result<DateTime<Utc>> {
