@@ -1,7 +1,8 @@
 //! `tend subscriber export|forget EMAIL`: a subscriber's data rights.
 //!
 //! Export prints, as JSON on stdout, every row tend holds about one person:
-//! the subscriber, their tracks, every delivery and every answer. Forget
+//! the subscriber, their tracks, every delivery and every answer, their
+//! promises and a subscribe request waiting for its confirmation. Forget
 //! erases all of it in one transaction and keeps only an anonymous count
 //! (`crate::subscriptions::forget`). Counts go to stderr, so stdout stays a
 //! clean JSON document that can be redirected to a file.
@@ -30,6 +31,8 @@ struct Export {
     suppression: Option<admin::SuppressionRecord>,
     /// Promises with their words unsealed: the export is for the person.
     promises: Vec<PromiseExport>,
+    /// Settings asked for in a subscribe request not confirmed yet.
+    pending_request: Option<store::requests::RequestRecord>,
 }
 
 #[derive(Debug, Serialize)]
@@ -70,6 +73,7 @@ pub async fn export(pool: &PgPool, sealer: &Sealer, email: &str) -> anyhow::Resu
         answers,
         suppression,
         promises,
+        pending_request: store::requests::record(pool, id).await?,
     };
     let json = serde_json::to_string_pretty(&document).context("failed to write the export")?;
     println!("{json}");

@@ -105,6 +105,29 @@ pub async fn take(conn: &mut PgConnection, subscriber_id: i64) -> anyhow::Result
     Ok(Some(Requested { preferences, tracks }))
 }
 
+/// A waiting request as stored, for `tend subscriber export`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RequestRecord {
+    pub timezone: String,
+    pub send_time: chrono::NaiveTime,
+    pub max_per_day: i16,
+    pub tracks: Vec<String>,
+    pub requested_at: DateTime<Utc>,
+}
+
+#[tracing::instrument(skip_all, fields(subscriber_id))]
+pub async fn record(db: impl sqlx::PgExecutor<'_>, subscriber_id: i64) -> anyhow::Result<Option<RequestRecord>> {
+    sqlx::query_as!(
+        RequestRecord,
+        r#"select timezone, send_time, max_per_day, tracks, requested_at
+           from subscription_requests where subscriber_id = $1"#,
+        subscriber_id
+    )
+    .fetch_optional(db)
+    .await
+    .context("failed to load a subscribe request for export")
+}
+
 /// What the pending-TTL job deleted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Expired {

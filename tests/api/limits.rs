@@ -138,6 +138,11 @@ async fn an_unsubscribed_address_posted_ten_times_in_a_week_gets_one_mail_and_ke
     }
     assert_eq!(app.smtp.received_by(email).len() - before, 1, "one mail in the week");
     assert_eq!(settings_of(&app, email).await, settings, "nothing changed without a confirmation");
+    // What was asked is held, so the export shows it.
+    let export = crate::helpers::tend(&app.pool, &["subscriber", "export", email], &[]);
+    let export: serde_json::Value = serde_json::from_slice(&export.stdout).unwrap();
+    assert_eq!(export["pending_request"]["timezone"], "Asia/Tokyo");
+    assert_eq!(export["subscriber"]["mailbox"], email);
 
     // A week after that mail, one more may go; pressing it applies the request.
     let_time_pass(&app, 24).await;
