@@ -59,6 +59,12 @@ impl Settings {
             "http.public_url: {:?} must be an http:// or https:// URL without user, query or fragment",
             self.http.public_url
         );
+        // Its origin is what the subscribe form's cross-site check compares with.
+        anyhow::ensure!(
+            url::Url::parse(url).is_ok_and(|u| u.host().is_some()),
+            "http.public_url: {:?} does not parse as a URL with a host",
+            self.http.public_url
+        );
         anyhow::ensure!(self.http.max_body_bytes >= 1024, "http.max_body_bytes: must be at least 1024");
         for (key, value) in
             [("http.header_timeout", self.http.header_timeout), ("http.body_timeout", self.http.body_timeout)]

@@ -27,6 +27,9 @@ pub enum AppError {
     /// 404: forged, tampered, expired or cross-purpose link. One message for all.
     #[error("This link is not valid or has expired.")]
     InvalidLink,
+    /// 403: a form post from another site (`Origin`/`Referer`).
+    #[error("This form can only be sent from this site's own page.")]
+    CrossSite,
     /// 404: no such page.
     #[error("There is no page here.")]
     NotFound,
@@ -55,6 +58,7 @@ impl AppError {
     fn status(&self) -> StatusCode {
         match self {
             AppError::BadInput { .. } => StatusCode::BAD_REQUEST,
+            AppError::CrossSite => StatusCode::FORBIDDEN,
             AppError::InvalidLink | AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -152,6 +156,7 @@ pub async fn render_problems(request: Request, next: Next) -> Response {
 fn title(status: StatusCode) -> &'static str {
     match status {
         StatusCode::BAD_REQUEST => "Please check the form",
+        StatusCode::FORBIDDEN => "Not from here",
         StatusCode::NOT_FOUND => "Not found",
         StatusCode::PAYLOAD_TOO_LARGE => "Too much data",
         StatusCode::REQUEST_TIMEOUT => "Too slow",

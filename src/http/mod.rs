@@ -43,12 +43,14 @@ mod preferences;
 mod promise;
 mod rate_limit;
 mod resume;
+mod same_origin;
 pub mod serve;
 mod subscribe;
 mod unsubscribe;
 
 pub use error::AppError;
 use rate_limit::RateLimiter;
+use same_origin::SiteOrigin;
 
 /// What every handler can reach: cloned per request by the extractors, so
 /// it is one `Arc` (cloning the link keys and channels each time showed up
@@ -91,9 +93,12 @@ pub fn router(state: AppState) -> Router {
     let http = &state.settings.http;
     let limiter = Arc::new(RateLimiter::per_minute(http.subscribe_per_client_per_minute, http.rate_limit_clients));
     let client_ip_header = Arc::new(state.settings.http.client_ip_header.to_ascii_lowercase());
+    // Checked at start-up (`Settings::check`), so the origin always exists.
+    let site = Arc::new(SiteOrigin::of(state.settings.public_url()).expect("http.public_url was checked"));
     let subscribe_submit = post(subscribe::submit)
         .layer(Extension(limiter))
-        .layer(middleware::from_fn(move |request, next| identify_client(client_ip_header.clone(), request, next)));
+        .layer(middleware::from_fn(move |request, next| identify_client(client_ip_header.clone(), request, next)))
+        .layer(middleware::from_fn_with_state(site, same_origin::refuse_cross_site));
     let mut app = Router::new()
         .route("/", get(subscribe::page))
         .route("/subscribe", subscribe_submit)
@@ -194,15 +199,17 @@ async fn trace_requests(State(metrics): State<Arc<Metrics>>, request: Request, n
 /// Requests slower than this are logged at `warn` whatever their status.
 const SLOW_REQUEST_MS: u64 = 1000;
 
-/// Tokens live in URLs: never leak them through `Referer`, never cache the
-/// pages that show them, and allow no third-party content.
+/// Tokens live in URLs: never leak them through `Referer` to another site
+/// (`same-origin` still lets a form post say it comes from tend, which the
+/// subscribe form's cross-site check needs), never cache the pages that
+/// show them, and allow no third-party content.
 async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     let set = |headers: &mut axum::http::HeaderMap, name, value: &'static str| {
         headers.entry(name).or_insert(HeaderValue::from_static(value));
     };
-    set(headers, header::REFERRER_POLICY, "no-referrer");
+    set(headers, header::REFERRER_POLICY, "same-origin");
     set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(headers, header::X_FRAME_OPTIONS, "DENY");
     set(headers, header::CACHE_CONTROL, "no-store");
