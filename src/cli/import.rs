@@ -54,13 +54,10 @@ struct Tally {
 
 pub async fn run(pool: &PgPool, path: &Path, options: ImportOptions) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(path).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
-    let (columns, rows) = parse_file(&text).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
-    let mut progress = Progress::new("import", rows.len() as u64);
+    let requests = parse_requests(&text, &options).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+    let mut progress = Progress::new("import", requests.len() as u64);
     let mut tally = Tally::default();
-    for (row_number, fields) in rows {
-        let request = fields
-            .and_then(|fields| columns.request(&fields, &options))
-            .map_err(|reason| format!("row {row_number}: {reason}"));
+    for request in requests {
         match request {
             Ok(request) => import_one(pool, request, options.scheduling, &mut tally).await?,
             Err(message) => {
@@ -126,6 +123,21 @@ struct Columns {
 
 /// A data row: its row number and its fields, or why it could not be split.
 type Row = (usize, Result<Vec<String>, String>);
+
+/// Every data row of a file as a subscribe request, or why it is refused
+/// (`row N: reason`); `Err` if the file itself is unusable (no header, an
+/// unknown column). Pure: no database, nothing written.
+pub fn parse_requests(text: &str, options: &ImportOptions) -> Result<Vec<Result<SubscribeRequest, String>>, String> {
+    let (columns, rows) = parse_file(text)?;
+    Ok(rows
+        .into_iter()
+        .map(|(row_number, fields)| {
+            fields
+                .and_then(|fields| columns.request(&fields, options))
+                .map_err(|reason| format!("row {row_number}: {reason}"))
+        })
+        .collect())
+}
 
 fn parse_file(text: &str) -> Result<(Columns, Vec<Row>), String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
