@@ -228,6 +228,8 @@ async fn run_tend_in(
         batch_size: args.batch,
         db_connections: (args.connections as u32 + 4).max(10),
         dkim_key_file: if args.dkim { Some(dkim_key(&common.work)?) } else { None },
+        metrics_port: None,
+        http_extra: "",
     };
     let config = write_config(&common.work, "delivery", &config)?;
     let mut tends = Vec::new();

@@ -49,6 +49,8 @@ pub async fn run(common: &Common, args: &PlanningArgs, table: &mut Table) -> any
             batch_size: 1,
             db_connections: 4,
             dkim_key_file: None,
+            metrics_port: None,
+            http_extra: "",
         };
         let config = write_config(&common.work, "planning", &config)?;
         let out = std::process::Command::new(std::env::current_exe()?)

@@ -123,6 +123,8 @@ async fn run_peer(
         batch_size: 1,
         db_connections: 4,
         dkim_key_file: None,
+        metrics_port: None,
+        http_extra: "",
     };
     let config = write_config(&common.work, "peer", &config)?;
     let settings = tend::config::Settings::load(Some(&config))?;
