@@ -81,17 +81,7 @@ pub async fn run(common: &Common, args: &AnswerArgs, table: &mut Table) -> anyho
         cluster.fresh(DB, population).await?;
         let port = sink::free_port()?;
         let url = cluster.url(DB);
-        let config = TendConfig {
-            database_url: &url,
-            http_port: port,
-            smtp_port: 25,
-            connections: 4,
-            batch_size: 50,
-            db_connections: 8,
-            dkim_key_file: None,
-            metrics_port: None,
-            http_extra: "",
-        };
+        let config = TendConfig { connections: 4, db_connections: 8, ..TendConfig::web(&url, port) };
         let config = write_config(&common.work, "answers", &config)?;
         let tokens = write_tokens(&cluster, port, args.tokens, &common.work.join("tokens.txt")).await?;
         let tend = Process::tend(&common.tend_bin, &config, &["--no-scheduler"])?;

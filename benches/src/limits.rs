@@ -80,15 +80,9 @@ async fn flood_once(common: &Common, cluster: &Cluster, args: &LimitArgs) -> any
     let port = sink::free_port()?;
     let url = cluster.url(DB);
     let config = TendConfig {
-        database_url: &url,
-        http_port: port,
-        smtp_port: 25,
-        connections: 1,
-        batch_size: 50,
         db_connections: 16,
-        dkim_key_file: None,
-        metrics_port: None,
         http_extra: "client_ip_header = \"x-real-ip\"\nmax_connections = 4096",
+        ..TendConfig::web(&url, port)
     };
     let config = write_config(&common.work, "limits", &config)?;
     // Web only: no sender draining the confirmations, no planner.

@@ -81,17 +81,7 @@ async fn scrape_under_wrk(
 ) -> anyhow::Result<crate::answers::Wrk> {
     let (port, metrics_port) = (sink::free_port()?, sink::free_port()?);
     let url = cluster.url(DB);
-    let config = TendConfig {
-        database_url: &url,
-        http_port: port,
-        smtp_port: 25,
-        connections: 1,
-        batch_size: 50,
-        db_connections: 4,
-        dkim_key_file: None,
-        metrics_port: Some(metrics_port),
-        http_extra: "",
-    };
+    let config = TendConfig { metrics_port: Some(metrics_port), ..TendConfig::web(&url, port) };
     let config = write_config(&common.work, "metrics", &config)?;
     let tend = Process::spawn_with_env(
         &common.tend_bin,

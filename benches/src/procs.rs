@@ -27,6 +27,24 @@ pub struct TendConfig<'a> {
     pub http_extra: &'a str,
 }
 
+impl<'a> TendConfig<'a> {
+    /// An instance that only serves pages: no relay, small pools, no
+    /// metrics listener; benchmarks change what they measure.
+    pub fn web(database_url: &'a str, http_port: u16) -> Self {
+        Self {
+            database_url,
+            http_port,
+            smtp_port: 25,
+            connections: 1,
+            batch_size: 50,
+            db_connections: 4,
+            dkim_key_file: None,
+            metrics_port: None,
+            http_extra: "",
+        }
+    }
+}
+
 pub fn write_config(work: &Path, name: &str, c: &TendConfig) -> anyhow::Result<PathBuf> {
     let path = work.join(format!("{name}.toml"));
     let text = format!(
