@@ -221,15 +221,12 @@ async fn run_tend_in(
     let sink = Sink::start(&common.work, "tend").await?;
     let url = cluster.url(database);
     let config = TendConfig {
-        database_url: &url,
-        http_port: sink::free_port()?,
         smtp_port: sink.port,
         connections: args.connections,
         batch_size: args.batch,
         db_connections: (args.connections as u32 + 4).max(10),
         dkim_key_file: if args.dkim { Some(dkim_key(&common.work)?) } else { None },
-        metrics_port: None,
-        http_extra: "",
+        ..TendConfig::web(&url, sink::free_port()?)
     };
     let config = write_config(&common.work, "delivery", &config)?;
     let mut tends = Vec::new();
