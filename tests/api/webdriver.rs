@@ -1,8 +1,8 @@
 //! A very small WebDriver client over `chromedriver`'s HTTP API, enough for
 //! a browser test to open pages, type, click and take screenshots.
 
-use std::path::{Path, PathBuf};
 use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
