@@ -103,7 +103,8 @@ fn messages(catalog: &Catalog, locale: &Locale, only: Option<Track>, lines: Oper
             let email = composer.compose(&lint::render::sample_mail(locale, kind));
             let values = lint::render::sample_values(kind);
             let values: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let score = readability::flesch_reading_ease(&catalog.mail(locale, kind).filled(&values).body);
+            let score =
+                readability::Formula::for_locale(locale).score(&catalog.mail(locale, kind).filled(&values).body);
             messages.push(Message {
                 name: format!("mail-{}", kind.key()),
                 label: format!("mail {}", kind.key()),
@@ -113,13 +114,13 @@ fn messages(catalog: &Catalog, locale: &Locale, only: Option<Track>, lines: Oper
         }
     }
     for track in Track::ALL.into_iter().filter(|t| only.is_none_or(|o| o == *t)) {
-        for (i, en) in catalog.variants(track).iter().enumerate() {
-            let nudge = catalog.nudge_in(locale, track, &en.variant).unwrap_or(en);
+        for (i, listed) in catalog.rotation(locale, track).iter().enumerate() {
+            let nudge = catalog.nudge_in(locale, track, &listed.variant).unwrap_or(listed);
             let email = composer.compose(&lint::render::sample_nudge(nudge));
             messages.push(Message {
                 name: format!("{}-{:02}-{}", track.key(), i + 1, nudge.variant),
                 label: format!("track {}, variant {}", track.key(), nudge.variant),
-                score: readability::flesch_reading_ease(&nudge.body),
+                score: readability::Formula::for_locale(&nudge.locale).score(&nudge.body),
                 email,
             });
         }

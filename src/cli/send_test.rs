@@ -32,7 +32,7 @@ pub async fn run(settings: &Settings, email: &str, track: Option<&str>) -> anyho
     let lines = OperatorLines::from(&settings.content);
     let composer = Composer::new(links, Arc::new(catalog), lines, &mailer.from_domain());
 
-    let variant = composer.catalog().next_variant(track, None).variant.clone();
+    let variant = composer.catalog().next_variant(&Locale::en(), track, None).variant.clone();
     let sample = MailContext {
         delivery: DeliveryRef {
             id: NOBODY,

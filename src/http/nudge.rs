@@ -12,7 +12,7 @@ use super::AppState;
 use super::error::{AppError, wants_json};
 use super::fields::Fields;
 use super::pages::{NudgePage, Recorded, local_when, render};
-use crate::domain::{Action, TimeZone, Track};
+use crate::domain::{Action, Locale, TimeZone, Track};
 use crate::mail::Nudge;
 use crate::subscriptions::AnswerOutcome;
 
@@ -87,7 +87,11 @@ struct Shown<'a> {
 impl<'a> Shown<'a> {
     /// From what the database said about the nudge.
     fn read(state: &'a AppState, subscriber_id: i64, track: Track, variant: &str, zone: TimeZone) -> Self {
-        let text = state.catalog.nudge(track, variant).unwrap_or_else(|| state.catalog.next_variant(track, None));
+        let en = Locale::en();
+        let text = state
+            .catalog
+            .nudge_named(&en, track, variant)
+            .unwrap_or_else(|| state.catalog.next_variant(&en, track, None));
         let today = Utc::now().with_timezone(&zone.tz()).date_naive().to_string();
         Shown { subscriber_id, track, text, today }
     }

@@ -4,7 +4,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
 
-use crate::domain::{Scheduling, Slots, SubscriberEmail, SubscriberStatus, TimeOfDay, TimeZone};
+use crate::domain::{Locale, Scheduling, Slots, SubscriberEmail, SubscriberStatus, TimeOfDay, TimeZone};
 
 /// A subscriber as stored, parsed back into domain types.
 #[derive(Debug, Clone)]
@@ -16,6 +16,8 @@ pub struct Subscriber {
     pub max_per_day: u32,
     pub status: SubscriberStatus,
     pub created_at: DateTime<Utc>,
+    /// The language tend writes to them in.
+    pub locale: Locale,
 }
 
 impl Subscriber {
@@ -41,6 +43,7 @@ struct Row {
     max_per_day: i16,
     status: String,
     created_at: DateTime<Utc>,
+    locale: String,
 }
 
 impl TryFrom<Row> for Subscriber {
@@ -55,6 +58,8 @@ impl TryFrom<Row> for Subscriber {
             max_per_day: row.max_per_day.max(1) as u32,
             status: SubscriberStatus::from_key(&row.status)?,
             created_at: row.created_at,
+            // A locale tend no longer knows reads in English rather than not at all.
+            locale: Locale::or_en(&row.locale),
         })
     }
 }
@@ -63,7 +68,7 @@ impl TryFrom<Row> for Subscriber {
 pub async fn find_by_email(db: impl PgExecutor<'_>, email: &SubscriberEmail) -> anyhow::Result<Option<Subscriber>> {
     sqlx::query_as!(
         Row,
-        r#"select id, email, timezone, send_time, max_per_day, status, created_at
+        r#"select id, email, timezone, send_time, max_per_day, status, created_at, locale
            from subscribers where lower(email) = lower($1)"#,
         email.as_str()
     )
@@ -78,7 +83,7 @@ pub async fn find_by_email(db: impl PgExecutor<'_>, email: &SubscriberEmail) -> 
 pub async fn get(db: impl PgExecutor<'_>, id: i64) -> anyhow::Result<Option<Subscriber>> {
     sqlx::query_as!(
         Row,
-        r#"select id, email, timezone, send_time, max_per_day, status, created_at
+        r#"select id, email, timezone, send_time, max_per_day, status, created_at, locale
            from subscribers where id = $1"#,
         id
     )
@@ -95,7 +100,7 @@ pub async fn get(db: impl PgExecutor<'_>, id: i64) -> anyhow::Result<Option<Subs
 pub async fn lock(conn: &mut PgConnection, id: i64) -> anyhow::Result<Option<Subscriber>> {
     sqlx::query_as!(
         Row,
-        r#"select id, email, timezone, send_time, max_per_day, status, created_at
+        r#"select id, email, timezone, send_time, max_per_day, status, created_at, locale
            from subscribers where id = $1 for update"#,
         id
     )
@@ -119,7 +124,7 @@ pub async fn insert_or_lock(
         r#"insert into subscribers (email, timezone, send_time, max_per_day, status)
            values ($1, $2, $3, $4, 'pending')
            on conflict (lower(email)) do nothing
-           returning id, email, timezone, send_time, max_per_day, status, created_at"#,
+           returning id, email, timezone, send_time, max_per_day, status, created_at, locale"#,
         email.as_str(),
         prefs.zone.name(),
         prefs.time.naive(),
@@ -133,7 +138,7 @@ pub async fn insert_or_lock(
     }
     let existing = sqlx::query_as!(
         Row,
-        r#"select id, email, timezone, send_time, max_per_day, status, created_at
+        r#"select id, email, timezone, send_time, max_per_day, status, created_at, locale
            from subscribers where lower(email) = lower($1) for update"#,
         email.as_str()
     )
@@ -179,7 +184,7 @@ pub async fn set_status(conn: &mut PgConnection, id: i64, status: SubscriberStat
 pub async fn list(db: impl PgExecutor<'_>, limit: i64) -> anyhow::Result<Vec<Subscriber>> {
     sqlx::query_as!(
         Row,
-        r#"select id, email, timezone, send_time, max_per_day, status, created_at
+        r#"select id, email, timezone, send_time, max_per_day, status, created_at, locale
            from subscribers order by id limit $1"#,
         limit
     )
@@ -195,7 +200,7 @@ pub async fn list(db: impl PgExecutor<'_>, limit: i64) -> anyhow::Result<Vec<Sub
 pub async fn get_many(db: impl PgExecutor<'_>, ids: &[i64]) -> anyhow::Result<Vec<Subscriber>> {
     sqlx::query_as!(
         Row,
-        r#"select id, email, timezone, send_time, max_per_day, status, created_at
+        r#"select id, email, timezone, send_time, max_per_day, status, created_at, locale
            from subscribers where id = any($1)"#,
         ids
     )

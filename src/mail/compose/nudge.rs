@@ -37,6 +37,6 @@ impl Composer {
     /// The variant in the recipient's locale (falling back to `en`), or the
     /// track's first variant if an operator's new catalog dropped it.
     pub fn nudge_text(&self, locale: &crate::domain::Locale, track: Track, variant: &str) -> &Nudge {
-        self.catalog.nudge_in(locale, track, variant).unwrap_or_else(|| self.catalog.next_variant(track, None))
+        self.catalog.nudge_in(locale, track, variant).unwrap_or_else(|| self.catalog.next_variant(locale, track, None))
     }
 }
