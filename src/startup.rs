@@ -98,7 +98,7 @@ impl Application {
             stale_after,
             metrics: metrics.clone(),
         });
-        let sealer = Sealer::from_base64(&settings.security.promise_key)?;
+        let sealer = Sealer::new(&settings.security.promise_keys()?)?;
         let answers = Answers::start(&pool, scheduling);
         let state = AppState::new(Shared {
             pool,

@@ -15,7 +15,7 @@ use super::fields::Fields;
 use super::pages::{MessagePage, SubscribePage, TrackChoice, render, zone_names};
 use super::rate_limit::RateLimiter;
 use super::{AppState, ClientIp};
-use crate::domain::{SubscriberEmail, TimeOfDay, TimeZone, Track, TrackSet};
+use crate::domain::{SubscriberEmail, TimeOfDay, TimeZone, Track, TrackSet, parse_on_off};
 use crate::store::subscribers::Preferences;
 use crate::subscriptions::{self, SubscribeRequest};
 
@@ -78,5 +78,11 @@ fn parse_request(fields: &Fields, max_per_day: u32) -> Result<SubscribeRequest, 
     } else {
         Track::defaults()
     };
-    Ok(SubscribeRequest { email, preferences: Preferences { zone, time, max_per_day }, tracks, preconfirmed: false })
+    // A checkbox sends `on` or nothing; JSON sends a boolean or "on"/"off".
+    let discreet = match fields.get("discreet") {
+        None => false,
+        Some(value) => parse_on_off(value).map_err(|e| AppError::bad_input("discreet", e))?,
+    };
+    let preferences = Preferences { zone, time, max_per_day, discreet };
+    Ok(SubscribeRequest { email, preferences, tracks, preconfirmed: false })
 }

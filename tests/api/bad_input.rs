@@ -5,7 +5,7 @@ use serde_json::json;
 use sqlx::PgPool;
 use tend::domain::{LinkSigner, Purpose};
 
-use crate::helpers::{spawn_app, urlencode};
+use crate::helpers::{spawn_app, token, urlencode};
 
 #[sqlx::test]
 async fn malformed_subscribe_forms_are_refused_by_field_and_write_nothing(pool: PgPool) {
@@ -94,11 +94,11 @@ async fn forged_tampered_expired_and_cross_purpose_links_show_the_invalid_link_p
     let real_key = LinkSigner::new(&["development-only-link-key-change-me-in-production".to_owned().into()]).unwrap();
     let forger = LinkSigner::new(&["not-our-key".to_owned().into()]).unwrap();
     let soon = Utc::now() + Duration::days(1);
-    let unsubscribe = real_key.sign(Purpose::Unsubscribe, id, soon);
+    let unsubscribe = token(&real_key, Purpose::Unsubscribe, id, soon);
     let mut tampered = unsubscribe.clone().into_bytes();
     tampered[3] = if tampered[3] == b'a' { b'b' } else { b'a' };
     let garbage = [
-        forger.sign(Purpose::Unsubscribe, id, soon),
+        token(&forger, Purpose::Unsubscribe, id, soon),
         String::from_utf8(tampered).unwrap(),
         unsubscribe[..30].to_owned(),
         "%00%0D%0A".to_owned(),
@@ -113,9 +113,9 @@ async fn forged_tampered_expired_and_cross_purpose_links_show_the_invalid_link_p
     for (path, purpose) in routes {
         let mut tokens = garbage.to_vec();
         // Expired, for this very purpose.
-        tokens.push(real_key.sign(purpose, id, Utc::now() - Duration::seconds(1)));
+        tokens.push(token(&real_key, purpose, id, Utc::now() - Duration::seconds(1)));
         // Valid signature, wrong purpose.
-        tokens.extend(routes.iter().filter(|(_, p)| *p != purpose).map(|(_, p)| real_key.sign(*p, id, soon)));
+        tokens.extend(routes.iter().filter(|(_, p)| *p != purpose).map(|(_, p)| token(&real_key, *p, id, soon)));
         for token in tokens {
             let url = format!("/{path}/{token}");
             let get = app.get(&url).await;
@@ -125,7 +125,7 @@ async fn forged_tampered_expired_and_cross_purpose_links_show_the_invalid_link_p
         }
     }
     // The preferences token opens preferences, not unsubscribe.
-    assert_eq!(app.get(&format!("/me/{}", real_key.sign(Purpose::Preferences, id, soon))).await.status(), 200);
+    assert_eq!(app.get(&format!("/me/{}", token(&real_key, Purpose::Preferences, id, soon))).await.status(), 200);
     assert_eq!(app.snapshot().await, before);
     assert_eq!(app.status_of("links@example.com").await.as_deref(), Some("active"));
 }

@@ -2,11 +2,12 @@
 //! `#[sqlx::test]`), sending to an in-process SMTP stub (`stub_smtp`), plus
 //! the steps tests drive.
 
-use chrono::Timelike;
+use chrono::{DateTime, Timelike, Utc};
 use reqwest::redirect::Policy;
 use serde_json::Value;
 use sqlx::PgPool;
 use tend::config::{MailTransportKind, Settings, StartTls};
+use tend::domain::{Claims, LinkGeneration, LinkSigner, Purpose};
 use tend::planner::{Planner, SweepReport};
 use tend::sender::{ExecutionOutcome, Sender};
 use tend::startup::{Application, Roles};
@@ -227,6 +228,29 @@ impl TestApp {
             self.count("select count(*) from answers").await,
         ]
     }
+}
+
+/// A link token as tend mints them now (layout 2), issued a minute ago, of
+/// the subscriber's first link generation unless `generation` says otherwise.
+pub fn token(signer: &LinkSigner, purpose: Purpose, subject: i64, expires_at: DateTime<Utc>) -> String {
+    token_of_generation(signer, purpose, subject, 0, expires_at)
+}
+
+pub fn token_of_generation(
+    signer: &LinkSigner,
+    purpose: Purpose,
+    subject: i64,
+    generation: i32,
+    expires_at: DateTime<Utc>,
+) -> String {
+    let generation = LinkGeneration::from_stored(generation).unwrap();
+    let issued_at = Utc::now() - chrono::Duration::minutes(1);
+    signer.sign(&Claims { purpose, subject, generation, issued_at, expires_at, page: None })
+}
+
+/// The development link key's signer: what `spawn_app` signs with.
+pub fn dev_signer() -> LinkSigner {
+    LinkSigner::new(&Settings::load(None).unwrap().security.link_keys).unwrap()
 }
 
 /// The URL of the test's own database, for a `tend` process.

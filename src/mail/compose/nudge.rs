@@ -17,7 +17,7 @@ impl Composer {
         let page = PageFacts { subscriber_id: to.subscriber_id, track, variant: variant_fingerprint(&nudge.variant) };
         let answer = |action: Action| ActionLink {
             label: action.label().into(),
-            url: self.links.answer_with(d.id, d.slot, &page, action),
+            url: self.links.answer_with(d.id, to.link_generation, d.slot, &page, action),
         };
         let links = self.footer_links(d, to);
         Content {
