@@ -48,8 +48,9 @@ pub async fn spawn_app_with(pool: PgPool, customize: impl FnOnce(&mut Settings))
     settings.mail.smtp_url = format!("smtp://127.0.0.1:{}", smtp.port).into();
     settings.mail.starttls = StartTls::None;
     settings.schedule.jitter = tend::config::Duration::parse("0s").unwrap();
-    // Tests share one client address; the per-client limit has its own tests.
+    // Tests share one client address; the per-client limits have their own tests.
     settings.http.subscribe_per_client_per_minute = 100_000;
+    settings.http.link_requests_per_client_per_minute = 100_000;
     customize(&mut settings);
     settings.check().expect("test settings are valid");
     let app = Application::build_with_listener(settings, pool.clone(), Some(listener), Roles::WEB).expect("app builds");

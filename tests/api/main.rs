@@ -21,5 +21,6 @@ mod operators;
 mod preferences;
 mod promises;
 mod relays;
+mod revocation;
 mod stub_smtp;
 mod webdriver;
