@@ -13,6 +13,7 @@ mod faults;
 mod flow;
 mod helpers;
 mod kinds;
+mod least_privilege;
 mod links;
 mod logs;
 mod nudges;
