@@ -23,5 +23,6 @@ mod preferences;
 mod promises;
 mod relays;
 mod revocation;
+mod sealing;
 mod stub_smtp;
 mod webdriver;
