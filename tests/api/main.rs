@@ -8,6 +8,7 @@ mod bad_input;
 mod browser;
 mod catalog;
 mod cli;
+mod discreet;
 mod engine;
 mod faults;
 mod flow;
