@@ -10,6 +10,7 @@ mod catalog;
 mod cli;
 mod discreet;
 mod engine;
+mod erasure;
 mod faults;
 mod flow;
 mod helpers;
