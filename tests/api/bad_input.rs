@@ -235,3 +235,62 @@ async fn a_token_rewritten_to_name_another_subscriber_is_refused(pool: PgPool) {
     assert_eq!(app.status_of("bob@example.com").await.as_deref(), Some("active"));
     assert_eq!(app.status_of("alice@example.com").await.as_deref(), Some("active"));
 }
+
+/// Everything about the subscriber a refused request must leave alone.
+async fn person(app: &crate::helpers::TestApp) -> ([i64; 4], Vec<(String, bool, i32)>) {
+    let rows = sqlx::query_as("select status, discreet, link_generation from subscribers order by id")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    (app.snapshot().await, rows)
+}
+
+#[sqlx::test]
+async fn unknown_actions_switched_off_links_and_discreet_maybe_are_refused_and_write_nothing(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let id = app.subscribe_and_confirm("refused@example.com").await;
+    app.travel_to_next_slot(id).await;
+    app.plan().await;
+    app.dispatch_all_pending_emails().await;
+    let nudge = app.smtp.received_by("refused@example.com").pop().unwrap();
+    let answer = app.links_in(&nudge, "/n/").pop().unwrap().split('?').next().unwrap().to_owned();
+    let preferences = app.links_in(&nudge, "/me/").pop().unwrap();
+    let forger = LinkSigner::new(&["not-our-key".to_owned().into()]).unwrap();
+    let forged = format!("/me/{}", token(&forger, Purpose::Preferences, id, Utc::now() + Duration::days(1)));
+    let save = "action=save&timezone=UTC&time=08%3A30&tracks=check-in";
+    let before = person(&app).await;
+    let cases = [
+        (preferences.clone(), "action=frobnicate".to_owned(), 400, Some("action")),
+        (preferences.clone(), format!("{save}&discreet=maybe"), 400, Some("discreet")),
+        (preferences.clone(), format!("{save}&discreet=on&discreet=maybe"), 400, Some("discreet")),
+        (answer.clone(), "action=frobnicate".to_owned(), 400, Some("action")),
+        ("/subscribe".to_owned(), "email=new%40example.com&discreet=maybe".to_owned(), 400, Some("discreet")),
+        ("/link".to_owned(), "email=not-an-address".to_owned(), 400, Some("email")),
+        (forged.clone(), "action=sign_out_links".to_owned(), 404, None),
+    ];
+    for (url, body, status, field) in &cases {
+        let page = app.post_form(url, body.clone()).await;
+        assert_eq!(page.status(), *status, "{url} {body}");
+        assert!(!page.text().await.unwrap().is_empty(), "a page that says what is wrong");
+        let fields: serde_json::Map<String, serde_json::Value> =
+            form_urlencoded::parse(body.as_bytes()).map(|(k, v)| (k.into_owned(), json!(v))).collect();
+        let reply = app.post_json(url, &serde_json::Value::Object(fields)).await;
+        assert_eq!(reply.status(), *status, "JSON {url} {body}");
+        let reply: serde_json::Value = reply.json().await.unwrap();
+        assert!(reply["error"].is_string(), "{reply}");
+        assert_eq!(reply["field"].as_str(), *field, "{url} {body}");
+    }
+    assert_eq!(person(&app).await, before, "a refused request wrote nothing");
+
+    // A genuine link of an earlier generation: 410, page and JSON, nothing written.
+    let signed_out = app.post_form(&preferences, "action=sign_out_links").await;
+    assert_eq!(signed_out.status(), 200);
+    let before = person(&app).await;
+    for body in [format!("{save}&discreet=on"), "action=sign_out_links".to_owned(), "action=delete".to_owned()] {
+        assert_eq!(app.post_form(&preferences, body.clone()).await.status(), 410, "{body}");
+    }
+    let reply = app.post_json(&answer, &json!({"action": "done"})).await;
+    assert_eq!(reply.status(), 410);
+    assert!(reply.json::<serde_json::Value>().await.unwrap()["error"].as_str().unwrap().contains("switched off"));
+    assert_eq!(person(&app).await, before, "a switched-off link wrote nothing");
+}
