@@ -204,3 +204,18 @@ async fn discreet_comes_from_json_the_cli_and_csv_and_maybe_is_refused_everywher
     assert_eq!(discreet("csv-bad@example.com"), None, "the bad row is not imported");
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[sqlx::test]
+async fn a_stranger_typing_a_discreet_person_s_address_cannot_make_their_mail_loud(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let email = "sticky@example.com";
+    let form = format!("{}&discreet=on", form_for(email));
+    assert_eq!(app.post_form("/subscribe", form).await.status(), 200);
+    app.dispatch_all_pending_emails().await;
+    // Someone else subscribes the same (still pending) address, without discreet mail.
+    assert_eq!(app.subscribe(email).await.status(), 200);
+    app.dispatch_all_pending_emails().await;
+    let mails = app.smtp.received_by(email);
+    assert_eq!(mails.len(), 2);
+    mails.iter().for_each(assert_discreet);
+}
