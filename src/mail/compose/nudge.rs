@@ -2,7 +2,8 @@
 //! with one answer button per [`Action`].
 //!
 //! Answer links carry what the answer page shows (subscriber, track, a
-//! fingerprint of the variant), so opening one never reads the database.
+//! fingerprint of the variant), so opening one reads only the subscriber's
+//! link generation from the database.
 
 use super::{ActionLink, Composer, Content};
 use crate::domain::mail::{DeliveryRef, Recipient};
