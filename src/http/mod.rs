@@ -28,6 +28,7 @@ use crate::metrics::Metrics;
 use crate::sealing::Sealer;
 use crate::subscriptions::Answers;
 
+mod check_inbox;
 mod confirm;
 pub mod error;
 mod fields;

@@ -248,11 +248,8 @@ async fn person(app: &crate::helpers::TestApp) -> ([i64; 4], Vec<(String, bool, 
 #[sqlx::test]
 async fn unknown_actions_switched_off_links_and_discreet_maybe_are_refused_and_write_nothing(pool: PgPool) {
     let app = spawn_app(pool).await;
-    let id = app.subscribe_and_confirm("refused@example.com").await;
-    app.travel_to_next_slot(id).await;
-    app.plan().await;
-    app.dispatch_all_pending_emails().await;
-    let nudge = app.smtp.received_by("refused@example.com").pop().unwrap();
+    let email = "refused@example.com";
+    let (id, nudge) = app.confirmed_with_first_nudge(email, &crate::helpers::form_for(email)).await;
     let answer = app.links_in(&nudge, "/n/").pop().unwrap().split('?').next().unwrap().to_owned();
     let preferences = app.links_in(&nudge, "/me/").pop().unwrap();
     let forger = LinkSigner::new(&["not-our-key".to_owned().into()]).unwrap();

@@ -62,6 +62,31 @@ pub async fn spawn_app_with(pool: PgPool, customize: impl FnOnce(&mut Settings))
     TestApp { address, pool, smtp, client, planner, sender, shutdown }
 }
 
+/// The subscribe form of `subscribe_and_confirm_soon`: the preferred time a
+/// few minutes from now, in a fixed-offset zone (`Etc/GMT±N`, no DST) where
+/// it is about noon, so the subscriber's midnight is hours away whenever
+/// the test runs. Returns the form and the slot's time of day in UTC.
+pub fn form_soon(email: &str) -> (String, chrono::NaiveTime) {
+    let now = chrono::Utc::now();
+    // Hours the zone is ahead of UTC: -11 (at 23:xx UTC) to +12 (at 00:xx).
+    let ahead = 12 - i64::from(now.hour());
+    // POSIX signs: Etc/GMT-12 is twelve hours *ahead* of UTC.
+    let zone = match ahead {
+        0 => "Etc/GMT".to_owned(),
+        a if a > 0 => format!("Etc/GMT-{a}"),
+        a => format!("Etc/GMT+{}", -a),
+    };
+    let slot = (now + chrono::Duration::minutes(5)).time().with_second(0).and_then(|t| t.with_nanosecond(0)).unwrap();
+    let local = slot + chrono::Duration::hours(ahead);
+    let form = format!(
+        "email={}&timezone={}&time={}",
+        urlencode(email),
+        urlencode(&zone),
+        urlencode(&local.format("%H:%M").to_string())
+    );
+    (form, slot)
+}
+
 /// The default subscribe form: UTC, 08:30, default tracks.
 pub fn form_for(email: &str) -> String {
     format!("email={}&timezone=UTC&time=08%3A30", urlencode(email))
@@ -130,25 +155,20 @@ impl TestApp {
     /// (`Etc/GMT±N`, no DST) where it is about noon now, so their midnight is
     /// hours away whenever the test runs, and nothing waits for a new day.
     pub async fn subscribe_and_confirm_soon(&self, email: &str) -> (i64, chrono::NaiveTime) {
-        let now = chrono::Utc::now();
-        // Hours the zone is ahead of UTC: -11 (at 23:xx UTC) to +12 (at 00:xx).
-        let ahead = 12 - i64::from(now.hour());
-        // POSIX signs: Etc/GMT-12 is twelve hours *ahead* of UTC.
-        let zone = match ahead {
-            0 => "Etc/GMT".to_owned(),
-            a if a > 0 => format!("Etc/GMT-{a}"),
-            a => format!("Etc/GMT+{}", -a),
-        };
-        let slot =
-            (now + chrono::Duration::minutes(5)).time().with_second(0).and_then(|t| t.with_nanosecond(0)).unwrap();
-        let local = slot + chrono::Duration::hours(ahead);
-        let form = format!(
-            "email={}&timezone={}&time={}",
-            urlencode(email),
-            urlencode(&zone),
-            urlencode(&local.format("%H:%M").to_string())
-        );
+        let (form, slot) = form_soon(email);
         (self.subscribe_and_confirm_with(email, &form).await, slot)
+    }
+
+    /// Subscribes with `form`, confirms, and sends the first nudge at its
+    /// slot: the subscriber's id and the nudge mail.
+    pub async fn confirmed_with_first_nudge(&self, email: &str, form: &str) -> (i64, ReceivedMail) {
+        let id = self.subscribe_and_confirm_with(email, form).await;
+        self.travel_to_next_slot(id).await;
+        self.plan().await;
+        self.dispatch_all_pending_emails().await;
+        let mails = self.smtp.received_by(email);
+        let nudge = mails.into_iter().rev().find(|m| !self.links_in(m, "/n/").is_empty()).expect("a nudge");
+        (id, nudge)
     }
 
     async fn subscribe_and_confirm_with(&self, email: &str, form: &str) -> i64 {

@@ -12,15 +12,8 @@ use crate::helpers::{TestApp, dev_signer, form_for, spawn_app};
 /// A confirmed subscriber to follow-through only (its answer page offers
 /// the promise form) and their first nudge's answer link.
 async fn follow_through_nudge(app: &TestApp, email: &str) -> (i64, String) {
-    assert_eq!(app.post_form("/subscribe", format!("{}&tracks=follow-through", form_for(email))).await.status(), 200);
-    app.dispatch_all_pending_emails().await;
-    let confirm = app.links_in(&app.smtp.received_by(email).pop().unwrap(), "/confirm/").pop().unwrap();
-    assert_eq!(app.post_form(&confirm, "").await.status(), 200);
-    let id = app.subscriber_id(email).await;
-    app.travel_to_next_slot(id).await;
-    app.plan().await;
-    app.dispatch_all_pending_emails().await;
-    let nudge = app.smtp.received_by(email).into_iter().find(|m| !app.links_in(m, "/n/").is_empty()).unwrap();
+    let (id, nudge) =
+        app.confirmed_with_first_nudge(email, &format!("{}&tracks=follow-through", form_for(email))).await;
     (id, app.links_in(&nudge, "/n/").pop().unwrap().split('?').next().unwrap().to_owned())
 }
 

@@ -8,7 +8,7 @@ use chrono::{Duration, Utc};
 use sqlx::PgPool;
 use tend::domain::Purpose;
 
-use crate::helpers::{TestApp, dev_signer, spawn_app, token_of_generation, urlencode};
+use crate::helpers::{TestApp, dev_signer, form_for, form_soon, spawn_app, token_of_generation, urlencode};
 
 /// In a month: a valid due date whatever today is.
 fn in_a_month() -> String {
@@ -32,11 +32,8 @@ fn links_by_route(app: &TestApp, email: &str) -> Vec<(String, String)> {
 /// A confirmed subscriber who got a confirmation, a welcome mail, a nudge,
 /// both promise mails and a "keep going?" mail: every link tend mails.
 async fn subscriber_with_every_mail(app: &TestApp, email: &str) -> i64 {
-    let id = app.subscribe_and_confirm(email).await;
-    app.travel_to_next_slot(id).await;
-    app.plan().await;
-    app.dispatch_all_pending_emails().await;
-    let nudge = app.smtp.received_by(email).pop().unwrap();
+    // Near noon in the subscriber's zone: the next nudge, a day later, is on another local day.
+    let (id, nudge) = app.confirmed_with_first_nudge(email, &form_soon(email).0).await;
     let preferences = app.links_in(&nudge, "/me/").pop().unwrap();
     let promise = format!("action=promise&promise=Call+at+lunch&due_date={}&due_time=18%3A00", in_a_month());
     assert_eq!(app.post_form(&preferences, promise).await.status(), 200);
@@ -95,6 +92,7 @@ async fn after_signing_out_every_earlier_link_answers_410_but_unsubscribing_and_
 
     // New mails carry links that work: a fresh link asked for by address, the next nudge.
     assert_eq!(app.post_form("/link", format!("email={}", urlencode(email))).await.status(), 200);
+    app.dispatch_all_pending_emails().await;
     app.travel_to_next_slot(id).await;
     app.plan().await;
     app.dispatch_all_pending_emails().await;
@@ -121,11 +119,7 @@ async fn after_signing_out_every_earlier_link_answers_410_but_unsubscribing_and_
 async fn after_unsubscribing_and_confirming_again_the_old_nudge_links_are_dead(pool: PgPool) {
     let app = spawn_app(pool).await;
     let email = "again@example.com";
-    let id = app.subscribe_and_confirm(email).await;
-    app.travel_to_next_slot(id).await;
-    app.plan().await;
-    app.dispatch_all_pending_emails().await;
-    let nudge = app.smtp.received_by(email).pop().unwrap();
+    let (id, nudge) = app.confirmed_with_first_nudge(email, &form_for(email)).await;
     let answer = app.links_in(&nudge, "/n/").pop().unwrap();
     let old_confirm = app.links_in(&app.smtp.received_by(email)[0], "/confirm/").pop().unwrap();
     let unsubscribe = app.links_in(&nudge, "/unsubscribe/").pop().unwrap();

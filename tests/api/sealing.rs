@@ -19,15 +19,8 @@ use crate::helpers::{TestApp, database_url, form_for, output_text, spawn_app};
 /// A confirmed follow-through subscriber with one promise written down
 /// through their nudge's (fresh) preferences link; returns that link.
 async fn subscriber_with_promise(app: &TestApp, email: &str, words: &str) -> String {
-    assert_eq!(app.post_form("/subscribe", format!("{}&tracks=follow-through", form_for(email))).await.status(), 200);
-    app.dispatch_all_pending_emails().await;
-    let confirm = app.links_in(&app.smtp.received_by(email).pop().unwrap(), "/confirm/").pop().unwrap();
-    assert_eq!(app.post_form(&confirm, "").await.status(), 200);
-    let id = app.subscriber_id(email).await;
-    app.travel_to_next_slot(id).await;
-    app.plan().await;
-    app.dispatch_all_pending_emails().await;
-    let preferences = app.links_in(&app.smtp.received_by(email).pop().unwrap(), "/me/").pop().unwrap();
+    let (_, nudge) = app.confirmed_with_first_nudge(email, &format!("{}&tracks=follow-through", form_for(email))).await;
+    let preferences = app.links_in(&nudge, "/me/").pop().unwrap();
     let due = (chrono::Utc::now() + chrono::Duration::days(30)).format("%Y-%m-%d");
     let body = format!("action=promise&promise={}&due_date={due}", words.replace(' ', "+"));
     assert_eq!(app.post_form(&preferences, body).await.status(), 200);
@@ -84,6 +77,20 @@ fn sealer(keys: &[[u8; 32]]) -> Sealer {
     Sealer::new(&keys.iter().map(|k| STANDARD.encode(k).into()).collect::<Vec<_>>()).unwrap()
 }
 
+/// The sealed columns of many promises, column by column, for one insert.
+#[derive(Default)]
+struct Columns {
+    ids: Vec<i64>,
+    subscribers: Vec<i64>,
+    texts: Vec<Vec<u8>>,
+    nonces: Vec<Vec<u8>>,
+    formats: Vec<i16>,
+    keys: Vec<Option<i64>>,
+}
+
+/// (id, subscriber, ciphertext, nonce, format, key id) as stored.
+type StoredRow = (i64, i64, Vec<u8>, Vec<u8>, i16, Option<i64>);
+
 /// 10,000 promises of 100 subscribers: half sealed before binding with the
 /// old key, a quarter bound under the old key, a quarter already current.
 async fn ten_thousand_promises(pool: &PgPool) -> Vec<Vec<u8>> {
@@ -95,7 +102,7 @@ async fn ten_thousand_promises(pool: &PgPool) -> Vec<Vec<u8>> {
     .await
     .unwrap();
     let (old, new) = (sealer(&[OLD]), sealer(&[NEW]));
-    let mut rows: (Vec<i64>, Vec<i64>, Vec<Vec<u8>>, Vec<Vec<u8>>, Vec<i16>, Vec<Option<i64>>) = Default::default();
+    let mut rows = Columns::default();
     for id in 1..=PROMISES {
         let binding = Binding { subscriber_id: subscribers[(id % 100) as usize], promise_id: id };
         let text = format!("promise number {id}");
@@ -108,12 +115,12 @@ async fn ten_thousand_promises(pool: &PgPool) -> Vec<Vec<u8>> {
             Format::Unbound => (0, None),
             Format::Bound { key_id } => (1, Some(key_id)),
         };
-        rows.0.push(id);
-        rows.1.push(binding.subscriber_id);
-        rows.2.push(sealed.ciphertext);
-        rows.3.push(sealed.nonce);
-        rows.4.push(format);
-        rows.5.push(key);
+        rows.ids.push(id);
+        rows.subscribers.push(binding.subscriber_id);
+        rows.texts.push(sealed.ciphertext);
+        rows.nonces.push(sealed.nonce);
+        rows.formats.push(format);
+        rows.keys.push(key);
     }
     sqlx::query(
         "insert into promises (id, subscriber_id, text_sealed, text_nonce, text_format, text_key_id, due_at)
@@ -121,16 +128,16 @@ async fn ten_thousand_promises(pool: &PgPool) -> Vec<Vec<u8>> {
          select *, now() + interval '30 days' from unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[],
                                                           $5::smallint[], $6::bigint[])",
     )
-    .bind(&rows.0)
-    .bind(&rows.1)
-    .bind(&rows.2)
-    .bind(&rows.3)
-    .bind(&rows.4)
-    .bind(&rows.5)
+    .bind(&rows.ids)
+    .bind(&rows.subscribers)
+    .bind(&rows.texts)
+    .bind(&rows.nonces)
+    .bind(&rows.formats)
+    .bind(&rows.keys)
     .execute(pool)
     .await
     .unwrap();
-    rows.2
+    rows.texts
 }
 
 async fn current_count(pool: &PgPool) -> i64 {
@@ -205,7 +212,7 @@ async fn reseal_moves_ten_thousand_promises_to_the_first_key_and_survives_a_kill
 
     // Every promise opens with the new key alone, bound to its own row; the
     // ones that were current already were left exactly as they were.
-    let rows: Vec<(i64, i64, Vec<u8>, Vec<u8>, i16, Option<i64>)> = sqlx::query_as(
+    let rows: Vec<StoredRow> = sqlx::query_as(
         "select id, subscriber_id, text_sealed, text_nonce, text_format, text_key_id from promises order by id",
     )
     .fetch_all(&pool)
