@@ -16,8 +16,8 @@ use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::PgPool;
 
-use crate::domain::Scheduling;
 use crate::domain::schedule::{Decision, DueTrack, PlanLimits, plan_due_tracks};
+use crate::domain::{Locale, Scheduling};
 use crate::mail::Catalog;
 use crate::metrics::{Metrics, PlanningEvent};
 use crate::store::nudges::{NewNudge, VariantSeen};
@@ -142,8 +142,8 @@ impl Planner {
                     states.iter().find(|s| s.track == decision.track()).expect("decided tracks come from states");
                 let sent_variant = match decision {
                     Decision::Send { track, slot, next_due } => {
-                        let variant =
-                            self.pick_variant(state, input.seen.get(&(subscriber.id, track.key().to_owned())));
+                        let seen = input.seen.get(&(subscriber.id, track.key().to_owned()));
+                        let variant = self.pick_variant(&subscriber.locale, state, seen);
                         nudges.push(NewNudge {
                             subscriber_id: subscriber.id,
                             track,
@@ -167,13 +167,19 @@ impl Planner {
     }
 
     /// A snoozed nudge repeats itself; otherwise the least recently seen text.
-    fn pick_variant(&self, state: &TrackState, seen: Option<&HashMap<String, DateTime<Utc>>>) -> String {
+    /// In the subscriber's own language's rotation.
+    fn pick_variant(
+        &self,
+        locale: &Locale,
+        state: &TrackState,
+        seen: Option<&HashMap<String, DateTime<Utc>>>,
+    ) -> String {
         if let Some(repeat) = &state.repeat_variant {
             return repeat.clone();
         }
         let seen: HashMap<&str, DateTime<Utc>> =
             seen.map(|m| m.iter().map(|(k, v)| (k.as_str(), *v)).collect()).unwrap_or_default();
-        self.catalog.least_recent_variant(state.track, &seen, state.last_variant.as_deref()).variant.clone()
+        self.catalog.least_recent_variant(locale, state.track, &seen, state.last_variant.as_deref()).variant.clone()
     }
 }
 

@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use crate::domain::engine::{self, Event, TrackState};
 use crate::domain::schedule::{Decision, DueTrack, PlanLimits, plan_due_tracks};
-use crate::domain::{Slots, Track};
+use crate::domain::{Locale, Slots, Track};
 use crate::mail::Catalog;
 
 pub mod svg;
@@ -179,7 +179,11 @@ pub fn simulate(scenario: &Scenario, catalog: &Catalog) -> Vec<Happening> {
                 Some(v) => v,
                 None => {
                     let seen = habit.seen.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-                    catalog.least_recent_variant(habit.track, &seen, habit.last_variant.as_deref()).variant.clone()
+                    let locale = Locale::en();
+                    catalog
+                        .least_recent_variant(&locale, habit.track, &seen, habit.last_variant.as_deref())
+                        .variant
+                        .clone()
                 }
             };
             habit.seen.insert(variant.clone(), slot);

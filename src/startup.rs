@@ -109,7 +109,7 @@ impl Application {
             metrics: metrics.clone(),
         });
         let metrics_listener = bind_metrics(&settings)?;
-        let sealer = Sealer::from_base64(&settings.security.promise_key)?;
+        let sealer = Sealer::new(&settings.security.promise_keys()?)?;
         let answers = Answers::start(&pool, scheduling);
         let state = AppState::new(Shared {
             pool,

@@ -243,7 +243,7 @@ pg_stop() { # PostgreSQL stopped hard mid-batch for 5 s: tend keeps running, not
     pg_start
     wait_sent 120 || log "pg_stop: did not drain"
     finish_tend; stop_sink
-    count "PostgreSQL stopped mid-batch (alive $alive, readyz $ready)" "$concurrency"
+    count "PostgreSQL stopped mid-batch (alive $alive, readyz $ready)" "$crash_bound"
 }
 
 pg_terminate() { # every tend backend terminated twice mid-run
@@ -256,7 +256,7 @@ pg_terminate() { # every tend backend terminated twice mid-run
     done
     wait_sent 120 || log "pg_terminate: did not drain"
     finish_tend; stop_sink
-    count "pg_terminate_backend x2" $((2 * concurrency))
+    count "pg_terminate_backend x2" $((2 * crash_bound))
 }
 
 relay_down() { # no relay for 8 s, then back: nothing fails for good

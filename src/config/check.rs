@@ -33,7 +33,8 @@ impl Settings {
     fn check_keys(&self) -> anyhow::Result<()> {
         let keys = &self.security.link_keys;
         anyhow::ensure!(!keys.is_empty(), "security.link_keys: at least one key is required");
-        crate::sealing::Sealer::from_base64(&self.security.promise_key)?;
+        let promise_keys = self.security.promise_keys()?;
+        crate::sealing::Sealer::new(&promise_keys)?;
         if self.environment == Deployment::Production {
             anyhow::ensure!(
                 keys.iter().all(|k| k.expose_secret() != DEVELOPMENT_LINK_KEY),
@@ -44,8 +45,8 @@ impl Settings {
                 "security.link_keys: every key must be at least 32 bytes in production"
             );
             anyhow::ensure!(
-                self.security.promise_key.expose_secret() != DEVELOPMENT_PROMISE_KEY,
-                "security.promise_key: the development key is refused in production; set TEND__SECURITY__PROMISE_KEY"
+                promise_keys.iter().all(|k| k.expose_secret() != DEVELOPMENT_PROMISE_KEY),
+                "security.promise_keys: the development key is refused in production; set TEND__SECURITY__PROMISE_KEYS"
             );
         }
         Ok(())
@@ -76,6 +77,10 @@ impl Settings {
         anyhow::ensure!(
             self.http.subscribe_per_client_per_minute > 0,
             "http.subscribe_per_client_per_minute: must be positive"
+        );
+        anyhow::ensure!(
+            self.http.link_requests_per_client_per_minute > 0,
+            "http.link_requests_per_client_per_minute: must be positive"
         );
         anyhow::ensure!(self.http.rate_limit_clients >= 1024, "http.rate_limit_clients: must be at least 1024");
         anyhow::ensure!(self.metrics.refresh.as_std().as_secs() >= 1, "metrics.refresh: must be at least 1s");

@@ -30,6 +30,8 @@ pub enum DeliveryKind {
     PromiseReview,
     /// The optional weekly summary.
     WeeklySummary,
+    /// "Send me a fresh link": one short-lived link to the preferences page.
+    FreshLink,
 }
 
 /// Where a kind's words come from.
@@ -61,6 +63,7 @@ pub enum PlainMail {
     Confirm,
     Welcome,
     KeepGoing,
+    FreshLink,
 }
 
 impl PlainMail {
@@ -69,6 +72,7 @@ impl PlainMail {
             PlainMail::Confirm => DeliveryKind::Confirm,
             PlainMail::Welcome => DeliveryKind::Welcome,
             PlainMail::KeepGoing => DeliveryKind::KeepGoing,
+            PlainMail::FreshLink => DeliveryKind::FreshLink,
         }
     }
 
@@ -78,6 +82,7 @@ impl PlainMail {
             PlainMail::Confirm => Page::Confirm,
             PlainMail::Welcome => Page::Preferences,
             PlainMail::KeepGoing => Page::Resume,
+            PlainMail::FreshLink => Page::FreshPreferences,
         }
     }
 }
@@ -87,6 +92,9 @@ impl PlainMail {
 pub enum Page {
     Confirm,
     Preferences,
+    /// The preferences page through a link that works for a day only, so
+    /// that it may show promise words and erase data.
+    FreshPreferences,
     Resume,
 }
 
@@ -109,7 +117,7 @@ impl PromiseMail {
 }
 
 impl DeliveryKind {
-    pub const ALL: [DeliveryKind; 8] = [
+    pub const ALL: [DeliveryKind; 9] = [
         DeliveryKind::Confirm,
         DeliveryKind::Welcome,
         DeliveryKind::Nudge,
@@ -118,6 +126,7 @@ impl DeliveryKind {
         DeliveryKind::PromiseCheck,
         DeliveryKind::PromiseReview,
         DeliveryKind::WeeklySummary,
+        DeliveryKind::FreshLink,
     ];
 
     /// The name in the database enum and in the catalog (`[en.mail.<key>]`).
@@ -131,6 +140,7 @@ impl DeliveryKind {
             DeliveryKind::PromiseCheck => "promise_check",
             DeliveryKind::PromiseReview => "promise_review",
             DeliveryKind::WeeklySummary => "weekly_summary",
+            DeliveryKind::FreshLink => "fresh_link",
         }
     }
 
@@ -148,6 +158,7 @@ impl DeliveryKind {
             DeliveryKind::Confirm => Shape::Plain(PlainMail::Confirm),
             DeliveryKind::Welcome => Shape::Plain(PlainMail::Welcome),
             DeliveryKind::KeepGoing => Shape::Plain(PlainMail::KeepGoing),
+            DeliveryKind::FreshLink => Shape::Plain(PlainMail::FreshLink),
             DeliveryKind::Nudge | DeliveryKind::Test => Shape::Nudge,
             DeliveryKind::PromiseCheck => Shape::Promise(PromiseMail::Check),
             DeliveryKind::PromiseReview => Shape::Promise(PromiseMail::Review),
@@ -171,7 +182,8 @@ impl DeliveryKind {
             | DeliveryKind::Nudge
             | DeliveryKind::Test
             | DeliveryKind::PromiseCheck
-            | DeliveryKind::PromiseReview => &[],
+            | DeliveryKind::PromiseReview
+            | DeliveryKind::FreshLink => &[],
             DeliveryKind::Welcome => &["time", "timezone"],
             DeliveryKind::WeeklySummary => &["sent", "done", "partly", "not_yet", "unanswered"],
         }
@@ -193,6 +205,8 @@ impl DeliveryKind {
             | DeliveryKind::WeeklySummary => status == S::Active,
             DeliveryKind::KeepGoing => status == S::Resting,
             DeliveryKind::Test => true,
+            // Anyone but the not yet confirmed may manage, or erase, their data.
+            DeliveryKind::FreshLink => status != S::Pending,
         }
     }
 
@@ -208,7 +222,24 @@ impl DeliveryKind {
             | DeliveryKind::Test
             | DeliveryKind::PromiseCheck
             | DeliveryKind::PromiseReview
-            | DeliveryKind::WeeklySummary => false,
+            | DeliveryKind::WeeklySummary
+            | DeliveryKind::FreshLink => false,
+        }
+    }
+
+    /// The kind a mail of this kind is composed as: `test` rows (sample
+    /// nudges) are composed as nudges, every other kind as itself.
+    pub fn composed_as(self) -> DeliveryKind {
+        match self {
+            DeliveryKind::Test => DeliveryKind::Nudge,
+            DeliveryKind::Confirm
+            | DeliveryKind::Welcome
+            | DeliveryKind::Nudge
+            | DeliveryKind::KeepGoing
+            | DeliveryKind::PromiseCheck
+            | DeliveryKind::PromiseReview
+            | DeliveryKind::WeeklySummary
+            | DeliveryKind::FreshLink => self,
         }
     }
 

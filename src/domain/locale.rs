@@ -2,6 +2,8 @@
 //!
 //! A short lowercase tag (`en`, `de`, `pt-br`). The catalog is keyed by it;
 //! `en` is always complete, and anything a locale lacks falls back to `en`.
+//! Subscribers choose among [`Locale::SUPPORTED`]: the locales tend ships
+//! complete, in words written for them.
 
 use std::fmt;
 
@@ -9,12 +11,19 @@ use std::fmt;
 pub struct Locale(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown locale {0:?}: use a lowercase language tag such as en, de or pt-br")]
-pub struct LocaleError(pub String);
+pub enum LocaleError {
+    #[error("unknown locale {0:?}: use a lowercase language tag such as en, de or pt-br")]
+    Malformed(String),
+    #[error("unknown locale {0:?}: choose en, de or es")]
+    Unsupported(String),
+}
 
 impl Locale {
     /// The locale every subscriber starts with and every text falls back to.
     pub const FALLBACK: &'static str = "en";
+
+    /// What a subscriber can choose: the locales tend ships complete.
+    pub const SUPPORTED: [&'static str; 3] = ["en", "de", "es"];
 
     pub fn en() -> Self {
         Locale(Self::FALLBACK.to_owned())
@@ -29,7 +38,30 @@ impl Locale {
         let region_ok = region.is_none_or(|r| {
             (2..=8).contains(&r.len()) && r.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
         });
-        if language_ok && region_ok { Ok(Locale(tag)) } else { Err(LocaleError(input.chars().take(20).collect())) }
+        if language_ok && region_ok {
+            Ok(Locale(tag))
+        } else {
+            Err(LocaleError::Malformed(input.chars().take(20).collect()))
+        }
+    }
+
+    /// One of [`Locale::SUPPORTED`], from what a subscriber (or an
+    /// operator for them) typed: a tag with a region reads as its language
+    /// (`de-AT` is `de`).
+    pub fn parse_supported(input: &str) -> Result<Self, LocaleError> {
+        let unknown = || LocaleError::Unsupported(input.chars().take(20).collect());
+        let tag = Self::parse(input).map_err(|_| unknown())?;
+        let language = tag.0.split('-').next().unwrap_or_default();
+        Self::SUPPORTED.iter().find(|s| **s == language).map(|s| Locale((*s).to_owned())).ok_or_else(unknown)
+    }
+
+    /// The language part of the tag (`de` for `de-ch`).
+    pub fn language(&self) -> &str {
+        self.0.split('-').next().unwrap_or_default()
+    }
+
+    pub fn is_supported(&self) -> bool {
+        Self::SUPPORTED.contains(&self.0.as_str())
     }
 
     /// Reads a stored locale; anything unreadable is served in `en`.

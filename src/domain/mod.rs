@@ -10,6 +10,7 @@ mod locale;
 pub mod mail;
 mod mailbox;
 pub mod nudge_link;
+mod on_off;
 pub mod promise;
 pub mod schedule;
 pub mod slots;
@@ -20,14 +21,15 @@ mod track;
 
 pub use action::{Action, ActionError, DayAnswer};
 pub use delivery::{DeliveryKind, Page, PlainMail, PromiseMail, Shape, Words};
-pub use email::{EmailError, SubscriberEmail};
+pub use email::{EmailError, REDACTED_ADDRESS, SubscriberEmail, redact_addresses};
 pub use locale::{Locale, LocaleError};
 pub use mailbox::{ConfirmationCap, MailboxKey};
-pub use nudge_link::{NudgeClaims, PageFacts, variant_fingerprint};
+pub use nudge_link::{PageFacts, variant_fingerprint};
+pub use on_off::{OnOffError, parse_on_off};
 pub use slots::{Scheduling, Slots};
 pub use time_of_day::{TimeOfDay, TimeOfDayError};
 pub use time_zone::{TimeZone, TimeZoneError};
-pub use token::{LinkSigner, Purpose, TokenError};
+pub use token::{Claims, LinkGeneration, LinkOwner, LinkSigner, Purpose, TokenError};
 pub use track::{Track, TrackError, TrackSet, TrackSetError};
 
 /// What a subscription is doing right now.

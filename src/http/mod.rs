@@ -31,13 +31,17 @@ use crate::metrics::Metrics;
 use crate::sealing::Sealer;
 use crate::subscriptions::Answers;
 
+mod check_inbox;
 mod confirm;
 pub mod error;
 mod fields;
+mod fresh_link;
 mod health;
 pub mod metrics;
 mod nudge;
+mod opened;
 mod outbox;
+mod page_actions;
 mod pages;
 mod preferences;
 mod promise;
@@ -89,19 +93,28 @@ pub struct Shared {
 }
 
 pub fn router(state: AppState) -> Router {
-    // Only the subscribe form needs the client's address (its rate limit).
+    // Only the two forms that take an address need the client's (their rate
+    // limits), and only they refuse posts from other sites.
     let http = &state.settings.http;
-    let limiter = Arc::new(RateLimiter::per_minute(http.subscribe_per_client_per_minute, http.rate_limit_clients));
-    let client_ip_header = Arc::new(state.settings.http.client_ip_header.to_ascii_lowercase());
+    let client_ip_header = Arc::new(http.client_ip_header.to_ascii_lowercase());
     // Checked at start-up (`Settings::check`), so the origin always exists.
     let site = Arc::new(SiteOrigin::of(state.settings.public_url()).expect("http.public_url was checked"));
-    let subscribe_submit = post(subscribe::submit)
-        .layer(Extension(limiter))
-        .layer(middleware::from_fn(move |request, next| identify_client(client_ip_header.clone(), request, next)))
-        .layer(middleware::from_fn_with_state(site, same_origin::refuse_cross_site));
+    let limited = |per_minute: u32| {
+        let header = client_ip_header.clone();
+        (
+            Extension(Arc::new(RateLimiter::per_minute(per_minute, http.rate_limit_clients))),
+            middleware::from_fn(move |request, next| identify_client(header.clone(), request, next)),
+            middleware::from_fn_with_state(site.clone(), same_origin::refuse_cross_site),
+        )
+    };
+    let (limiter, identify, same_site) = limited(http.subscribe_per_client_per_minute);
+    let subscribe_submit = post(subscribe::submit).layer(limiter).layer(identify).layer(same_site);
+    let (limiter, identify, same_site) = limited(http.link_requests_per_client_per_minute);
+    let fresh_link_submit = post(fresh_link::submit).layer(limiter).layer(identify).layer(same_site);
     let mut app = Router::new()
         .route("/", get(subscribe::page))
         .route("/subscribe", subscribe_submit)
+        .route("/link", get(fresh_link::page).merge(fresh_link_submit))
         .route("/confirm/{token}", get(confirm::page).post(confirm::submit))
         .route("/n/{token}", get(nudge::page).post(nudge::submit))
         .route("/unsubscribe/{token}", get(unsubscribe::page).post(unsubscribe::submit))

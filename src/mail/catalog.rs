@@ -4,8 +4,9 @@
 //! mail shares (the line above its answer buttons, its footer), the texts of
 //! the other mails (one table per [`DeliveryKind`] whose words are its own:
 //! confirmation, welcome, "shall we keep going?", the two promise mails,
-//! weekly summary) and the footer notes (where to find help, and the safety
-//! note). `en` is always complete; a subscriber in another locale reads that
+//! weekly summary, fresh link) and the footer notes (where to find help,
+//! and the safety note), and what discreet mail shows before it is opened
+//! ([`discreet`]). `en` is always complete; a subscriber in another locale reads that
 //! locale's text where it has one and the `en` text everywhere else.
 //!
 //! The built-in catalog (`config/nudges.toml`) is compiled in. An operator's
@@ -16,8 +17,12 @@
 //! the content rubric (`config/RUBRIC.md`) is checked by [`super::lint`], and
 //! [`Catalog::load`] refuses a catalog that breaks it.
 //!
-//! Variant rotation (planner, simulate) walks the `en` variants: a
-//! translation is found by the same track and variant name.
+//! Variant rotation (planner, simulate) walks the subscriber's locale's own
+//! variants when it has a full set for the track (`de` and `es` are written
+//! in their own words, with their own variant names), and otherwise the `en`
+//! variants, each read in the locale's translation of the same name if it
+//! has one. The built-in catalog is `config/nudges.toml` (`en`) with
+//! `config/nudges.de.toml` and `config/nudges.es.toml` laid over it.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
@@ -27,16 +32,29 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{DeliveryKind, Locale, Shape, Track, variant_fingerprint};
 
+mod discreet;
 mod file;
 #[cfg(test)]
 mod tests;
 mod text;
 
+pub use discreet::{DiscreetMail, discreet_kinds};
 pub use text::{fill, paragraphs, placeholders};
 
 const BUILT_IN: &str = include_str!("../../config/nudges.toml");
-static BUILT_IN_CATALOG: LazyLock<Catalog> =
-    LazyLock::new(|| file::parse(BUILT_IN, None).expect("the built-in catalog is valid (checked by a unit test)"));
+/// The locales written in their own words, laid over `en`.
+const BUILT_IN_LOCALES: [&str; 2] =
+    [include_str!("../../config/nudges.de.toml"), include_str!("../../config/nudges.es.toml")];
+/// A locale with at least this many variants of a track rotates through its
+/// own (the rubric's minimum, see `lint::MIN_VARIANTS`).
+const OWN_ROTATION: usize = 8;
+
+static BUILT_IN_CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
+    let en = file::parse(BUILT_IN, None).expect("the built-in catalog is valid (checked by a unit test)");
+    BUILT_IN_LOCALES.iter().fold(en, |catalog, text| {
+        file::parse(text, Some(&catalog)).expect("the built-in catalog is valid (checked by a unit test)")
+    })
+});
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Nudge {
@@ -166,6 +184,7 @@ struct Texts {
     frame: Option<NudgeFrame>,
     mails: BTreeMap<DeliveryKind, MailText>,
     notes: Option<NoteTexts>,
+    discreet: discreet::DiscreetTexts,
 }
 
 #[derive(Debug, Clone)]
@@ -186,7 +205,11 @@ impl Catalog {
             return Ok(Self::built_in());
         }
         let catalog = Self::read(path)?;
-        let problems = super::lint::lint(&catalog);
+        let (missing, problems): (Vec<_>, Vec<_>) =
+            super::lint::lint(&catalog).into_iter().partition(|p| p.rule == super::lint::Rule::MissingKey);
+        for gap in &missing {
+            tracing::warn!(%gap, "the catalog lacks a text; subscribers of that locale read it in en");
+        }
         if !problems.is_empty() {
             let list: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
             anyhow::bail!(
@@ -222,9 +245,18 @@ impl Catalog {
         self.locales.get(&Locale::en()).expect("a catalog always has en")
     }
 
-    /// The `en` variants: the set rotation walks.
+    /// The `en` variants.
     pub fn variants(&self, track: Track) -> &[Nudge] {
         self.en().by_track.get(&track).map_or(&[], Vec::as_slice)
+    }
+
+    /// The variants a subscriber in `locale` rotates through: the locale's
+    /// own when it has a full set for the track (written in its own words,
+    /// with its own names), else the `en` ones, each read in the locale's
+    /// translation of the same name where there is one.
+    pub fn rotation(&self, locale: &Locale, track: Track) -> &[Nudge] {
+        let own = self.own_variants(locale, track);
+        if own.len() >= OWN_ROTATION { own } else { self.variants(track) }
     }
 
     /// The variants a locale itself has (for checks; no fallback).
@@ -246,10 +278,24 @@ impl Catalog {
         self.variants(track).iter().find(|n| n.variant == variant)
     }
 
-    /// The `en` variant whose key has this [`variant_fingerprint`] (what an
-    /// answer link carries).
+    /// The variant whose name has this [`variant_fingerprint`] (what an
+    /// answer link carries): `en` first, then every other locale's own
+    /// variants (`de` and `es` name theirs in their own words). The page
+    /// speaks the found variant's locale.
     pub fn nudge_by_fingerprint(&self, track: Track, fingerprint: u32) -> Option<&Nudge> {
-        self.variants(track).iter().find(|n| variant_fingerprint(&n.variant) == fingerprint)
+        let matches = |n: &&Nudge| variant_fingerprint(&n.variant) == fingerprint;
+        self.variants(track)
+            .iter()
+            .find(matches)
+            .or_else(|| self.locales.values().flat_map(|t| t.by_track.get(&track)).flatten().find(matches))
+    }
+
+    /// A variant by name, in `locale` where it has one, else in any locale
+    /// (pages opened from links older than the page facts they now carry).
+    pub fn nudge_named(&self, locale: &Locale, track: Track, variant: &str) -> Option<&Nudge> {
+        let named = |n: &&Nudge| n.variant == variant;
+        let own = self.own_variants(locale, track).iter().find(named);
+        own.or_else(|| self.locales.values().flat_map(|t| t.by_track.get(&track)).flatten().find(named))
     }
 
     /// A variant in `locale`, or in `en` where the locale has no translation.
@@ -290,11 +336,12 @@ impl Catalog {
     /// through all its texts even after the catalog changes.
     pub fn least_recent_variant(
         &self,
+        locale: &Locale,
         track: Track,
         last_seen: &HashMap<&str, DateTime<Utc>>,
         last: Option<&str>,
     ) -> &Nudge {
-        let variants = self.variants(track);
+        let variants = self.rotation(locale, track);
         variants
             .iter()
             .enumerate()
@@ -305,8 +352,8 @@ impl Catalog {
 
     /// The variant after `last` in catalog order, so a track never shows the
     /// same text twice in a row and walks through all of them.
-    pub fn next_variant(&self, track: Track, last: Option<&str>) -> &Nudge {
-        let variants = self.variants(track);
+    pub fn next_variant(&self, locale: &Locale, track: Track, last: Option<&str>) -> &Nudge {
+        let variants = self.rotation(locale, track);
         let next =
             last.and_then(|l| variants.iter().position(|n| n.variant == l)).map_or(0, |i| (i + 1) % variants.len());
         &variants[next]

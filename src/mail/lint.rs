@@ -6,15 +6,21 @@
 //! the rubric:
 //!
 //! - subject at most 60 characters; body two to five sentences;
-//! - no phrase from `config/banned-phrases.txt`, in any field;
-//! - Flesch reading ease of the body at least 60 ([`readability`]);
-//! - at least eight `en` variants per track; a translated variant must exist
-//!   in `en` (rotation walks the `en` names);
+//! - no phrase from the locale's banned list (`config/banned-phrases.txt`,
+//!   `.de.txt`, `.es.txt`), in any field;
+//! - the body's reading ease, by the formula made for its language, at
+//!   least the rubric's minimum ([`readability`]);
+//! - at least eight variants per track in `en` and in every locale tend
+//!   offers subscribers; in any other locale a translated variant must carry
+//!   an `en` variant's name;
+//! - every locale tend offers has every text `en` has (missing keys);
 //! - no two variants of a track share more than 60% of their words: shared
 //!   distinct words divided by the distinct words of the smaller text;
 //! - every `{placeholder}` is one the text's mail fills in;
 //! - the text and HTML parts both render, carrying every paragraph, with
-//!   every placeholder filled and no stray brace.
+//!   every placeholder filled and no stray brace;
+//! - discreet mail's From name, subjects and headings do not say what the
+//!   mail is about ([`discreet`]).
 //!
 //! `tend serve`, `tend check-config` and `tend catalog lint` all run it.
 
@@ -27,17 +33,18 @@ use crate::domain::DeliveryKind;
 use crate::domain::{Locale, Track};
 
 pub mod banned;
+pub mod discreet;
 pub mod readability;
 pub mod render;
 #[cfg(test)]
 mod tests;
 
 pub use banned::BannedPhrases;
+use readability::Formula;
 
 pub const MAX_SUBJECT_CHARS: usize = 60;
 pub const MIN_SENTENCES: usize = 2;
 pub const MAX_SENTENCES: usize = 5;
-pub const MIN_READING_EASE: f64 = 60.0;
 pub const MIN_VARIANTS: usize = 8;
 /// Most of its words a variant may share with another of its track.
 pub const MAX_SHARED_WORDS: f64 = 0.60;
@@ -54,16 +61,27 @@ pub enum Rule {
     SimilarVariants,
     UnknownPlaceholder,
     Render,
+    /// A discreet text gives away what the mail is about.
+    Discreet,
+    /// A locale tend offers subscribers lacks a text `en` has; it would be
+    /// read in English. Reported by `tend catalog lint`; `tend serve` starts
+    /// anyway and says so once.
+    MissingKey,
 }
 
 /// Where in the catalog a problem is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry {
     Track(Track),
-    Nudge { track: Track, variant: String },
+    Nudge {
+        track: Track,
+        variant: String,
+    },
     Mail(DeliveryKind),
     NudgeFrame,
     Notes,
+    /// Discreet words: of a mail kind, or the From name (`None`).
+    Discreet(Option<DeliveryKind>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +101,8 @@ impl fmt::Display for Problem {
             Entry::Mail(kind) => write!(f, "mail {}", kind.key())?,
             Entry::NudgeFrame => f.write_str("nudge frame")?,
             Entry::Notes => f.write_str("notes")?,
+            Entry::Discreet(Some(kind)) => write!(f, "discreet {}", kind.key())?,
+            Entry::Discreet(None) => f.write_str("discreet from name")?,
         }
         write!(f, ": {}", self.reason)
     }
@@ -90,21 +110,33 @@ impl fmt::Display for Problem {
 
 /// Every problem in `catalog`, in catalog order.
 pub fn lint(catalog: &Catalog) -> Vec<Problem> {
-    let checker = Checker { banned: BannedPhrases::built_in(), render: render::Renderer::new(catalog) };
+    let render = render::Renderer::new(catalog);
+    let giveaways = discreet::giveaways();
     let mut problems = Vec::new();
-    for locale in catalog.locales() {
+    let mut locales: Vec<Locale> = catalog.locales().cloned().collect();
+    for supported in Locale::SUPPORTED.map(|l| Locale::parse(l).expect("supported locales parse")) {
+        if !locales.contains(&supported) {
+            locales.push(supported);
+        }
+    }
+    for locale in &locales {
+        let banned = BannedPhrases::for_locale(locale);
+        let checker = Checker { locale, banned: &banned, giveaways: &giveaways, render: &render };
         let mut report = |entry: Entry, rule: Rule, reason: String| {
             problems.push(Problem { locale: locale.clone(), entry, rule, reason });
         };
+        if locale.is_supported() && !locale.is_en() {
+            missing_keys(catalog, locale, &mut report);
+        }
         for track in Track::ALL {
-            checker.track(catalog, locale, track, &mut report);
+            checker.track(catalog, track, &mut report);
         }
         if let Some(frame) = catalog.own_frame(locale) {
             checker.frame(frame, &mut |rule, reason| report(Entry::NudgeFrame, rule, reason));
         }
         for kind in DeliveryKind::with_mail_words() {
             if let Some(mail) = catalog.own_mail(locale, kind) {
-                checker.mail(locale, kind, mail, &mut |rule, reason| report(Entry::Mail(kind), rule, reason));
+                checker.mail(kind, mail, &mut |rule, reason| report(Entry::Mail(kind), rule, reason));
             }
         }
         if let Some(notes) = catalog.own_notes(locale) {
@@ -113,25 +145,54 @@ pub fn lint(catalog: &Catalog) -> Vec<Problem> {
                 checker.placeholders(field, text, known, &mut |rule, reason| report(Entry::Notes, rule, reason));
             }
         }
+        checker.discreet(catalog, &mut report);
     }
     problems
 }
 
-struct Checker {
-    banned: BannedPhrases,
-    render: render::Renderer,
+/// Texts `en` has that a supported locale lacks (its nudges are checked by
+/// the variant count).
+fn missing_keys(catalog: &Catalog, locale: &Locale, report: &mut impl FnMut(Entry, Rule, String)) {
+    let missing = "is missing; it would be read in en";
+    if catalog.own_frame(locale).is_none() {
+        report(Entry::NudgeFrame, Rule::MissingKey, format!("[{locale}.nudge_frame] {missing}"));
+    }
+    for kind in DeliveryKind::with_mail_words().filter(|k| catalog.own_mail(locale, *k).is_none()) {
+        report(Entry::Mail(kind), Rule::MissingKey, format!("[{locale}.mail.{}] {missing}", kind.key()));
+    }
+    if catalog.own_notes(locale).is_none() {
+        report(Entry::Notes, Rule::MissingKey, format!("[{locale}.notes] {missing}"));
+    }
+    discreet::missing_keys(catalog, locale, missing, report);
 }
 
-impl Checker {
-    fn track(&self, catalog: &Catalog, locale: &Locale, track: Track, report: &mut impl FnMut(Entry, Rule, String)) {
+/// The rules for one locale's texts: its banned phrases, its readability
+/// formula.
+struct Checker<'a> {
+    locale: &'a Locale,
+    banned: &'a BannedPhrases,
+    /// What discreet words must not say.
+    giveaways: &'a BannedPhrases,
+    render: &'a render::Renderer,
+}
+
+impl Checker<'_> {
+    /// `en`, and every locale tend offers subscribers, has at least eight
+    /// variants of its own per track (the offered locales are written in
+    /// their own words, with their own variant names). Any other locale may
+    /// translate a few: a translation must carry the name of an `en` variant,
+    /// or it is never sent.
+    fn track(&self, catalog: &Catalog, track: Track, report: &mut impl FnMut(Entry, Rule, String)) {
+        let locale = self.locale;
         let variants = catalog.own_variants(locale, track);
-        if locale.is_en() && variants.len() < MIN_VARIANTS {
+        let written_here = locale.is_en() || locale.is_supported();
+        if written_here && variants.len() < MIN_VARIANTS {
             let reason = format!("has {} variants; the rubric asks for at least {MIN_VARIANTS}", variants.len());
             report(Entry::Track(track), Rule::TooFewVariants, reason);
         }
         for nudge in variants {
             let entry = || Entry::Nudge { track, variant: nudge.variant.clone() };
-            if !locale.is_en() && catalog.nudge(track, &nudge.variant).is_none() {
+            if !written_here && catalog.nudge(track, &nudge.variant).is_none() {
                 let reason = "there is no en variant of this name, so it is never sent".to_owned();
                 report(entry(), Rule::UnknownVariant, reason);
             }
@@ -172,7 +233,7 @@ impl Checker {
         }
     }
 
-    fn mail(&self, locale: &Locale, kind: DeliveryKind, mail: &MailText, report: &mut impl FnMut(Rule, String)) {
+    fn mail(&self, kind: DeliveryKind, mail: &MailText, report: &mut impl FnMut(Rule, String)) {
         let values = render::sample_values(kind);
         let values: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let sample = mail.filled(&values);
@@ -182,7 +243,7 @@ impl Checker {
             self.words(field, text, report);
             self.placeholders(field, text, kind.placeholders(), report);
         }
-        if let Err(reason) = self.render.mail(locale, kind) {
+        if let Err(reason) = self.render.mail(self.locale, kind) {
             report(Rule::Render, reason);
         }
     }
@@ -200,14 +261,19 @@ impl Checker {
             let reason = format!("body has {sentences} sentences ({MIN_SENTENCES} to {MAX_SENTENCES})");
             report(Rule::SentenceCount, reason);
         }
-        if let Some(score) = readability::flesch_reading_ease(body)
-            && score < MIN_READING_EASE
+        let formula = Formula::for_locale(self.locale);
+        if let Some(score) = formula.score(body)
+            && score < formula.minimum()
         {
-            let c = readability::counts(body);
+            let c = formula.counts(body);
             let reason = format!(
-                "body reads too hard: Flesch reading ease {score:.0} (at least {MIN_READING_EASE:.0}; \
+                "body reads too hard: {} {score:.0} (at least {:.0}; \
                  {} words, {} sentences, {} syllables): use shorter sentences and plainer words",
-                c.words, c.sentences, c.syllables
+                formula.name(),
+                formula.minimum(),
+                c.words,
+                c.sentences,
+                c.syllables
             );
             report(Rule::Readability, reason);
         }

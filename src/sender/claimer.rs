@@ -1,10 +1,11 @@
 //! The claimer keeps the workers' queue of claimed rows topped up, and the
 //! lease keeper keeps every held claim's lease from running out.
 //!
-//! How much to hold: the queue is topped up whenever it falls below half of
-//! its target, and the target is the rows this sender can send in half a
-//! lease at the rate it measures, between one row per worker and
-//! `sender.batch_size` (also the most claimed at once). So a slow relay
+//! How much to hold: the queue is topped up to its target whenever it falls
+//! below a low-water mark (one row per worker, or a quarter of the target),
+//! and the target is the rows this sender can send in half a lease at the
+//! rate it measures, between one row per worker and `sender.batch_size`
+//! (also the most claimed at once). So a slow relay
 //! shrinks what this sender holds, and a fast one lets it claim in batches.
 //! Leases are extended anyway, every quarter lease, so even a wrong guess
 //! never lets another instance take a row this one still means to send.
@@ -70,7 +71,7 @@ impl Claimer {
         while !stop.is_cancelled() {
             let queued = tx.max_capacity() - tx.capacity();
             let target = self.target(rate.per_second());
-            let pause = if queued * 2 >= target {
+            let pause = if queued >= self.low_water(target) {
                 None // enough queued: wait for a worker to take one
             } else {
                 match self.claim(&tx, target - queued).await {
@@ -101,6 +102,15 @@ impl Claimer {
         let ceiling = (self.settings.batch_size.max(1) as usize).max(floor);
         let by_rate = per_second.map_or(2 * floor, |r| (r * self.settings.lease.as_std().as_secs_f64() / 2.0) as usize);
         by_rate.clamp(floor, ceiling)
+    }
+
+    /// Below this many queued rows the queue is topped up to `target`: one
+    /// row per worker, or a quarter of the target if that is more. Claiming
+    /// in few large batches matters: each claim walks the due index past the
+    /// entries of rows claimed before (dead until vacuum), so many small
+    /// claims cost PostgreSQL far more than a few large ones.
+    fn low_water(&self, target: usize) -> usize {
+        self.settings.concurrency.max(target / 4)
     }
 
     /// Claims up to `wanted` rows into the queue; returns how many.

@@ -76,6 +76,27 @@ pub async fn queue_mail(conn: &mut PgConnection, mail: NewMail) -> anyhow::Resul
     .with_context(|| format!("failed to queue a {} mail", mail.kind))
 }
 
+/// Mails of `kind` queued for a subscriber since `since`: the per-address
+/// limit on fresh links (confirmations are capped per inbox, in
+/// `store::requests`).
+pub async fn queued_since(
+    conn: &mut PgConnection,
+    subscriber_id: i64,
+    kind: DeliveryKind,
+    since: DateTime<Utc>,
+) -> anyhow::Result<i64> {
+    sqlx::query_scalar!(
+        r#"select count(*) as "n!" from deliveries
+           where subscriber_id = $1 and kind = $2 and created_at >= $3"#,
+        subscriber_id,
+        kind as DeliveryKind,
+        since
+    )
+    .fetch_one(conn)
+    .await
+    .with_context(|| format!("failed to count {kind} mails"))
+}
+
 /// Cancels a subscriber's mail that has not been claimed yet.
 #[tracing::instrument(skip_all, fields(subscriber_id))]
 pub async fn cancel_pending(conn: &mut PgConnection, subscriber_id: i64) -> anyhow::Result<u64> {

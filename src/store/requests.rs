@@ -65,15 +65,16 @@ pub async fn confirmations_since(
 pub async fn put(conn: &mut PgConnection, subscriber_id: i64, requested: &Requested) -> anyhow::Result<()> {
     let prefs = &requested.preferences;
     sqlx::query!(
-        r#"insert into subscription_requests (subscriber_id, timezone, send_time, max_per_day, tracks)
-           values ($1, $2, $3, $4, $5)
+        r#"insert into subscription_requests (subscriber_id, timezone, send_time, max_per_day, discreet, tracks)
+           values ($1, $2, $3, $4, $5, $6)
            on conflict (subscriber_id) do update
            set timezone = excluded.timezone, send_time = excluded.send_time, max_per_day = excluded.max_per_day,
-               tracks = excluded.tracks, requested_at = now()"#,
+               discreet = excluded.discreet, tracks = excluded.tracks, requested_at = now()"#,
         subscriber_id,
         prefs.zone.name(),
         prefs.time.naive(),
         prefs.max_per_day as i16,
+        prefs.discreet,
         &requested.tracks.keys()
     )
     .execute(conn)
@@ -87,7 +88,7 @@ pub async fn put(conn: &mut PgConnection, subscriber_id: i64, requested: &Reques
 pub async fn take(conn: &mut PgConnection, subscriber_id: i64) -> anyhow::Result<Option<Requested>> {
     let Some(row) = sqlx::query!(
         r#"delete from subscription_requests where subscriber_id = $1
-           returning timezone, send_time, max_per_day, tracks"#,
+           returning timezone, send_time, max_per_day, discreet, tracks"#,
         subscriber_id
     )
     .fetch_optional(conn)
@@ -100,6 +101,7 @@ pub async fn take(conn: &mut PgConnection, subscriber_id: i64) -> anyhow::Result
         zone: TimeZone::parse(&row.timezone).context("a stored request's zone no longer parses")?,
         time: TimeOfDay::from_naive(row.send_time),
         max_per_day: row.max_per_day.max(1) as u32,
+        discreet: row.discreet,
     };
     let tracks = TrackSet::parse(row.tracks.iter().map(String::as_str)).context("a stored request's tracks")?;
     Ok(Some(Requested { preferences, tracks }))
@@ -111,6 +113,7 @@ pub struct RequestRecord {
     pub timezone: String,
     pub send_time: chrono::NaiveTime,
     pub max_per_day: i16,
+    pub discreet: bool,
     pub tracks: Vec<String>,
     pub requested_at: DateTime<Utc>,
 }
@@ -119,7 +122,7 @@ pub struct RequestRecord {
 pub async fn record(db: impl sqlx::PgExecutor<'_>, subscriber_id: i64) -> anyhow::Result<Option<RequestRecord>> {
     sqlx::query_as!(
         RequestRecord,
-        r#"select timezone, send_time, max_per_day, tracks, requested_at
+        r#"select timezone, send_time, max_per_day, discreet, tracks, requested_at
            from subscription_requests where subscriber_id = $1"#,
         subscriber_id
     )

@@ -4,7 +4,9 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
 
-use crate::domain::{MailboxKey, Scheduling, Slots, SubscriberEmail, SubscriberStatus, TimeOfDay, TimeZone};
+use crate::domain::{
+    LinkGeneration, Locale, MailboxKey, Scheduling, Slots, SubscriberEmail, SubscriberStatus, TimeOfDay, TimeZone,
+};
 
 /// A subscriber as stored, parsed back into domain types.
 #[derive(Debug, Clone)]
@@ -16,6 +18,12 @@ pub struct Subscriber {
     pub max_per_day: u32,
     pub status: SubscriberStatus,
     pub created_at: DateTime<Utc>,
+    /// The language tend writes to them in.
+    pub locale: Locale,
+    /// Only links of this generation work (unsubscribe links excepted).
+    pub link_generation: LinkGeneration,
+    /// Neutral From name, subjects and headings.
+    pub discreet: bool,
 }
 
 impl Subscriber {
@@ -31,6 +39,8 @@ pub struct Preferences {
     pub zone: TimeZone,
     pub time: TimeOfDay,
     pub max_per_day: u32,
+    /// Discreet mail: neutral From name, subjects and headings.
+    pub discreet: bool,
 }
 
 struct Row {
@@ -41,6 +51,9 @@ struct Row {
     max_per_day: i16,
     status: String,
     created_at: DateTime<Utc>,
+    locale: String,
+    link_generation: i32,
+    discreet: bool,
 }
 
 impl TryFrom<Row> for Subscriber {
@@ -55,6 +68,10 @@ impl TryFrom<Row> for Subscriber {
             max_per_day: row.max_per_day.max(1) as u32,
             status: SubscriberStatus::from_key(&row.status)?,
             created_at: row.created_at,
+            // A locale tend no longer knows reads in English rather than not at all.
+            locale: Locale::or_en(&row.locale),
+            link_generation: LinkGeneration::from_stored(row.link_generation)?,
+            discreet: row.discreet,
         })
     }
 }
@@ -63,7 +80,7 @@ impl TryFrom<Row> for Subscriber {
 pub async fn find_by_email(db: impl PgExecutor<'_>, email: &SubscriberEmail) -> anyhow::Result<Option<Subscriber>> {
     sqlx::query_as!(
         Row,
-        r#"select id, email, timezone, send_time, max_per_day, status, created_at
+        r#"select id, email, timezone, send_time, max_per_day, status, created_at, locale, link_generation, discreet
            from subscribers where lower(email) = lower($1)"#,
         email.as_str()
     )
@@ -78,7 +95,7 @@ pub async fn find_by_email(db: impl PgExecutor<'_>, email: &SubscriberEmail) -> 
 pub async fn get(db: impl PgExecutor<'_>, id: i64) -> anyhow::Result<Option<Subscriber>> {
     sqlx::query_as!(
         Row,
-        r#"select id, email, timezone, send_time, max_per_day, status, created_at
+        r#"select id, email, timezone, send_time, max_per_day, status, created_at, locale, link_generation, discreet
            from subscribers where id = $1"#,
         id
     )
@@ -95,7 +112,7 @@ pub async fn get(db: impl PgExecutor<'_>, id: i64) -> anyhow::Result<Option<Subs
 pub async fn lock(conn: &mut PgConnection, id: i64) -> anyhow::Result<Option<Subscriber>> {
     sqlx::query_as!(
         Row,
-        r#"select id, email, timezone, send_time, max_per_day, status, created_at
+        r#"select id, email, timezone, send_time, max_per_day, status, created_at, locale, link_generation, discreet
            from subscribers where id = $1 for update"#,
         id
     )
@@ -116,14 +133,15 @@ pub async fn insert_pending(
 ) -> anyhow::Result<Subscriber> {
     sqlx::query_as!(
         Row,
-        r#"insert into subscribers (email, mailbox, timezone, send_time, max_per_day, status)
-           values ($1, $2, $3, $4, $5, 'pending')
-           returning id, email, timezone, send_time, max_per_day, status, created_at"#,
+        r#"insert into subscribers (email, mailbox, timezone, send_time, max_per_day, discreet, status)
+           values ($1, $2, $3, $4, $5, $6, 'pending')
+           returning id, email, timezone, send_time, max_per_day, status, created_at, locale, link_generation, discreet"#,
         email.as_str(),
         mailbox.as_str(),
         prefs.zone.name(),
         prefs.time.naive(),
-        prefs.max_per_day as i16
+        prefs.max_per_day as i16,
+        prefs.discreet
     )
     .fetch_one(conn)
     .await
@@ -136,7 +154,7 @@ pub async fn insert_pending(
 pub async fn lock_by_email(conn: &mut PgConnection, email: &SubscriberEmail) -> anyhow::Result<Option<Subscriber>> {
     sqlx::query_as!(
         Row,
-        r#"select id, email, timezone, send_time, max_per_day, status, created_at
+        r#"select id, email, timezone, send_time, max_per_day, status, created_at, locale, link_generation, discreet
            from subscribers where lower(email) = lower($1) for update"#,
         email.as_str()
     )
@@ -150,15 +168,27 @@ pub async fn lock_by_email(conn: &mut PgConnection, email: &SubscriberEmail) -> 
 #[tracing::instrument(skip_all, fields(subscriber_id = id))]
 pub async fn update_preferences(conn: &mut PgConnection, id: i64, prefs: &Preferences) -> anyhow::Result<()> {
     sqlx::query!(
-        r#"update subscribers set timezone = $2, send_time = $3, max_per_day = $4 where id = $1"#,
+        r#"update subscribers set timezone = $2, send_time = $3, max_per_day = $4, discreet = $5 where id = $1"#,
         id,
         prefs.zone.name(),
         prefs.time.naive(),
-        prefs.max_per_day as i16
+        prefs.max_per_day as i16,
+        prefs.discreet
     )
     .execute(conn)
     .await
     .context("failed to update a subscriber's preferences")?;
+    Ok(())
+}
+
+/// Discreet mail on, whatever else is waiting for a confirmation: a request
+/// may make mail more discreet at once, never less.
+#[tracing::instrument(skip_all, fields(subscriber_id = id))]
+pub async fn switch_discreet_on(conn: &mut PgConnection, id: i64) -> anyhow::Result<()> {
+    sqlx::query!(r#"update subscribers set discreet = true where id = $1"#, id)
+        .execute(conn)
+        .await
+        .context("failed to switch discreet mail on")?;
     Ok(())
 }
 
@@ -183,7 +213,7 @@ pub async fn set_status(conn: &mut PgConnection, id: i64, status: SubscriberStat
 pub async fn list(db: impl PgExecutor<'_>, limit: i64) -> anyhow::Result<Vec<Subscriber>> {
     sqlx::query_as!(
         Row,
-        r#"select id, email, timezone, send_time, max_per_day, status, created_at
+        r#"select id, email, timezone, send_time, max_per_day, status, created_at, locale, link_generation, discreet
            from subscribers order by id limit $1"#,
         limit
     )
@@ -199,7 +229,7 @@ pub async fn list(db: impl PgExecutor<'_>, limit: i64) -> anyhow::Result<Vec<Sub
 pub async fn get_many(db: impl PgExecutor<'_>, ids: &[i64]) -> anyhow::Result<Vec<Subscriber>> {
     sqlx::query_as!(
         Row,
-        r#"select id, email, timezone, send_time, max_per_day, status, created_at
+        r#"select id, email, timezone, send_time, max_per_day, status, created_at, locale, link_generation, discreet
            from subscribers where id = any($1)"#,
         ids
     )

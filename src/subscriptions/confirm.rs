@@ -1,5 +1,5 @@
 //! Confirming: the second half of the double opt-in. What the request asked
-//! for (zone, time, tracks) applies now, not when it was asked, and the
+//! for (zone, time, tracks, discreet on) applies now, not when it was asked, and the
 //! welcome mail is queued in the same transaction, so it exists exactly
 //! when the subscription became active. An unsubscribed address comes back
 //! only through a request made after it unsubscribed.
@@ -13,7 +13,7 @@ use crate::domain::{DeliveryKind, SubscriberStatus};
 use crate::store;
 use crate::store::deliveries::NewMail;
 use crate::store::requests::Requested;
-use crate::store::subscribers::Subscriber;
+use crate::store::subscribers::{Preferences, Subscriber};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConfirmOutcome {
@@ -57,7 +57,12 @@ async fn start(
     let subscriber = match requested {
         None => subscriber,
         Some(requested) => {
-            store::subscribers::update_preferences(conn, subscriber.id, &requested.preferences).await?;
+            // Discreet is sticky: a request switches it on, never off.
+            let preferences = Preferences {
+                discreet: requested.preferences.discreet || subscriber.discreet,
+                ..requested.preferences
+            };
+            store::subscribers::update_preferences(conn, subscriber.id, &preferences).await?;
             store::tracks::choose(conn, subscriber.id, &requested.tracks).await?;
             store::subscribers::get(&mut *conn, subscriber.id).await?.context("subscriber vanished")?
         }

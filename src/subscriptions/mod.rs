@@ -20,8 +20,10 @@ mod answer;
 mod confirm;
 mod expiry;
 mod forget;
+mod links;
 mod preferences;
 pub mod promises;
+mod reseal;
 mod subscribe;
 mod unsubscribe;
 
@@ -29,7 +31,9 @@ pub use answer::{AnswerOutcome, Answers, Asked, answer_all};
 pub use confirm::{ConfirmOutcome, confirm};
 pub use expiry::expire_unconfirmed;
 pub use forget::{Erasure, ErasureRequester, forget};
+pub use links::{FRESH_LINKS_PER_DAY, FreshLink, request_fresh_link, request_fresh_link_for, sign_out_links};
 pub use preferences::{PreferencesChange, pause, resume, set_weekly_summary, update_preferences};
+pub use reseal::{ResealBatch, reseal_batch};
 pub use subscribe::{SubscribeOutcome, SubscribeRequest, subscribe};
 pub use unsubscribe::unsubscribe;
 

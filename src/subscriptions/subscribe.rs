@@ -7,6 +7,15 @@
 //! unsubscribed) is kept aside and applied only when its confirmation is
 //! pressed ([`super::confirm`]), so subscribing someone else's address
 //! never changes their settings.
+//!
+//! A returning address (pending, or unsubscribed) that gets a new
+//! confirmation mail, or is activated by an operator, starts a new link
+//! generation: nothing mailed to it before works afterwards. Discreet mail
+//! is sticky: a subscribe request can switch it on, never off (only the
+//! subscriber's preferences can), so nobody can make a discreet person's
+//! next confirmation mail say what it is about by typing their address.
+//! Switching it on is the one setting that applies before the confirmation,
+//! so that the confirmation mail itself is already discreet.
 
 use anyhow::Context;
 use sqlx::PgConnection;
@@ -102,6 +111,10 @@ async fn ask_to_confirm(
         Some(subscriber) => {
             let requested = Requested { preferences: request.preferences.clone(), tracks: request.tracks.clone() };
             requests::put(conn, subscriber.id, &requested).await?;
+            if request.preferences.discreet && !subscriber.discreet {
+                store::subscribers::switch_discreet_on(conn, subscriber.id).await?;
+            }
+            store::links::bump(conn, subscriber.id).await?;
             subscriber.id
         }
     };
@@ -122,7 +135,12 @@ async fn activate_now(
         None => store::subscribers::insert_pending(conn, &request.email, mailbox, &request.preferences).await?.id,
         Some(subscriber) => {
             requests::take(conn, subscriber.id).await?;
-            store::subscribers::update_preferences(conn, subscriber.id, &request.preferences).await?;
+            let preferences = Preferences {
+                discreet: request.preferences.discreet || subscriber.discreet,
+                ..request.preferences.clone()
+            };
+            store::subscribers::update_preferences(conn, subscriber.id, &preferences).await?;
+            store::links::bump(conn, subscriber.id).await?;
             subscriber.id
         }
     };

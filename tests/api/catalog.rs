@@ -70,6 +70,30 @@ fn each_bad_catalog_is_rejected_for_its_one_reason() {
 }
 
 #[test]
+fn each_bad_catalog_has_a_german_twin_rejected_for_the_same_reason() {
+    for (name, rule) in BAD {
+        let path = bad("x").parent().unwrap().join("de").join(format!("{name}.toml"));
+        let catalog = Catalog::read(path.to_str().unwrap()).unwrap_or_else(|e| panic!("de/{name}: {e:#}"));
+        let problems = lint::lint(&catalog);
+        assert!(!problems.is_empty(), "de/{name}: no problem found");
+        for p in &problems {
+            assert_eq!(p.rule, rule, "de/{name}: {p}");
+            assert_eq!(p.locale.language(), "de", "de/{name}: {p}");
+        }
+    }
+}
+
+#[test]
+fn a_catalog_without_german_or_spanish_names_every_missing_key() {
+    let en_only = Catalog::parse_standalone(include_str!("../../config/nudges.toml")).unwrap();
+    let missing: Vec<String> =
+        lint::lint(&en_only).iter().filter(|p| p.rule == Rule::MissingKey).map(ToString::to_string).collect();
+    for key in ["[de.mail.welcome]", "[es.mail.promise_review]", "[de.nudge_frame]", "[es.notes]"] {
+        assert!(missing.iter().any(|m| m.contains(key)), "{key} not named in {missing:?}");
+    }
+}
+
+#[test]
 fn lint_prints_track_variant_and_reason_and_exits_non_zero() {
     let cases = [
         ("subject-length", "[fr] track check-in, variant ten-quiet-minutes: subject has 65 characters (at most 60)"),
@@ -181,11 +205,35 @@ async fn the_preferences_page_shows_the_safety_note(pool: PgPool) {
 }
 
 #[sqlx::test]
-async fn a_subscriber_in_another_locale_falls_back_to_en_words(pool: PgPool) {
+async fn a_subscriber_in_a_locale_tend_does_not_ship_reads_en_words(pool: PgPool) {
     let app = spawn_app_with(pool, |_| {}).await;
     let id = app.subscribe_and_confirm("locale@example.com").await;
-    sqlx::query("update subscribers set locale = 'de' where id = $1").bind(id).execute(&app.pool).await.unwrap();
+    sqlx::query("update subscribers set locale = 'fr' where id = $1").bind(id).execute(&app.pool).await.unwrap();
     app.dispatch_all_pending_emails().await;
     let welcome = app.smtp.received_by("locale@example.com").pop().unwrap();
-    assert_eq!(welcome.header("Subject").as_deref(), Some("Welcome to tend"), "de falls back to en");
+    assert_eq!(welcome.header("Subject").as_deref(), Some("Welcome to tend"), "fr falls back to en");
+}
+
+#[sqlx::test]
+async fn a_german_subscriber_gets_german_mail_and_german_nudges(pool: PgPool) {
+    let app = spawn_app_with(pool, |_| {}).await;
+    let id = app.subscribe_and_confirm("deutsch@example.com").await;
+    sqlx::query("update subscribers set locale = 'de' where id = $1").bind(id).execute(&app.pool).await.unwrap();
+    app.dispatch_all_pending_emails().await;
+    let welcome = app.smtp.received_by("deutsch@example.com").pop().unwrap();
+    assert_eq!(welcome.header("Subject").as_deref(), Some("Willkommen bei tend"));
+    let german: Vec<String> = Catalog::built_in()
+        .own_variants(&tend::domain::Locale::parse("de").unwrap(), tend::domain::Track::CheckIn)
+        .iter()
+        .map(|n| n.variant.clone())
+        .collect();
+    sqlx::query("update subscriber_tracks set next_due_at = now() where subscriber_id = $1 and track = 'check-in'")
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    app.planner.plan_due().await.unwrap();
+    let planned: String =
+        sqlx::query_scalar("select variant from deliveries where kind = 'nudge'").fetch_one(&app.pool).await.unwrap();
+    assert!(german.contains(&planned), "{planned} is not one of the German variants {german:?}");
 }

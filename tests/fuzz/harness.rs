@@ -14,7 +14,10 @@ use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, PgConnection, PgPool};
 use tend::config::{OptionalAddr, Settings};
 use tend::domain::promise::{DueDate, PromiseText};
-use tend::domain::{PageFacts, Purpose, Scheduling, SubscriberEmail, TimeOfDay, TimeZone, Track, variant_fingerprint};
+use tend::domain::{
+    Claims, LinkGeneration, LinkSigner, PageFacts, Purpose, Scheduling, SubscriberEmail, TimeOfDay, TimeZone, Track,
+    variant_fingerprint,
+};
 use tend::sealing::Sealer;
 use tend::startup::{Application, Roles};
 use tend::subscriptions::promises::{MakePromise, NewPromise, PromiseRules, make_promise};
@@ -165,13 +168,14 @@ async fn build(admin_url: &str, database: &str) -> (Router, Links) {
 }
 
 /// An active subscriber with one sent nudge and one promise.
-async fn seed(pool: &PgPool, signer: &tend::domain::LinkSigner, sealer: &Sealer) -> Links {
+async fn seed(pool: &PgPool, signer: &LinkSigner, sealer: &Sealer) -> Links {
     let request = tend::subscriptions::SubscribeRequest {
         email: SubscriberEmail::parse("fuzz@example.com").unwrap(),
         preferences: tend::store::subscribers::Preferences {
             zone: TimeZone::parse("Pacific/Kiritimati").unwrap(),
             time: TimeOfDay::DEFAULT,
             max_per_day: 1,
+            discreet: false,
         },
         tracks: Track::defaults(),
         preconfirmed: true,
@@ -192,15 +196,21 @@ async fn seed(pool: &PgPool, signer: &tend::domain::LinkSigner, sealer: &Sealer)
     .await
     .unwrap();
     let (promise_check, promise_review) = promise(pool, sealer, id, scheduling).await;
-    let soon = Utc::now() + Duration::days(30);
     let facts = PageFacts { subscriber_id: id, track: Track::CheckIn, variant: variant_fingerprint(&variant) };
+    let link = |purpose, subject| {
+        signer.sign(&Claims::new(purpose, subject, LinkGeneration::FIRST, Utc::now(), Duration::days(30)))
+    };
+    let answer = Claims {
+        page: Some(facts),
+        ..Claims::new(Purpose::Nudge, nudge, LinkGeneration::FIRST, Utc::now(), Duration::days(14))
+    };
     Links {
-        preferences: format!("/me/{}", signer.sign(Purpose::Preferences, id, soon)),
-        answer: format!("/n/{}", signer.sign_nudge(nudge, &facts, soon)),
-        promise_check: format!("/p/{}", signer.sign(Purpose::Promise, promise_check, soon)),
-        promise_review: format!("/p/{}", signer.sign(Purpose::Promise, promise_review, soon)),
-        confirm: format!("/confirm/{}", signer.sign(Purpose::Confirm, id, soon)),
-        resume: format!("/resume/{}", signer.sign(Purpose::Resume, id, soon)),
+        preferences: format!("/me/{}", link(Purpose::Preferences, id)),
+        answer: format!("/n/{}", signer.sign(&answer)),
+        promise_check: format!("/p/{}", link(Purpose::Promise, promise_check)),
+        promise_review: format!("/p/{}", link(Purpose::Promise, promise_review)),
+        confirm: format!("/confirm/{}", link(Purpose::Confirm, id)),
+        resume: format!("/resume/{}", link(Purpose::Resume, id)),
     }
 }
 

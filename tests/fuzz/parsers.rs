@@ -9,8 +9,8 @@ use tend::config::{OptionalAddr, redacted_url};
 use tend::domain::promise::{self, CheckAnswer, DueDate, Outcome, PromiseText};
 use tend::domain::slots::Slots;
 use tend::domain::{
-    Action, DeliveryKind, LinkSigner, Locale, MailboxKey, PageFacts, Purpose, Scheduling, SubscriberEmail, TimeOfDay,
-    TimeZone, Track, TrackSet,
+    Action, Claims, DeliveryKind, LinkGeneration, LinkSigner, Locale, MailboxKey, PageFacts, Purpose, Scheduling,
+    SubscriberEmail, TimeOfDay, TimeZone, Track, TrackSet,
 };
 
 use crate::harness::{bytes, check, date_text, utf8, zone_names};
@@ -122,9 +122,10 @@ fn smtp_urls_and_their_redaction() {
 fn link_tokens() {
     let signer = LinkSigner::new(&[SecretString::from("fuzz-link-key")]).unwrap();
     let now = Utc::now();
-    let real = signer.sign(Purpose::Preferences, 42, now + Duration::days(1));
+    let real = signer.sign(&Claims::new(Purpose::Preferences, 42, LinkGeneration::FIRST, now, Duration::days(1)));
     let facts = PageFacts { subscriber_id: 7, track: Track::Patience, variant: 9 };
-    let nudge = signer.sign_nudge(42, &facts, now + Duration::days(1));
+    let nudge = Claims::new(Purpose::Nudge, 42, LinkGeneration::FIRST, now, Duration::days(1));
+    let nudge = signer.sign(&Claims { page: Some(facts), ..nudge });
     // Arbitrary text, and real tokens with a few characters changed.
     let mutated = (proptest::sample::select(vec![real.clone(), nudge.clone()]), any::<usize>(), any::<char>())
         .prop_map(|(token, at, c)| {

@@ -2,7 +2,8 @@
 //! with one answer button per [`Action`].
 //!
 //! Answer links carry what the answer page shows (subscriber, track, a
-//! fingerprint of the variant), so opening one never reads the database.
+//! fingerprint of the variant), so opening one reads only the subscriber's
+//! link generation from the database.
 
 use super::{ActionLink, Composer, Content};
 use crate::domain::mail::{DeliveryRef, Recipient};
@@ -17,7 +18,7 @@ impl Composer {
         let page = PageFacts { subscriber_id: to.subscriber_id, track, variant: variant_fingerprint(&nudge.variant) };
         let answer = |action: Action| ActionLink {
             label: action.label().into(),
-            url: self.links.answer_with(d.id, d.slot, &page, action),
+            url: self.links.answer_with(d.id, to.link_generation, d.slot, &page, action),
         };
         let links = self.footer_links(d, to);
         Content {
@@ -37,6 +38,6 @@ impl Composer {
     /// The variant in the recipient's locale (falling back to `en`), or the
     /// track's first variant if an operator's new catalog dropped it.
     pub fn nudge_text(&self, locale: &crate::domain::Locale, track: Track, variant: &str) -> &Nudge {
-        self.catalog.nudge_in(locale, track, variant).unwrap_or_else(|| self.catalog.next_variant(track, None))
+        self.catalog.nudge_in(locale, track, variant).unwrap_or_else(|| self.catalog.next_variant(locale, track, None))
     }
 }

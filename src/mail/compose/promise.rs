@@ -14,7 +14,7 @@ impl Composer {
         let words = self.catalog.mail(&to.locale, which.kind()).clone();
         let button = |key: &str, label: &str| ActionLink {
             label: label.to_owned(),
-            url: self.links.promise(d.id, d.slot, Some(key)),
+            url: self.links.promise(d.id, to.link_generation, d.slot, Some(key)),
         };
         let buttons = match which {
             PromiseMail::Check => CheckAnswer::ALL.into_iter().map(|a| button(a.key(), a.label())).collect(),

@@ -1,4 +1,5 @@
-//! The banned-phrases list (`config/banned-phrases.txt`) and matching it.
+//! The banned-phrases lists (`config/banned-phrases.txt`, and one per
+//! language tend ships: `.de.txt`, `.es.txt`) and matching them.
 //!
 //! One phrase a line; `#` starts a comment. Matching is by whole words,
 //! ignoring case and punctuation, so `again` catches "Again," but not
@@ -7,7 +8,11 @@
 
 use super::readability::words;
 
+use crate::domain::Locale;
+
 const BUILT_IN: &str = include_str!("../../../config/banned-phrases.txt");
+const GERMAN: &str = include_str!("../../../config/banned-phrases.de.txt");
+const SPANISH: &str = include_str!("../../../config/banned-phrases.es.txt");
 
 #[derive(Debug, Clone)]
 pub struct BannedPhrases {
@@ -24,8 +29,19 @@ struct Phrase {
 }
 
 impl BannedPhrases {
+    /// The English list.
     pub fn built_in() -> Self {
         Self::parse(BUILT_IN)
+    }
+
+    /// The list written for a locale's language; the English one for a
+    /// language without its own.
+    pub fn for_locale(locale: &Locale) -> Self {
+        match locale.language() {
+            "de" => Self::parse(GERMAN),
+            "es" => Self::parse(SPANISH),
+            _ => Self::built_in(),
+        }
     }
 
     pub fn parse(list: &str) -> Self {

@@ -1,12 +1,92 @@
-//! Words, sentences, syllables and the Flesch reading ease.
+//! Words, sentences, syllables and the reading-ease score made for each
+//! language ([`Formula`]):
 //!
-//! `reading ease = 206.835 - 1.015 x (words / sentences) - 84.6 x (syllables / words)`
+//! - English, Flesch (1948):
+//!   `206.835 - 1.015 x (words / sentences) - 84.6 x (syllables / words)`;
+//! - German, Amstad's adaptation of Flesch (1978):
+//!   `180 - (words / sentences) - 58.5 x (syllables / words)`;
+//! - Spanish, Fernández Huerta (1959, in the form corrected by Law, 2011):
+//!   `206.84 - 0.60 x (syllables per 100 words) - 1.02 x (sentences per 100 words)`.
 //!
-//! Higher is easier: 60-70 is plain English, 80+ is easy conversational
-//! text. The syllable count is a heuristic of our own (vowel groups, with a
-//! few English endings adjusted); it is exact for most short everyday words
-//! and off by one on some longer ones (qui-et counts as one), which moves a
-//! 40-word passage's score by a few points at most.
+//! All three read alike: higher is easier, 60-70 is plain everyday text. The
+//! syllable counts are heuristics of our own (vowel groups, with the rules
+//! each language needs: English silent endings, German diphthongs, Spanish
+//! diphthongs and hiatus); they are exact for most short everyday words and
+//! off by one on some longer ones, which moves a 40-word passage's score by a
+//! few points at most. Any other locale is scored with the English formula.
+
+mod german;
+mod spanish;
+
+use crate::domain::Locale;
+
+/// The reading-ease formula for a locale's texts, and the least score the
+/// rubric accepts (config/RUBRIC.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Formula {
+    Flesch,
+    Amstad,
+    FernandezHuerta,
+}
+
+impl Formula {
+    pub fn for_locale(locale: &Locale) -> Self {
+        match locale.language() {
+            "de" => Formula::Amstad,
+            "es" => Formula::FernandezHuerta,
+            _ => Formula::Flesch,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Formula::Flesch => "Flesch reading ease",
+            Formula::Amstad => "Amstad reading ease",
+            Formula::FernandezHuerta => "Fernández Huerta reading ease",
+        }
+    }
+
+    /// The rubric's least acceptable score: 60, plain everyday text, on
+    /// each formula's scale (Amstad and Fernández Huerta calibrated theirs to
+    /// read like Flesch's).
+    pub fn minimum(self) -> f64 {
+        match self {
+            Formula::Flesch | Formula::Amstad | Formula::FernandezHuerta => 60.0,
+        }
+    }
+
+    /// Syllables in one word, by the language's rules.
+    pub fn syllables(self, word: &str) -> usize {
+        match self {
+            Formula::Flesch => syllables(word),
+            Formula::Amstad => german::syllables(word),
+            Formula::FernandezHuerta => spanish::syllables(word),
+        }
+    }
+
+    pub fn counts(self, text: &str) -> Counts {
+        let words = words(text);
+        Counts {
+            words: words.len(),
+            sentences: sentences(text).len().max(1),
+            syllables: words.iter().map(|w| self.syllables(w)).sum(),
+        }
+    }
+
+    /// The score of a passage; `None` for a passage without words.
+    pub fn score(self, text: &str) -> Option<f64> {
+        let c = self.counts(text);
+        if c.words == 0 {
+            return None;
+        }
+        let (w, s, y) = (c.words as f64, c.sentences as f64, c.syllables as f64);
+        Some(match self {
+            Formula::Flesch => 206.835 - 1.015 * (w / s) - 84.6 * (y / w),
+            Formula::Amstad => 180.0 - (w / s) - 58.5 * (y / w),
+            Formula::FernandezHuerta => 206.84 - 0.60 * (100.0 * y / w) - 1.02 * (100.0 * s / w),
+        })
+    }
+}
 
 /// A word is a run of letters, digits and inner apostrophes; lowercased,
 /// with typographic apostrophes folded to `'`.
@@ -47,7 +127,8 @@ fn push_sentence(found: &mut Vec<String>, current: &mut String) {
     current.clear();
 }
 
-/// Syllables in one word (at least one). Numbers count one per digit group.
+/// Syllables in one English word (at least one). Numbers count one per
+/// digit group.
 pub fn syllables(word: &str) -> usize {
     let letters: String = word.to_lowercase().chars().filter(char::is_ascii_alphabetic).collect();
     if letters.is_empty() {
@@ -101,23 +182,14 @@ pub struct Counts {
     pub syllables: usize,
 }
 
+/// The English counts of a passage.
 pub fn counts(text: &str) -> Counts {
-    let words = words(text);
-    Counts {
-        words: words.len(),
-        sentences: sentences(text).len().max(1),
-        syllables: words.iter().map(|w| syllables(w)).sum(),
-    }
+    Formula::Flesch.counts(text)
 }
 
-/// Flesch reading ease of a passage; `None` for a passage without words.
+/// Flesch reading ease of an English passage; `None` for a passage without words.
 pub fn flesch_reading_ease(text: &str) -> Option<f64> {
-    let c = counts(text);
-    if c.words == 0 {
-        return None;
-    }
-    let (w, s, y) = (c.words as f64, c.sentences as f64, c.syllables as f64);
-    Some(206.835 - 1.015 * (w / s) - 84.6 * (y / w))
+    Formula::Flesch.score(text)
 }
 
 #[cfg(test)]
