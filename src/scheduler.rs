@@ -1,5 +1,7 @@
-//! Periodic jobs: the planning sweep, the lease rescue, and the pending-TTL
-//! job that deletes what was never confirmed.
+//! Periodic jobs: the planning sweep, the lease rescue, the pending-TTL job
+//! that deletes what was never confirmed, and the fold of the metrics'
+//! count deltas (`store::gauges`), which keeps their table small whether or
+//! not a metrics listener runs.
 //!
 //! tokio-cron-scheduler fires a few UTC cron expressions; each job body only
 //! pokes a `Notify`. The work itself runs in our own tasks, tracked by the
@@ -8,9 +10,9 @@
 //! schedules are rows in PostgreSQL, never cron jobs.
 //!
 //! Several instances may run against one database: each job body runs under
-//! a PostgreSQL advisory lock (`run_as_singleton`), so one instance does a
-//! tick's work and the others skip that tick. Both jobs are idempotent and
-//! fenced anyway; the lock saves the duplicated effort. While PostgreSQL is
+//! a PostgreSQL advisory lock (`run_as_singleton`, or the fold's own), so one
+//! instance does a tick's work and the others skip that tick. Every job is
+//! idempotent or fenced anyway; the lock saves the duplicated effort. While PostgreSQL is
 //! away a tick fails, is logged and the next tick tries again.
 
 use std::future::Future;
@@ -37,6 +39,9 @@ const RESCUE_EVERY: &str = "*/5 * * * * *";
 /// Every 10 minutes: an unconfirmed address goes at most that long after
 /// `subscribe.pending_ttl`. The query reads the pending rows by age (indexed).
 const EXPIRE_EVERY: &str = "0 */10 * * * *";
+/// Every minute: the deltas the count triggers append are folded into the
+/// totals (the metrics listener's refresh folds too, every `metrics.refresh`).
+const FOLD_EVERY: &str = "0 * * * * *";
 /// Advisory lock keys of the singleton jobs (arbitrary, fixed, tend's own;
 /// 0x7465_6e64_0003 is the gauge fold's, `store::gauges`).
 const PLAN_LOCK: i64 = 0x7465_6e64_0001;
@@ -58,10 +63,12 @@ pub async fn start(jobs: Jobs, shutdown: CancellationToken, tracker: &TaskTracke
     let plan_tick = Arc::new(Notify::new());
     let rescue_tick = Arc::new(Notify::new());
     let expire_tick = Arc::new(Notify::new());
+    let fold_tick = Arc::new(Notify::new());
     let mut cron = JobScheduler::new().await.context("failed to create the job scheduler")?;
     cron.add(poke(PLAN_EVERY, plan_tick.clone())?).await.context("failed to add the planning job")?;
     cron.add(poke(RESCUE_EVERY, rescue_tick.clone())?).await.context("failed to add the rescue job")?;
     cron.add(poke(EXPIRE_EVERY, expire_tick.clone())?).await.context("failed to add the pending-TTL job")?;
+    cron.add(poke(FOLD_EVERY, fold_tick.clone())?).await.context("failed to add the gauge fold job")?;
     cron.start().await.context("failed to start the job scheduler")?;
 
     // Plan and expire once right away, then on every tick.
@@ -81,6 +88,12 @@ pub async fn start(jobs: Jobs, shutdown: CancellationToken, tracker: &TaskTracke
             }
             Ok(())
         }
+    }));
+    let fold_pool = pool.clone();
+    tracker.spawn(repeat_on(fold_tick, shutdown.clone(), "gauge fold", move || {
+        let pool = fold_pool.clone();
+        // The fold takes its own transaction-scoped lock: no singleton wrapper.
+        async move { store::gauges::fold_deltas(&pool).await.map(|_| ()) }
     }));
     let plan_pool = pool.clone();
     tracker.spawn(repeat_on(plan_tick, shutdown.clone(), "planning sweep", move || {

@@ -26,16 +26,34 @@ pub struct GaugeTotal {
     pub n: i64,
 }
 
+/// Folds the deltas (unless another instance is folding) and reads the totals.
 #[tracing::instrument(skip_all)]
 pub async fn fold_and_read(pool: &PgPool) -> anyhow::Result<Vec<GaugeTotal>> {
     let mut tx = pool.begin().await.context("failed to start a transaction")?;
-    if try_lock_fold(&mut tx).await? {
-        fold(&mut tx).await?;
-        drop_old_days(&mut tx).await?;
-    }
+    fold_if_free(&mut tx).await?;
     let totals = read(&mut tx).await?;
     tx.commit().await.context("failed to commit the gauge fold")?;
     Ok(totals)
+}
+
+/// Folds the deltas, unless another instance is folding: the scheduler's
+/// job, so that `gauge_deltas` stays small even where no metrics listener
+/// runs. Returns whether this call folded.
+#[tracing::instrument(skip_all)]
+pub async fn fold_deltas(pool: &PgPool) -> anyhow::Result<bool> {
+    let mut tx = pool.begin().await.context("failed to start a transaction")?;
+    let folded = fold_if_free(&mut tx).await?;
+    tx.commit().await.context("failed to commit the gauge fold")?;
+    Ok(folded)
+}
+
+async fn fold_if_free(conn: &mut PgConnection) -> anyhow::Result<bool> {
+    if !try_lock_fold(conn).await? {
+        return Ok(false);
+    }
+    fold(conn).await?;
+    drop_old_days(conn).await?;
+    Ok(true)
 }
 
 async fn try_lock_fold(conn: &mut PgConnection) -> anyhow::Result<bool> {

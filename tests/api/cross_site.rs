@@ -1,5 +1,6 @@
-//! Cross-site subscribe refused: a form post whose `Origin` (or, without
-//! one, `Referer`) is not `http.public_url`'s gets 403 and writes nothing;
+//! Cross-site posts of the two forms that take an address (subscribe, "mail
+//! me a fresh link") refused: a post whose `Origin` (or, without one,
+//! `Referer`) is not `http.public_url`'s gets 403 and writes nothing;
 //! a post from tend's own page, or with neither header (curl, API clients),
 //! goes through. (The browser test posts the real form from Chromium.)
 
@@ -8,8 +9,11 @@ use sqlx::PgPool;
 use crate::helpers::{form_for, spawn_app};
 
 #[sqlx::test]
-async fn a_subscribe_post_from_another_site_gets_403_and_writes_nothing(pool: PgPool) {
+async fn a_subscribe_or_fresh_link_post_from_another_site_gets_403_and_writes_nothing(pool: PgPool) {
     let app = spawn_app(pool).await;
+    // A real subscriber, so that a fresh-link request that went through would queue mail.
+    app.subscribe_and_confirm("victim@example.com").await;
+    let before = app.snapshot().await;
     let other_port = app.address.replace("127.0.0.1:", "127.0.0.1:1");
     let foreign: [(&str, String); 7] = [
         ("origin", "https://evil.example".into()),
@@ -20,16 +24,16 @@ async fn a_subscribe_post_from_another_site_gets_403_and_writes_nothing(pool: Pg
         ("referer", "about:blank".into()),
         ("origin", "not a url".into()),
     ];
-    for (header, value) in &foreign {
+    for ((header, value), path) in foreign.iter().flat_map(|h| [(h, "/subscribe"), (h, "/link")]) {
         for json in [false, true] {
-            let mut request = app.client.post(app.url("/subscribe")).header(*header, value.as_str());
+            let mut request = app.client.post(app.url(path)).header(*header, value.as_str());
             request = if json {
                 request.json(&serde_json::json!({"email": "victim@example.com"}))
             } else {
                 request.header("content-type", "application/x-www-form-urlencoded").body(form_for("victim@example.com"))
             };
             let response = request.send().await.unwrap();
-            assert_eq!(response.status(), 403, "{header}: {value} (json: {json})");
+            assert_eq!(response.status(), 403, "{path} {header}: {value} (json: {json})");
             let body = response.text().await.unwrap();
             assert!(body.contains("can only be sent from this site"), "{body}");
             if json {
@@ -37,7 +41,7 @@ async fn a_subscribe_post_from_another_site_gets_403_and_writes_nothing(pool: Pg
             }
         }
     }
-    assert_eq!(app.snapshot().await, [0, 0, 0, 0]);
+    assert_eq!(app.snapshot().await, before);
 }
 
 #[sqlx::test]

@@ -146,3 +146,26 @@ async fn kept_counts(pool: &PgPool) -> Vec<(String, String, String, i64)> {
         .map(|t| (t.gauge, t.label, t.sublabel, t.n))
         .collect()
 }
+
+/// Where no metrics listener runs, the scheduler's fold still empties the
+/// deltas the triggers append, so their table never grows with the traffic.
+#[sqlx::test]
+async fn the_scheduler_s_fold_empties_the_deltas_without_a_metrics_listener(pool: PgPool) {
+    let app = spawn_app_with(pool, |s| s.metrics.bind = tend::config::OptionalAddr(None)).await;
+    let id = app.subscribe_and_confirm("folded@example.com").await;
+    app.travel_to_next_slot(id).await;
+    app.plan().await;
+    app.dispatch_all_pending_emails().await;
+    let deltas = || sqlx::query_scalar::<_, i64>("select count(*) from gauge_deltas").fetch_one(&app.pool);
+    assert!(deltas().await.unwrap() > 0, "every change appended its deltas");
+
+    assert!(tend::store::gauges::fold_deltas(&app.pool).await.unwrap());
+    assert_eq!(deltas().await.unwrap(), 0);
+    let sent: i64 = sqlx::query_scalar(
+        "select n from gauge_totals where gauge = 'deliveries' and label = 'nudge' and sublabel = 'sent'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(sent, 1);
+}

@@ -9,6 +9,9 @@ use serde_json::{Map, Value};
 
 use crate::harness::{FuzzApp, bytes, check, date_text, field, utf8, weighted_field, zone_names};
 
+/// What the on/off fields are sent, valid or not.
+const ON_OFF: &[&str] = &["on", "off", "true", "No", "maybe", ""];
+
 /// A request's body and how it says it is encoded.
 #[derive(Debug, Clone)]
 enum Sent {
@@ -101,6 +104,7 @@ fn subscribe() {
         ("timezone", zone()),
         ("time", field(TIMES).boxed()),
         ("tracks", field(TRACKS).boxed()),
+        ("discreet", field(ON_OFF).boxed()),
         // Rarely: a filled-in honeypot is answered like a real request (after 120 ms).
         ("website", prop_oneof![499 => Just(None), 1 => field(&[""])].boxed()),
     ];
@@ -110,10 +114,22 @@ fn subscribe() {
     });
 }
 
+/// "Mail me a fresh link": any address, known or not.
+#[test]
+fn fresh_link() {
+    let app = FuzzApp::start();
+    let fields = vec![("email", prop_oneof![1 => field(&["fuzz@example.com"]), 4 => field(EMAILS)].boxed())];
+    check("fresh_link", body(fields), |body| {
+        let (status, page) = app.send(body.request(Method::POST, "/link"));
+        assert_no_server_error("POST /link", status, &page)
+    });
+}
+
 #[test]
 fn preferences_and_promises() {
     let app = FuzzApp::start();
-    let actions = &["save", "pause", "resume", "promise", "weekly_on", "weekly_off", "delete"];
+    // Never "sign_out_links": it switches off the link every later case posts to.
+    let actions = &["save", "pause", "resume", "promise", "weekly_on", "weekly_off", "delete", "send_link"];
     let fields = vec![
         ("action", field(actions).boxed()),
         ("timezone", zone()),
@@ -121,6 +137,7 @@ fn preferences_and_promises() {
         ("max_per_day", field(&["1", "5", "0", "6", "-1", "99999999999999999999"]).boxed()),
         ("tracks", field(TRACKS).boxed()),
         ("weekly_summary", field(&["on", "off"]).boxed()),
+        ("discreet", field(ON_OFF).boxed()),
         // Never "yes": deleting the subscriber would leave later cases nothing to reach.
         (
             "confirm_delete",
@@ -157,9 +174,11 @@ fn promise_form() {
 #[test]
 fn answers_and_promise_answers() {
     let app = FuzzApp::start();
-    let answer = vec![("action", field(&["done", "partly", "not_yet", "snooze", "pause_track"]).boxed())];
-    let promise =
-        vec![("answer", field(&["on_track", "say_early", "kept", "kept_late", "renegotiated", "not_kept"]).boxed())];
+    let answer = vec![("action", field(&["done", "partly", "not_yet", "snooze", "pause_track", "send_link"]).boxed())];
+    let promise = vec![
+        ("answer", field(&["on_track", "say_early", "kept", "kept_late", "renegotiated", "not_kept"]).boxed()),
+        ("action", field(&["send_link"]).boxed()),
+    ];
     let routes = prop_oneof![
         body(answer).prop_map(|b| (0usize, b)),
         body(promise.clone()).prop_map(|b| (1, b)),
@@ -177,7 +196,8 @@ fn answers_and_promise_answers() {
 #[test]
 fn tokens_and_queries() {
     let app = FuzzApp::start();
-    let prefixes = &["/n/", "/p/", "/me/", "/confirm/", "/unsubscribe/", "/resume/", "/", "/outbox?", "/healthz/"];
+    let prefixes =
+        &["/n/", "/p/", "/me/", "/confirm/", "/unsubscribe/", "/resume/", "/", "/outbox?", "/healthz/", "/link?"];
     let real = vec![
         app.links.answer.clone(),
         app.links.preferences.clone(),

@@ -160,6 +160,7 @@ async fn build(admin_url: &str, database: &str) -> (Router, Links) {
     tend::store::migrate(&pool).await.unwrap();
     let mut settings = Settings::load(None).expect("default settings load");
     settings.http.subscribe_per_client_per_minute = u32::MAX;
+    settings.http.link_requests_per_client_per_minute = u32::MAX;
     settings.metrics.bind = OptionalAddr(None);
     settings.http.public_url = "http://tend.fuzz".into();
     let app = Application::build_with_listener(settings, pool.clone(), None, Roles::WEB).unwrap();

@@ -10,7 +10,7 @@ use tend::domain::promise::{self, CheckAnswer, DueDate, Outcome, PromiseText};
 use tend::domain::slots::Slots;
 use tend::domain::{
     Action, Claims, DeliveryKind, LinkGeneration, LinkSigner, Locale, MailboxKey, PageFacts, Purpose, Scheduling,
-    SubscriberEmail, TimeOfDay, TimeZone, Track, TrackSet,
+    SubscriberEmail, TimeOfDay, TimeZone, Track, TrackSet, parse_on_off,
 };
 
 use crate::harness::{bytes, check, date_text, utf8, zone_names};
@@ -39,7 +39,7 @@ fn addresses_and_their_inbox_keys() {
 }
 
 #[test]
-fn zones_times_tracks_locales_and_answers() {
+fn zones_times_tracks_locales_answers_and_switches() {
     let shaped_time = (0u32..100, 0u32..100).prop_map(|(h, m)| format!("{h}:{m:02}"));
     check("small_values", (text(), prop_oneof![text(), shaped_time]), |(input, time)| {
         if let Ok(zone) = TimeZone::parse(&input) {
@@ -57,6 +57,12 @@ fn zones_times_tracks_locales_and_answers() {
             prop_assert_eq!(Action::parse(action.key()).unwrap(), action);
         }
         let _ = (CheckAnswer::parse(&input), Outcome::parse(&input), DeliveryKind::parse(&input));
+        if let Ok(on) = parse_on_off(&input) {
+            prop_assert_eq!(parse_on_off(if on { "on" } else { "off" }), Ok(on));
+            prop_assert!(
+                ["on", "off", "true", "false", "yes", "no"].contains(&input.trim().to_ascii_lowercase().as_str())
+            );
+        }
         Ok(())
     });
 }
