@@ -31,7 +31,6 @@ create table subscription_requests (
     timezone text not null,
     send_time time not null,
     max_per_day smallint not null check (max_per_day between 1 and 5),
-    discreet boolean not null,
     tracks text[] not null,
     requested_at timestamptz not null default now()
 );

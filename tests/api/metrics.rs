@@ -169,3 +169,43 @@ async fn the_scheduler_s_fold_empties_the_deltas_without_a_metrics_listener(pool
     .unwrap();
     assert_eq!(sent, 1);
 }
+
+/// The counts never make writers queue: the triggers only append, so a
+/// transaction that changed deliveries and has not committed yet does not
+/// hold up another one changing other deliveries (a shared counter row
+/// would: the second would wait for the first's row lock, here past
+/// `lock_timeout`).
+#[sqlx::test]
+async fn concurrent_writers_of_deliveries_never_wait_on_each_other_for_the_counts(pool: PgPool) {
+    let app = spawn_app_with(pool, |s| s.metrics.bind = tend::config::OptionalAddr(None)).await;
+    let id = app.subscribe_and_confirm("two-writers@example.com").await;
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "insert into deliveries (subscriber_id, kind, track, slot, due_at)
+         select $1, 'nudge', 'check-in', now() + make_interval(days => g), now() + make_interval(days => g)
+         from generate_series(1, 2) g returning id",
+    )
+    .bind(id)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let cancel = "update deliveries set status = 'cancelled' where id = $1";
+    let mut first = app.pool.begin().await.unwrap();
+    sqlx::query(cancel).bind(ids[0]).execute(&mut *first).await.unwrap();
+
+    let mut second = app.pool.begin().await.unwrap();
+    sqlx::query("set local lock_timeout = '2s'").execute(&mut *second).await.unwrap();
+    sqlx::query(cancel).bind(ids[1]).execute(&mut *second).await.expect("the second writer did not wait");
+    sqlx::query("insert into deliveries (subscriber_id, kind, slot, due_at) values ($1, 'welcome', now(), now())")
+        .bind(id)
+        .execute(&mut *second)
+        .await
+        .expect("nor did an insert");
+    second.commit().await.unwrap();
+    first.commit().await.unwrap();
+    let cancelled: i64 = kept_counts(&app.pool)
+        .await
+        .into_iter()
+        .find(|(g, l, s, _)| g == "deliveries" && l == "nudge" && s == "cancelled")
+        .map_or(0, |t| t.3);
+    assert_eq!(cancelled, 2);
+}
