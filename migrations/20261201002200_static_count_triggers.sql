@@ -13,7 +13,8 @@
 -- Behaviour is unchanged: new rows count +1, old rows -1, an update that
 -- moves nothing nets to zero and appends nothing, and nothing but the
 -- append-only `gauge_deltas` is written (no counter row that concurrent
--- writers would queue on). The triggers stay as they were.
+-- writers would queue on). The triggers stay as they were, and so does the
+-- answers' function, which was static SQL already.
 
 create or replace function tend_count_subscribers() returns trigger
 language plpgsql as $$
@@ -67,28 +68,6 @@ begin
         select 'nudges_sent', track, '', (sent_at at time zone 'UTC')::date, sum(d) from changes
         where kind = 'nudge' and status = 'sent' and track is not null and sent_at is not null
         group by track, (sent_at at time zone 'UTC')::date having sum(d) <> 0;
-    end if;
-    return null;
-end
-$$;
-
--- Answers are only ever inserted (in batches, on the hot path) or deleted
--- (with their subscriber).
-create or replace function tend_count_answers() returns trigger
-language plpgsql as $$
-begin
-    if tg_op = 'INSERT' then
-        insert into gauge_deltas (gauge, label, sublabel, day, delta)
-        select 'answers', action, '', null::date, count(*) from new_rows group by action
-        union all
-        select 'answered', track, '', (answered_at at time zone 'UTC')::date, count(*) from new_rows
-        group by track, (answered_at at time zone 'UTC')::date;
-    else
-        insert into gauge_deltas (gauge, label, sublabel, day, delta)
-        select 'answers', action, '', null::date, -count(*) from old_rows group by action
-        union all
-        select 'answered', track, '', (answered_at at time zone 'UTC')::date, -count(*) from old_rows
-        group by track, (answered_at at time zone 'UTC')::date;
     end if;
     return null;
 end
