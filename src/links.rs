@@ -1,10 +1,11 @@
 //! Links in emails: where each URL points, what its token may do, and how long
-//! it works. Tokens are derived from stored facts (ids and instants), so the
+//! it works; and the reply and bounce addresses, which carry the same kind
+//! of token. Tokens are derived from stored facts (ids and instants), so the
 //! same delivery renders the same links on every attempt.
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::domain::{Action, LinkSigner, PageFacts, Purpose};
+use crate::domain::{Action, AddressKind, InboundDomain, LinkSigner, PageFacts, Purpose};
 
 /// How long each kind of link keeps working after the mail that carries it.
 pub const CONFIRM_TTL: Duration = Duration::days(7);
@@ -12,6 +13,11 @@ pub const ANSWER_TTL: Duration = Duration::days(14);
 pub const PREFERENCES_TTL: Duration = Duration::days(90);
 /// Unsubscribing must keep working long after the mail was read.
 pub const UNSUBSCRIBE_TTL: Duration = Duration::days(400);
+/// A reply address takes replies as long as the mail's answer links work.
+pub const REPLY_TTL: Duration = ANSWER_TTL;
+/// A bounce address takes DSNs and complaints for a month: relays give up
+/// within days (Postfix after five), and feedback loops report within weeks.
+pub const BOUNCE_TTL: Duration = Duration::days(30);
 
 #[derive(Debug, Clone)]
 pub struct Links {
@@ -53,6 +59,16 @@ impl Links {
             Some(a) => format!("{url}?a={a}"),
             None => url,
         }
+    }
+
+    /// The `Reply-To` of a nudge or promise mail: a reply there answers it.
+    pub fn reply_address(&self, delivery_id: i64, slot: DateTime<Utc>, domain: &InboundDomain) -> String {
+        self.signer.sign_address(AddressKind::Reply, delivery_id, slot + REPLY_TTL, domain)
+    }
+
+    /// A delivery's envelope sender (VERP): its bounces and complaints come back there.
+    pub fn bounce_address(&self, delivery_id: i64, slot: DateTime<Utc>, domain: &InboundDomain) -> String {
+        self.signer.sign_address(AddressKind::Bounce, delivery_id, slot + BOUNCE_TTL, domain)
     }
 
     pub fn unsubscribe(&self, subscriber_id: i64, issued: DateTime<Utc>) -> String {

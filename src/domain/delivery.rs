@@ -30,6 +30,9 @@ pub enum DeliveryKind {
     PromiseReview,
     /// The optional weekly summary.
     WeeklySummary,
+    /// "tend could not read your reply": sent at most once a day, with the
+    /// buttons of the mail the reply was about.
+    ReplyUnclear,
 }
 
 /// Where a kind's words come from.
@@ -53,6 +56,9 @@ pub enum Shape {
     Promise(PromiseMail),
     /// Catalog words, the week's numbers and the progress pictures.
     WeeklySummary,
+    /// Catalog words and the answer buttons of another delivery (the nudge
+    /// or promise mail an unclear reply was about).
+    AnswerAgain,
 }
 
 /// The mails that are catalog words and one button.
@@ -109,7 +115,7 @@ impl PromiseMail {
 }
 
 impl DeliveryKind {
-    pub const ALL: [DeliveryKind; 8] = [
+    pub const ALL: [DeliveryKind; 9] = [
         DeliveryKind::Confirm,
         DeliveryKind::Welcome,
         DeliveryKind::Nudge,
@@ -118,6 +124,7 @@ impl DeliveryKind {
         DeliveryKind::PromiseCheck,
         DeliveryKind::PromiseReview,
         DeliveryKind::WeeklySummary,
+        DeliveryKind::ReplyUnclear,
     ];
 
     /// The name in the database enum and in the catalog (`[en.mail.<key>]`).
@@ -131,6 +138,7 @@ impl DeliveryKind {
             DeliveryKind::PromiseCheck => "promise_check",
             DeliveryKind::PromiseReview => "promise_review",
             DeliveryKind::WeeklySummary => "weekly_summary",
+            DeliveryKind::ReplyUnclear => "reply_unclear",
         }
     }
 
@@ -152,13 +160,14 @@ impl DeliveryKind {
             DeliveryKind::PromiseCheck => Shape::Promise(PromiseMail::Check),
             DeliveryKind::PromiseReview => Shape::Promise(PromiseMail::Review),
             DeliveryKind::WeeklySummary => Shape::WeeklySummary,
+            DeliveryKind::ReplyUnclear => Shape::AnswerAgain,
         }
     }
 
     pub fn words(self) -> Words {
         match self.shape() {
             Shape::Nudge => Words::NudgeVariant,
-            Shape::Plain(_) | Shape::Promise(_) | Shape::WeeklySummary => Words::Mail,
+            Shape::Plain(_) | Shape::Promise(_) | Shape::WeeklySummary | Shape::AnswerAgain => Words::Mail,
         }
     }
 
@@ -171,7 +180,8 @@ impl DeliveryKind {
             | DeliveryKind::Nudge
             | DeliveryKind::Test
             | DeliveryKind::PromiseCheck
-            | DeliveryKind::PromiseReview => &[],
+            | DeliveryKind::PromiseReview
+            | DeliveryKind::ReplyUnclear => &[],
             DeliveryKind::Welcome => &["time", "timezone"],
             DeliveryKind::WeeklySummary => &["sent", "done", "partly", "not_yet", "unanswered"],
         }
@@ -188,7 +198,8 @@ impl DeliveryKind {
             DeliveryKind::Nudge
             | DeliveryKind::PromiseCheck
             | DeliveryKind::PromiseReview
-            | DeliveryKind::WeeklySummary => status == S::Active,
+            | DeliveryKind::WeeklySummary
+            | DeliveryKind::ReplyUnclear => status == S::Active,
             DeliveryKind::KeepGoing => status == S::Resting,
             DeliveryKind::Test => true,
         }
@@ -206,7 +217,8 @@ impl DeliveryKind {
             | DeliveryKind::Test
             | DeliveryKind::PromiseCheck
             | DeliveryKind::PromiseReview
-            | DeliveryKind::WeeklySummary => false,
+            | DeliveryKind::WeeklySummary
+            | DeliveryKind::ReplyUnclear => false,
         }
     }
 
@@ -214,7 +226,7 @@ impl DeliveryKind {
     pub fn promise_mail(self) -> Option<PromiseMail> {
         match self.shape() {
             Shape::Promise(mail) => Some(mail),
-            Shape::Plain(_) | Shape::Nudge | Shape::WeeklySummary => None,
+            Shape::Plain(_) | Shape::Nudge | Shape::WeeklySummary | Shape::AnswerAgain => None,
         }
     }
 }
@@ -246,6 +258,7 @@ mod tests {
                 Shape::Promise(mail) => assert_eq!(mail.kind(), kind),
                 Shape::Nudge => assert_eq!(kind.words(), Words::NudgeVariant),
                 Shape::WeeklySummary => assert_eq!(kind, DeliveryKind::WeeklySummary),
+                Shape::AnswerAgain => assert_eq!(kind, DeliveryKind::ReplyUnclear),
             }
         }
     }

@@ -3,13 +3,16 @@
 //! boundary (HTTP, CLI, config) and carried as these types afterwards.
 
 mod action;
+pub mod bounce;
 mod delivery;
 mod email;
 pub mod engine;
+pub mod inbound_address;
 mod locale;
 pub mod mail;
 pub mod nudge_link;
 pub mod promise;
+pub mod reply;
 pub mod schedule;
 pub mod slots;
 mod time_of_day;
@@ -20,6 +23,7 @@ mod track;
 pub use action::{Action, ActionError, DayAnswer};
 pub use delivery::{DeliveryKind, Page, PlainMail, PromiseMail, Shape, Words};
 pub use email::{EmailError, SubscriberEmail};
+pub use inbound_address::{AddressClaims, AddressError, AddressKind, InboundDomain};
 pub use locale::{Locale, LocaleError};
 pub use nudge_link::{NudgeClaims, PageFacts, variant_fingerprint};
 pub use slots::{Scheduling, Slots};

@@ -19,7 +19,7 @@ use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
 
-const TAG_LEN: usize = 16;
+pub(super) const TAG_LEN: usize = 16;
 pub(super) const BODY_LEN: usize = 1 + 8 + 8;
 
 /// What a link is allowed to do. The byte values are part of every link ever
@@ -37,6 +37,12 @@ pub enum Purpose {
     /// Answering a nudge, with what its page shows ([`super::nudge_link`]).
     /// Links minted before it (`Answer`) still work.
     Nudge = 7,
+    /// The `Reply-To` address of a nudge or promise mail (one delivery):
+    /// a reply there answers it ([`super::inbound_address`]).
+    Reply = 8,
+    /// The per-delivery envelope sender (VERP): bounces and complaints
+    /// about one delivery come back to it.
+    Bounce = 9,
 }
 
 impl Purpose {
@@ -49,6 +55,8 @@ impl Purpose {
             5 => Purpose::Resume,
             6 => Purpose::Promise,
             7 => Purpose::Nudge,
+            8 => Purpose::Reply,
+            9 => Purpose::Bounce,
             _ => return None,
         })
     }
@@ -95,34 +103,29 @@ impl LinkSigner {
     }
 
     pub fn sign(&self, purpose: Purpose, subject: i64, expires_at: DateTime<Utc>) -> String {
-        let mut body = [0u8; BODY_LEN];
-        body[0] = purpose as u8;
-        body[1..9].copy_from_slice(&subject.to_be_bytes());
-        body[9..17].copy_from_slice(&expires_at.timestamp().to_be_bytes());
-        self.seal(&body)
+        self.seal(&body(purpose, subject, expires_at))
     }
 
     /// Checks signature, purpose and expiry, in that order, so that an expired
     /// forgery still reads as invalid rather than expired.
     pub fn verify(&self, token: &str, purpose: Purpose, now: DateTime<Utc>) -> Result<Claims, TokenError> {
         let body: [u8; BODY_LEN] = self.open(token)?;
-        if Purpose::from_byte(body[0]) != Some(purpose) {
-            return Err(TokenError::Invalid);
-        }
-        let (subject, expires_at) = subject_and_expiry(&body)?;
-        if expires_at <= now {
-            return Err(TokenError::Expired);
-        }
-        Ok(Claims { subject, expires_at })
+        claims_for(&body, purpose, now)
     }
 
     /// `base64url(body ‖ tag)`, signed with the first key.
     pub(super) fn seal(&self, body: &[u8]) -> String {
+        URL_SAFE_NO_PAD.encode(self.signed_bytes(body))
+    }
+
+    /// `body ‖ tag`, signed with the first key: what every token encodes,
+    /// in a URL (base64url) or an address (base32).
+    pub(super) fn signed_bytes(&self, body: &[u8]) -> Vec<u8> {
         let mut mac = self.keys[0].clone();
         mac.update(body);
         let mut bytes = body.to_vec();
         bytes.extend_from_slice(&mac.finalize().into_bytes()[..TAG_LEN]);
-        URL_SAFE_NO_PAD.encode(bytes)
+        bytes
     }
 
     /// The body of a sealed token of exactly `N` body bytes, if any key signed it.
@@ -132,6 +135,12 @@ impl LinkSigner {
             return Err(TokenError::Invalid);
         }
         let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| TokenError::Invalid)?;
+        self.verified_body(&bytes)
+    }
+
+    /// The body of decoded `body ‖ tag` bytes of exactly `N` body bytes, if
+    /// any key signed it.
+    pub(super) fn verified_body<const N: usize>(&self, bytes: &[u8]) -> Result<[u8; N], TokenError> {
         if bytes.len() != N + TAG_LEN {
             return Err(TokenError::Invalid);
         }
@@ -151,6 +160,27 @@ impl LinkSigner {
         }
         body.try_into().map_err(|_| TokenError::Invalid)
     }
+}
+
+/// `purpose ‖ subject ‖ expires`: the body every token starts with.
+pub(super) fn body(purpose: Purpose, subject: i64, expires_at: DateTime<Utc>) -> [u8; BODY_LEN] {
+    let mut body = [0u8; BODY_LEN];
+    body[0] = purpose as u8;
+    body[1..9].copy_from_slice(&subject.to_be_bytes());
+    body[9..17].copy_from_slice(&expires_at.timestamp().to_be_bytes());
+    body
+}
+
+/// The claims of a signed body, if it is for `purpose` and has not expired.
+pub(super) fn claims_for(body: &[u8; BODY_LEN], purpose: Purpose, now: DateTime<Utc>) -> Result<Claims, TokenError> {
+    if Purpose::from_byte(body[0]) != Some(purpose) {
+        return Err(TokenError::Invalid);
+    }
+    let (subject, expires_at) = subject_and_expiry(body)?;
+    if expires_at <= now {
+        return Err(TokenError::Expired);
+    }
+    Ok(Claims { subject, expires_at })
 }
 
 /// The subject and expiry every token body carries after its purpose byte.

@@ -5,12 +5,15 @@
 //! everything without an SMTP server. `smtp` speaks to a relay through tend's
 //! own connection pool (`super::smtp`), which knows how far each transaction
 //! got. Both return a `SendOutcome`, which tells the sender whether to
-//! record, retry or give up.
+//! record, retry or give up. The envelope is set explicitly: its sender is
+//! the delivery's bounce address (VERP) when the composer gave one, and a
+//! `Reply-To` header carries its reply address.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use lettre::Message;
+use lettre::address::Envelope;
 use lettre::message::dkim::DkimConfig;
 use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
@@ -92,7 +95,19 @@ impl Mailer {
 
     fn build(&self, email: &OutgoingEmail) -> anyhow::Result<Message> {
         let to: Mailbox = email.to.parse().context("recipient address")?;
-        let mut message = Message::builder()
+        let mut builder = Message::builder();
+        if let Some(reply_to) = &email.reply_to {
+            builder = builder.reply_to(reply_to.parse().context("reply address")?);
+        }
+        // MAIL FROM is the envelope's sender: this delivery's bounce address
+        // when there is one, or else the From address.
+        let sender = match &email.envelope_from {
+            Some(bounce) => bounce.parse().context("bounce address")?,
+            None => self.from.email.clone(),
+        };
+        let envelope = Envelope::new(Some(sender), vec![to.email.clone()]).context("envelope")?;
+        let mut message = builder
+            .envelope(envelope)
             .from(self.from.clone())
             .to(to)
             .subject(email.subject.clone())
