@@ -80,8 +80,8 @@ impl InboundSettings {
         anyhow::ensure!(self.max_connections > 0, "inbound.max_connections: must be positive");
         anyhow::ensure!(self.max_recipients > 0, "inbound.max_recipients: must be positive");
         anyhow::ensure!(
-            self.session_timeout.as_chrono() >= chrono::Duration::seconds(10),
-            "inbound.session_timeout: must be at least 10s"
+            self.session_timeout.as_chrono() >= chrono::Duration::seconds(1),
+            "inbound.session_timeout: must be at least 1s"
         );
         Ok(())
     }

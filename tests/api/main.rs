@@ -12,6 +12,7 @@ mod engine;
 mod faults;
 mod flow;
 mod helpers;
+mod inbound;
 mod kinds;
 mod links;
 mod logs;

@@ -13,6 +13,8 @@ use tokio::net::{TcpListener, TcpStream};
 
 #[derive(Debug, Clone)]
 pub struct ReceivedMail {
+    /// The envelope sender (MAIL FROM), angle brackets removed.
+    pub from: String,
     pub to: Vec<String>,
     /// The message as transmitted, dot-unstuffed, with CRLF line ends.
     pub data: String,
@@ -78,6 +80,7 @@ async fn session(stream: TcpStream, store: Arc<Mutex<Vec<ReceivedMail>>>) {
     let mut lines = BufReader::new(read);
     let _ = write.all_reply("220 test.local ESMTP ready\r\n").await;
     let mut to = Vec::new();
+    let mut from = String::new();
     let mut line = String::new();
     loop {
         line.clear();
@@ -91,6 +94,8 @@ async fn session(stream: TcpStream, store: Arc<Mutex<Vec<ReceivedMail>>>) {
             "250 ok\r\n"
         } else if upper.starts_with("MAIL FROM") {
             to.clear();
+            let rest = line.trim()[10..].trim();
+            from = rest.split_whitespace().next().unwrap_or_default().trim_matches(['<', '>']).to_owned();
             "250 ok\r\n"
         } else if upper.starts_with("RCPT TO") {
             let address = line.trim()[8..].trim().trim_start_matches('<').trim_end_matches('>').to_owned();
@@ -109,7 +114,11 @@ async fn session(stream: TcpStream, store: Arc<Mutex<Vec<ReceivedMail>>>) {
                 }
                 data.push_str(line.strip_prefix('.').unwrap_or(&line));
             }
-            store.lock().unwrap().push(ReceivedMail { to: std::mem::take(&mut to), data });
+            store.lock().unwrap().push(ReceivedMail {
+                from: std::mem::take(&mut from),
+                to: std::mem::take(&mut to),
+                data,
+            });
             "250 2.0.0 queued\r\n"
         } else if upper.starts_with("RSET") {
             to.clear();
