@@ -37,6 +37,7 @@ fn link(text: &str, base: &str, path: &str) -> String {
 #[sqlx::test]
 async fn secrets_and_tokens_never_reach_the_logs(pool: PgPool) {
     let port = free_port();
+    let inbound_port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let outbox = std::env::temp_dir().join(format!("tend-logs-{}-{port}", std::process::id()));
     let log_path = outbox.with_extension("log");
@@ -52,6 +53,8 @@ async fn secrets_and_tokens_never_reach_the_logs(pool: PgPool) {
         .env("TEND__SECURITY__LINK_KEYS", link_key)
         .env("TEND__MAIL__SMTP_PASSWORD", smtp_password)
         .env("TEND__SENDER__POLL_INTERVAL", "100ms")
+        .env("TEND__INBOUND__BIND", format!("127.0.0.1:{inbound_port}"))
+        .env("TEND__INBOUND__DOMAIN", "reply.tend.test")
         .env("RUST_LOG", "debug")
         .stdout(log.try_clone().unwrap())
         .stderr(log)
@@ -84,6 +87,7 @@ async fn secrets_and_tokens_never_reach_the_logs(pool: PgPool) {
     assert_eq!(client.get(&confirm).send().await.unwrap().status(), 200);
     assert_eq!(client.post(&confirm).send().await.unwrap().status(), 200);
     assert_eq!(client.get(format!("{base}/confirm/forged-token")).send().await.unwrap().status(), 404);
+    let addresses = mail_back(&pool, inbound_port, link_key).await;
     assert_eq!(client.post(&unsubscribe).body("List-Unsubscribe=One-Click").send().await.unwrap().status(), 200);
 
     Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
@@ -101,6 +105,44 @@ async fn secrets_and_tokens_never_reach_the_logs(pool: PgPool) {
         assert!(!logs.contains(token), "a link token leaked into the logs");
     }
     assert!(!logs.contains("forged-token"), "URIs are not logged");
+    assert!(logs.contains("a reply came in") && logs.contains("refused a recipient"), "inbound mail was logged");
+    for address in addresses.iter().map(String::as_str).chain(["log@example.com", "stranger@example.com"]) {
+        assert!(!logs.to_lowercase().contains(&address.to_lowercase()), "an address leaked into the logs: {address}");
+    }
     std::fs::remove_dir_all(&outbox).ok();
     std::fs::remove_file(&log_path).ok();
+}
+
+/// Mail to the listener of the `tend serve` above: a stranger's reply to the
+/// confirmation's reply address, a DSN to its bounce address, a forged
+/// recipient. Returns the addresses used, which must not be logged.
+async fn mail_back(pool: &PgPool, port: u16, link_key: &str) -> Vec<String> {
+    use tend::domain::{AddressKind, InboundDomain, LinkSigner};
+
+    use crate::inbound::client::{Client, Envelope};
+    use crate::inbound::{DSN, PLAIN, fill};
+
+    let (id, slot): (i64, chrono::DateTime<chrono::Utc>) =
+        sqlx::query_as("select id, slot from deliveries where kind = 'confirm'").fetch_one(pool).await.unwrap();
+    let signer = LinkSigner::new(&[link_key.to_owned().into()]).unwrap();
+    let domain = InboundDomain::parse("reply.tend.test").unwrap();
+    let expires = slot + chrono::Duration::days(14);
+    let reply_to = signer.sign_address(AddressKind::Reply, id, expires, &domain);
+    let bounce = signer.sign_address(AddressKind::Bounce, id, expires, &domain);
+    let sent = [
+        ("stranger@example.com", &reply_to, fill(PLAIN, "stranger@example.com", &reply_to, "Done")),
+        ("", &bounce, fill(DSN, "log@example.com", &bounce, "").replace("5.1.1", "4.2.2").replace("failed", "delayed")),
+    ];
+    for (from, to, message) in &sent {
+        let mut client = Client::connect(port).await;
+        assert!(client.send(&Envelope { from, to: &[to.as_str()], message }).await.starts_with("250"));
+        client.quit().await;
+    }
+    let forged = format!("r-{}@reply.tend.test", "a".repeat(53));
+    let mut client = Client::connect(port).await;
+    client.command("EHLO client.example.com").await;
+    client.command("MAIL FROM:<stranger@example.com>").await;
+    assert!(client.command(&format!("RCPT TO:<{forged}>")).await.starts_with("550"));
+    client.quit().await;
+    vec![reply_to, bounce, forged]
 }

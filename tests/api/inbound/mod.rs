@@ -5,7 +5,7 @@
 //! (tend answers 250 only once it has acted), then reads the database.
 //! `listener.rs` speaks to the listener directly, for its limits.
 
-mod client;
+pub mod client;
 mod listener;
 
 use chrono::{DateTime, Utc};
@@ -256,6 +256,7 @@ async fn a_forged_token_is_refused_with_550_at_rcpt(pool: PgPool) {
     let before = app.snapshot().await;
 
     let reply = fill(PLAIN, "real@example.com", &forged, "Done");
+    // The null sender: Postfix's bounce of it goes nowhere.
     let line = through_mx(&relay, "", &forged, &reply).await;
 
     assert!(line.contains("status=bounced") && line.contains("550 5.1.1"), "{line}");
