@@ -182,3 +182,19 @@ async fn mails_carry_reply_and_bounce_addresses_only_when_replies_can_reach_tend
     let claims = signer().verify_address(&nudge.bounce, &InboundDomain::parse(DOMAIN).unwrap(), Utc::now()).unwrap();
     assert_eq!((claims.kind, claims.delivery_id), (AddressKind::Bounce, nudge.delivery_id));
 }
+
+#[sqlx::test]
+async fn a_reply_the_database_cannot_record_gets_451_and_counts_when_sent_again(pool: PgPool) {
+    let app = spawn_app_with(pool, with_inbound).await;
+    let nudge = first_nudge(&app, "patient-replier@example.com").await;
+    let reply = fill(PLAIN, "patient-replier@example.com", &nudge.reply_to, "Done!");
+
+    sqlx::query("alter table answers rename to answers_away").execute(&app.pool).await.unwrap();
+    let refused = send(&app, "patient-replier@example.com", &nudge.reply_to, &reply).await;
+    assert!(refused.starts_with("451 4.3.0"), "{refused}");
+    sqlx::query("alter table answers_away rename to answers").execute(&app.pool).await.unwrap();
+
+    assert!(send(&app, "patient-replier@example.com", &nudge.reply_to, &reply).await.starts_with("250"));
+    assert_eq!(answer_of(&app, nudge.delivery_id).await.as_deref(), Some("done"));
+    assert_eq!(track_row(&app, nudge.subscriber_id, &nudge.track).await.streak, 1);
+}
