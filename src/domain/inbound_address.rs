@@ -164,19 +164,11 @@ fn split_address<'a>(address: &'a str, domain: &InboundDomain) -> Result<(Addres
 
 #[cfg(test)]
 mod tests {
-    use chrono::{Duration, TimeZone};
+    use chrono::Duration;
     use proptest::prelude::*;
-    use secrecy::SecretString;
 
     use super::*;
-
-    fn signer(key: &str) -> LinkSigner {
-        LinkSigner::new(&[SecretString::from(key.to_owned())]).unwrap()
-    }
-
-    fn now() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap()
-    }
+    use crate::domain::token::fixtures::{now, signer};
 
     fn domain() -> InboundDomain {
         InboundDomain::parse("Reply.Example.org").unwrap()

@@ -79,18 +79,10 @@ impl LinkSigner {
 
 #[cfg(test)]
 mod tests {
-    use chrono::{Duration, TimeZone};
-    use secrecy::SecretString;
+    use chrono::Duration;
 
     use super::*;
-
-    fn signer(key: &str) -> LinkSigner {
-        LinkSigner::new(&[SecretString::from(key.to_owned())]).unwrap()
-    }
-
-    fn now() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap()
-    }
+    use crate::domain::token::fixtures::{now, signer};
 
     fn facts() -> PageFacts {
         PageFacts { subscriber_id: 77, track: Track::Patience, variant: variant_fingerprint("pa-03") }

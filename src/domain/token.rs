@@ -191,6 +191,24 @@ pub(super) fn subject_and_expiry(body: &[u8]) -> Result<(i64, DateTime<Utc>), To
     Ok((subject, expires_at))
 }
 
+/// What the token tests of this module and its neighbours share.
+#[cfg(test)]
+pub(super) mod fixtures {
+    use chrono::{DateTime, TimeZone, Utc};
+    use secrecy::SecretString;
+
+    use super::LinkSigner;
+
+    pub fn signer(key: &str) -> LinkSigner {
+        LinkSigner::new(&[SecretString::from(key.to_owned())]).unwrap()
+    }
+
+    /// A fixed instant: token tests need no clock.
+    pub fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -57,16 +57,7 @@ pub struct Nudge {
 
 /// Confirms a subscriber and sends their first nudge.
 pub async fn first_nudge(app: &TestApp, email: &str) -> Nudge {
-    let subscriber_id = app.subscribe_and_confirm(email).await;
-    app.travel_to_next_slot(subscriber_id).await;
-    app.plan().await;
-    app.dispatch_all_pending_emails().await;
-    let (delivery_id, track): (i64, String) =
-        sqlx::query_as("select id, track from deliveries where kind = 'nudge' and subscriber_id = $1")
-            .bind(subscriber_id)
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
+    let (subscriber_id, delivery_id, track) = crate::answers::first_nudge(app, email).await;
     let mail = app.smtp.received_by(email).pop().expect("the nudge");
     let reply_to = mail.header("Reply-To").unwrap_or_default();
     Nudge { subscriber_id, delivery_id, track, reply_to, bounce: mail.from }
