@@ -21,7 +21,7 @@ mod redact;
 pub use duration::Duration;
 pub use inbound::{InboundAddresses, InboundSettings};
 pub use redact::redacted_url;
-use redact::{redact, redact_all, redact_url};
+use redact::{redact, redact_all, redact_optional, redact_url};
 
 const DEFAULTS: &str = include_str!("../config/default.toml");
 /// The promise key `config/default.toml` ships with; refused in production.
@@ -67,6 +67,8 @@ pub struct HttpSettings {
     pub max_body_bytes: usize,
     /// Subscribe requests one client address may make per minute.
     pub subscribe_per_client_per_minute: u32,
+    /// "Mail me a fresh link" requests one client address may make per minute.
+    pub link_requests_per_client_per_minute: u32,
     /// A header set by a trusted reverse proxy that carries the client
     /// address (for example `x-real-ip`); empty: use the peer address.
     pub client_ip_header: String,
@@ -144,9 +146,36 @@ pub struct SenderSettings {
 pub struct SecuritySettings {
     #[serde(serialize_with = "redact_all")]
     pub link_keys: Vec<SecretString>,
-    /// Seals promise texts at rest: 32 bytes in base64. Not a link key.
-    #[serde(serialize_with = "redact")]
-    pub promise_key: SecretString,
+    /// Seal promise texts at rest: 32 bytes in base64 each, never a link
+    /// key. The first seals, all of them open.
+    #[serde(default, serialize_with = "redact_all")]
+    pub promise_keys: Vec<SecretString>,
+    /// The single key of earlier versions, still accepted: it stands for
+    /// `promise_keys = [promise_key]` (see [`SecuritySettings::promise_keys`]).
+    #[serde(default, serialize_with = "redact_optional", skip_serializing_if = "Option::is_none")]
+    pub promise_key: Option<SecretString>,
+}
+
+impl SecuritySettings {
+    /// The promise keys in force. `promise_key` (earlier versions' setting)
+    /// replaces the built-in development list; beside a list of its own it
+    /// must be in that list, or promises it sealed would no longer open.
+    pub fn promise_keys(&self) -> anyhow::Result<Vec<SecretString>> {
+        let Some(single) = &self.promise_key else {
+            return Ok(self.promise_keys.clone());
+        };
+        let listed = |key: &SecretString| key.expose_secret() == single.expose_secret();
+        let built_in = self.promise_keys.iter().all(|k| k.expose_secret() == DEVELOPMENT_PROMISE_KEY);
+        if built_in {
+            return Ok(vec![single.clone()]);
+        }
+        anyhow::ensure!(
+            self.promise_keys.iter().any(listed),
+            "security.promise_key is set beside security.promise_keys, which lacks it: list every key in \
+             security.promise_keys (the first seals, all open) and remove security.promise_key"
+        );
+        Ok(self.promise_keys.clone())
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -207,6 +236,7 @@ impl Settings {
                 .separator("__")
                 .list_separator(",")
                 .with_list_parse_key("security.link_keys")
+                .with_list_parse_key("security.promise_keys")
                 .try_parsing(true),
         );
         if let Ok(url) = std::env::var("DATABASE_URL") {
@@ -235,11 +265,12 @@ impl Settings {
                 "security.link_keys: every key must be at least 32 bytes in production"
             );
         }
-        crate::sealing::Sealer::from_base64(&self.security.promise_key)?;
+        let promise_keys = self.security.promise_keys()?;
+        crate::sealing::Sealer::new(&promise_keys)?;
         if self.environment == Deployment::Production {
             anyhow::ensure!(
-                self.security.promise_key.expose_secret() != DEVELOPMENT_PROMISE_KEY,
-                "security.promise_key: the development key is refused in production; set TEND__SECURITY__PROMISE_KEY"
+                promise_keys.iter().all(|k| k.expose_secret() != DEVELOPMENT_PROMISE_KEY),
+                "security.promise_keys: the development key is refused in production; set TEND__SECURITY__PROMISE_KEYS"
             );
         }
         anyhow::ensure!(
@@ -279,6 +310,10 @@ impl Settings {
             self.http.subscribe_per_client_per_minute > 0,
             "http.subscribe_per_client_per_minute: must be positive"
         );
+        anyhow::ensure!(
+            self.http.link_requests_per_client_per_minute > 0,
+            "http.link_requests_per_client_per_minute: must be positive"
+        );
         Ok(())
     }
 
@@ -297,35 +332,4 @@ impl Settings {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls_keep_their_shape_but_lose_their_password() {
-        assert_eq!(
-            redacted_url("postgres://tend:s3cret@db:5432/tend?sslmode=require"),
-            "postgres://tend:[redacted]@db:5432/tend"
-        );
-        assert_eq!(redacted_url("smtp://127.0.0.1:2525"), "smtp://127.0.0.1:2525/");
-        assert_eq!(redacted_url("garbage-with-secret"), "[redacted]");
-    }
-
-    #[test]
-    fn content_lines_are_single_lines() {
-        let mut settings = Settings::load(None).unwrap();
-        settings.content.safety_line = "Call 0800 000 000\r\nBcc: x@example.org".into();
-        let err = settings.check().unwrap_err().to_string();
-        assert!(err.starts_with("content.safety_line: must be one line"), "{err}");
-        settings.content.safety_line = "Call 0800 000 000, free, day and night.".into();
-        settings.content.resources = "x".repeat(MAX_CONTENT_LINE_CHARS + 1);
-        assert!(settings.check().unwrap_err().to_string().starts_with("content.resources: at most"));
-    }
-
-    #[test]
-    fn the_shipped_defaults_load_and_pass_their_own_checks() {
-        let settings = Settings::load(None).unwrap();
-        assert!(settings.is_local());
-        let printed = settings.redacted_toml().unwrap();
-        assert!(!printed.contains(DEVELOPMENT_LINK_KEY));
-    }
-}
+mod tests;

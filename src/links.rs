@@ -1,11 +1,19 @@
-//! Links in emails: where each URL points, what its token may do, and how long
-//! it works; and the reply and bounce addresses, which carry the same kind
-//! of token. Tokens are derived from stored facts (ids and instants), so the
-//! same delivery renders the same links on every attempt.
+//! Links in emails: where each URL points, what its token may do, how long
+//! it works, and what a page may show for a link of a given age; and the
+//! reply and bounce addresses, which carry the same kind of token. Tokens
+//! are derived from stored facts (ids, the subscriber's link generation and
+//! instants), so the same delivery renders the same links on every attempt.
+//!
+//! Least privilege, the rules SECURITY.md states: a page never mints a link
+//! more powerful or longer-lived than the one that opened it (answer and
+//! promise pages offer to *mail* a fresh link instead); promise words, and
+//! erasing one's data, need a link at most [`FRESH`] old.
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::domain::{Action, AddressKind, InboundDomain, LinkSigner, PageFacts, Purpose};
+use crate::domain::{
+    Action, AddressKind, Claims, InboundDomain, LinkGeneration, LinkOwner, LinkSigner, PageFacts, Purpose,
+};
 
 /// How long each kind of link keeps working after the mail that carries it.
 pub const CONFIRM_TTL: Duration = Duration::days(7);
@@ -18,6 +26,14 @@ pub const REPLY_TTL: Duration = ANSWER_TTL;
 /// A bounce address takes DSNs and complaints for a month: relays give up
 /// within days (Postfix after five), and feedback loops report within weeks.
 pub const BOUNCE_TTL: Duration = Duration::days(30);
+/// A link at most this old may show promise words and erase data; a fresh
+/// link (asked for by mail) works for exactly this long.
+pub const FRESH: Duration = Duration::hours(24);
+
+/// Whether a verified link is young enough for promise words and erasure.
+pub fn is_fresh(claims: &Claims, now: DateTime<Utc>) -> bool {
+    claims.age(now) <= FRESH
+}
 
 #[derive(Debug, Clone)]
 pub struct Links {
@@ -39,22 +55,48 @@ impl Links {
         format!("{}/", self.base)
     }
 
-    pub fn confirm(&self, subscriber_id: i64, issued: DateTime<Utc>) -> String {
-        self.url("confirm", Purpose::Confirm, subscriber_id, issued + CONFIRM_TTL)
+    /// The form that mails a fresh link to an address on file.
+    pub fn fresh_link_form(&self) -> String {
+        self.absolute("link")
+    }
+
+    pub fn confirm(&self, owner: LinkOwner, issued: DateTime<Utc>) -> String {
+        self.url("confirm", Purpose::Confirm, owner, issued, CONFIRM_TTL)
     }
 
     /// A nudge's answer page; the link carries what the page shows.
-    pub fn answer(&self, delivery_id: i64, slot: DateTime<Utc>, page: &PageFacts) -> String {
-        format!("{}/n/{}", self.base, self.signer.sign_nudge(delivery_id, page, slot + ANSWER_TTL))
+    pub fn answer(
+        &self,
+        delivery_id: i64,
+        generation: LinkGeneration,
+        slot: DateTime<Utc>,
+        page: &PageFacts,
+    ) -> String {
+        let claims = Claims::new(Purpose::Nudge, delivery_id, generation, slot, ANSWER_TTL);
+        format!("{}/n/{}", self.base, self.signer.sign(&Claims { page: Some(*page), ..claims }))
     }
 
-    pub fn answer_with(&self, delivery_id: i64, slot: DateTime<Utc>, page: &PageFacts, action: Action) -> String {
-        format!("{}?a={}", self.answer(delivery_id, slot, page), action.key())
+    pub fn answer_with(
+        &self,
+        delivery_id: i64,
+        generation: LinkGeneration,
+        slot: DateTime<Utc>,
+        page: &PageFacts,
+        action: Action,
+    ) -> String {
+        format!("{}?a={}", self.answer(delivery_id, generation, slot, page), action.key())
     }
 
     /// A promise mail's answer page; `answer` preselects a button.
-    pub fn promise(&self, delivery_id: i64, slot: DateTime<Utc>, answer: Option<&str>) -> String {
-        let url = self.url("p", Purpose::Promise, delivery_id, slot + ANSWER_TTL);
+    pub fn promise(
+        &self,
+        delivery_id: i64,
+        generation: LinkGeneration,
+        slot: DateTime<Utc>,
+        answer: Option<&str>,
+    ) -> String {
+        let claims = Claims::new(Purpose::Promise, delivery_id, generation, slot, ANSWER_TTL);
+        let url = format!("{}/p/{}", self.base, self.signer.sign(&claims));
         match answer {
             Some(a) => format!("{url}?a={a}"),
             None => url,
@@ -62,34 +104,50 @@ impl Links {
     }
 
     /// The `Reply-To` of a nudge or promise mail: a reply there answers it.
-    pub fn reply_address(&self, delivery_id: i64, slot: DateTime<Utc>, domain: &InboundDomain) -> String {
-        self.signer.sign_address(AddressKind::Reply, delivery_id, slot + REPLY_TTL, domain)
+    pub fn reply_address(
+        &self,
+        delivery_id: i64,
+        generation: LinkGeneration,
+        slot: DateTime<Utc>,
+        domain: &InboundDomain,
+    ) -> String {
+        self.signer.sign_address(AddressKind::Reply, delivery_id, generation, slot + REPLY_TTL, domain)
     }
 
     /// A delivery's envelope sender (VERP): its bounces and complaints come back there.
-    pub fn bounce_address(&self, delivery_id: i64, slot: DateTime<Utc>, domain: &InboundDomain) -> String {
-        self.signer.sign_address(AddressKind::Bounce, delivery_id, slot + BOUNCE_TTL, domain)
+    pub fn bounce_address(
+        &self,
+        delivery_id: i64,
+        generation: LinkGeneration,
+        slot: DateTime<Utc>,
+        domain: &InboundDomain,
+    ) -> String {
+        self.signer.sign_address(AddressKind::Bounce, delivery_id, generation, slot + BOUNCE_TTL, domain)
     }
 
-    pub fn unsubscribe(&self, subscriber_id: i64, issued: DateTime<Utc>) -> String {
-        self.url("unsubscribe", Purpose::Unsubscribe, subscriber_id, issued + UNSUBSCRIBE_TTL)
+    pub fn unsubscribe(&self, owner: LinkOwner, issued: DateTime<Utc>) -> String {
+        self.url("unsubscribe", Purpose::Unsubscribe, owner, issued, UNSUBSCRIBE_TTL)
     }
 
     /// The "keep going" link lives as long as preferences links do.
-    pub fn resume(&self, subscriber_id: i64, issued: DateTime<Utc>) -> String {
-        self.url("resume", Purpose::Resume, subscriber_id, issued + PREFERENCES_TTL)
+    pub fn resume(&self, owner: LinkOwner, issued: DateTime<Utc>) -> String {
+        self.url("resume", Purpose::Resume, owner, issued, PREFERENCES_TTL)
     }
 
-    pub fn preferences(&self, subscriber_id: i64, issued: DateTime<Utc>) -> String {
-        self.url("me", Purpose::Preferences, subscriber_id, issued + PREFERENCES_TTL)
+    pub fn preferences(&self, owner: LinkOwner, issued: DateTime<Utc>) -> String {
+        self.url("me", Purpose::Preferences, owner, issued, PREFERENCES_TTL)
     }
 
-    fn url(&self, path: &str, purpose: Purpose, subject: i64, expires_at: DateTime<Utc>) -> String {
-        format!("{}/{path}/{}", self.base, self.signer.sign(purpose, subject, expires_at))
+    /// A preferences link that is fresh for the whole of its short life.
+    pub fn fresh_preferences(&self, owner: LinkOwner, issued: DateTime<Utc>) -> String {
+        self.url("me", Purpose::Preferences, owner, issued, FRESH)
     }
-}
 
-impl Links {
+    fn url(&self, path: &str, purpose: Purpose, owner: LinkOwner, issued: DateTime<Utc>, ttl: Duration) -> String {
+        let claims = Claims::new(purpose, owner.subscriber_id, owner.generation, issued, ttl);
+        format!("{}/{path}/{}", self.base, self.signer.sign(&claims))
+    }
+
     /// An absolute URL for a path on this site (forms post back here).
     pub fn absolute(&self, path: &str) -> String {
         format!("{}/{}", self.base, path.trim_start_matches('/'))

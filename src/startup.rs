@@ -104,7 +104,7 @@ impl Application {
             stale_after,
             metrics: metrics.clone(),
         });
-        let sealer = Sealer::from_base64(&settings.security.promise_key)?;
+        let sealer = Sealer::new(&settings.security.promise_keys()?)?;
         let answers = Answers::start(&pool, scheduling);
         let inbound = match settings.inbound.bind_addr()? {
             Some(addr) => Some((

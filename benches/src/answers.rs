@@ -11,7 +11,7 @@ use std::process::Stdio;
 use anyhow::Context;
 use clap::Args;
 use secrecy::SecretString;
-use tend::domain::{PageFacts, Purpose, Track, variant_fingerprint};
+use tend::domain::{LinkGeneration, PageFacts, Purpose, Track, variant_fingerprint};
 
 use crate::Common;
 use crate::db::{Cluster, Population};
@@ -205,9 +205,9 @@ async fn write_tokens(cluster: &Cluster, port: u16, count: i64, path: &Path) -> 
     let mut older = String::with_capacity(rows.len() * 50);
     for (id, slot, subscriber_id, track, variant) in rows {
         let page = PageFacts { subscriber_id, track: Track::parse(&track)?, variant: variant_fingerprint(&variant) };
-        text.push_str(links.answer(id, slot, &page).trim_start_matches(&base));
+        text.push_str(links.answer(id, LinkGeneration::FIRST, slot, &page).trim_start_matches(&base));
         text.push('\n');
-        let token = links.signer().sign(Purpose::Answer, id, slot + tend::links::ANSWER_TTL);
+        let token = links.signer().sign_layout1(Purpose::Answer, id, slot + tend::links::ANSWER_TTL);
         older.push_str(&format!("/n/{token}\n"));
     }
     std::fs::write(path, text)?;

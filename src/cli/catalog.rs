@@ -1,8 +1,10 @@
-//! `tend catalog lint [FILE]` and `tend catalog preview [--track T] [--html DIR]`.
+//! `tend catalog lint [FILE]` and `tend catalog preview [--track T] [--html DIR] [--discreet]`.
 //!
 //! `lint` checks a catalog against the content rubric and prints every
 //! problem (exit 2 if there is one). `preview` prints every message as a
-//! subscriber reads it, or writes the HTML versions into a folder. Both read
+//! subscriber reads it (From name, subject, then the text part), or writes
+//! the HTML versions into a folder; `--discreet` shows them as a subscriber
+//! who chose discreet mail gets them. Both read
 //! `FILE`, else `catalog.path`, else the built-in catalog; neither needs a
 //! database.
 
@@ -13,7 +15,10 @@ use clap::Subcommand;
 
 use super::UsageError;
 use crate::config::Settings;
+use lettre::message::Mailbox;
+
 use crate::domain::DeliveryKind;
+use crate::domain::mail::MailContext;
 use crate::domain::{Locale, Track};
 use crate::mail::catalog::Catalog;
 use crate::mail::compose::OutgoingEmail;
@@ -41,21 +46,25 @@ pub enum CatalogCommand {
         /// A catalog file (default: catalog.path, else the built-in catalog).
         #[arg(long)]
         file: Option<PathBuf>,
+        /// As a subscriber who chose discreet mail gets them.
+        #[arg(long)]
+        discreet: bool,
     },
 }
 
 pub fn run(settings: &Settings, command: CatalogCommand) -> anyhow::Result<()> {
     match command {
         CatalogCommand::Lint { file } => lint(&read(settings, file.as_deref())?),
-        CatalogCommand::Preview { track, html, locale, file } => {
+        CatalogCommand::Preview { track, html, locale, file, discreet } => {
             let track = track.map(|t| Track::parse(&t)).transpose().map_err(|e| UsageError(e.to_string()))?;
             let locale = Locale::parse(&locale).map_err(|e| UsageError(e.to_string()))?;
             let catalog = read(settings, file.as_deref())?;
-            let messages = messages(&catalog, &locale, track, OperatorLines::from(&settings.content));
+            let shown = Shown { locale, only: track, discreet };
+            let messages = messages(&catalog, &shown, OperatorLines::from(&settings.content));
             match html {
                 Some(dir) => write_html(&dir, &messages),
                 None => {
-                    print_text(&messages);
+                    print_text(&messages, &from_name(settings));
                     Ok(())
                 }
             }
@@ -95,12 +104,33 @@ struct Message {
     email: OutgoingEmail,
 }
 
-fn messages(catalog: &Catalog, locale: &Locale, only: Option<Track>, lines: OperatorLines) -> Vec<Message> {
+/// Which messages a preview shows, and how.
+struct Shown {
+    locale: Locale,
+    /// Only this track's nudges.
+    only: Option<Track>,
+    /// As a discreet subscriber gets them.
+    discreet: bool,
+}
+
+impl Shown {
+    fn mail(&self, mail: MailContext) -> MailContext {
+        if self.discreet { lint::render::discreetly(mail) } else { mail }
+    }
+}
+
+/// The display name of `mail.from`, which every mail but a discreet one shows.
+fn from_name(settings: &Settings) -> String {
+    settings.mail.from.parse::<Mailbox>().ok().and_then(|m| m.name).unwrap_or_default()
+}
+
+fn messages(catalog: &Catalog, shown: &Shown, lines: OperatorLines) -> Vec<Message> {
     let composer = lint::render::sample_composer(catalog, lines);
+    let locale = &shown.locale;
     let mut messages = Vec::new();
-    if only.is_none() {
+    if shown.only.is_none() {
         for kind in DeliveryKind::with_mail_words() {
-            let email = composer.compose(&lint::render::sample_mail(locale, kind));
+            let email = composer.compose(&shown.mail(lint::render::sample_mail(locale, kind)));
             let values = lint::render::sample_values(kind);
             let values: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
             let score =
@@ -113,10 +143,10 @@ fn messages(catalog: &Catalog, locale: &Locale, only: Option<Track>, lines: Oper
             });
         }
     }
-    for track in Track::ALL.into_iter().filter(|t| only.is_none_or(|o| o == *t)) {
+    for track in Track::ALL.into_iter().filter(|t| shown.only.is_none_or(|o| o == *t)) {
         for (i, listed) in catalog.rotation(locale, track).iter().enumerate() {
             let nudge = catalog.nudge_in(locale, track, &listed.variant).unwrap_or(listed);
-            let email = composer.compose(&lint::render::sample_nudge(nudge));
+            let email = composer.compose(&shown.mail(lint::render::sample_nudge(nudge)));
             messages.push(Message {
                 name: format!("{}-{:02}-{}", track.key(), i + 1, nudge.variant),
                 label: format!("track {}, variant {}", track.key(), nudge.variant),
@@ -128,10 +158,11 @@ fn messages(catalog: &Catalog, locale: &Locale, only: Option<Track>, lines: Oper
     messages
 }
 
-fn print_text(messages: &[Message]) {
+fn print_text(messages: &[Message], from_name: &str) {
     for m in messages {
         let score = m.score.map_or(String::new(), |s| format!(" · reading ease {s:.0}"));
         println!("==== {}{score}", m.label);
+        println!("From: {}", m.email.from_name.as_deref().unwrap_or(from_name));
         println!("Subject: {}\n", m.email.subject);
         println!("{}\n", m.email.text.trim_end());
     }

@@ -3,8 +3,12 @@
 //! Export prints, as JSON on stdout, every row tend holds about one person:
 //! the subscriber, their tracks, every delivery and every answer. Forget
 //! erases all of it in one transaction and keeps only an anonymous count
-//! (`crate::subscriptions::forget`). Counts go to stderr, so stdout stays a
-//! clean JSON document that can be redirected to a file.
+//! (`crate::subscriptions::forget`), then deletes the `file` transport's
+//! copies of mail to the address (`mail::outbox::erase`). Counts go to
+//! stderr, so stdout stays a clean JSON document that can be redirected to
+//! a file.
+
+use std::path::Path;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -13,6 +17,7 @@ use sqlx::PgPool;
 
 use super::UsageError;
 use crate::domain::SubscriberEmail;
+use crate::mail::outbox;
 use crate::sealing::Sealer;
 use crate::store::{self, admin};
 use crate::subscriptions::{self, ErasureRequester};
@@ -34,6 +39,8 @@ struct Export {
 
 #[derive(Debug, Serialize)]
 struct PromiseExport {
+    /// The words, or why they cannot be opened (changed, moved, or sealed
+    /// with a key that is no longer configured).
     text: String,
     due_at: DateTime<Utc>,
     check_answer: Option<&'static str>,
@@ -50,15 +57,13 @@ pub async fn export(pool: &PgPool, sealer: &Sealer, email: &str) -> anyhow::Resu
     let promises = store::promises::list(pool, id)
         .await?
         .into_iter()
-        .map(|p| {
-            Ok(PromiseExport {
-                text: sealer.open(&p.sealed)?,
-                due_at: p.due_at,
-                check_answer: p.check_answer.map(|a| a.key()),
-                outcome: p.outcome.map(|o| o.key()),
-            })
+        .map(|p| PromiseExport {
+            text: sealer.open(&p.sealed, p.binding()).unwrap_or_else(|err| format!("[cannot be opened: {err}]")),
+            due_at: p.due_at,
+            check_answer: p.check_answer.map(|a| a.key()),
+            outcome: p.outcome.map(|o| o.key()),
         })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+        .collect::<Vec<_>>();
     let counts =
         format!("1 subscriber, {} tracks, {} deliveries, {} answers", tracks.len(), deliveries.len(), answers.len());
     let document = Export {
@@ -77,14 +82,17 @@ pub async fn export(pool: &PgPool, sealer: &Sealer, email: &str) -> anyhow::Resu
     Ok(())
 }
 
-pub async fn forget(pool: &PgPool, email: &str) -> anyhow::Result<()> {
+pub async fn forget(pool: &PgPool, outbox_dir: &Path, email: &str) -> anyhow::Result<()> {
     let id = find(pool, email).await?;
     let erasure = subscriptions::forget(pool, id, ErasureRequester::Operator)
         .await?
         .ok_or_else(|| UsageError(format!("no subscriber with address {email}")))?;
+    let files = outbox::erase(outbox_dir, erasure.email.as_str()).await.with_context(|| {
+        format!("the database is erased, but the outbox copies in {} are not", outbox_dir.display())
+    })?;
     let rows = erasure.rows;
     println!(
-        "forgot {email}: deleted 1 subscriber, {} tracks, {} deliveries, {} answers; \
+        "forgot {email}: deleted 1 subscriber, {} tracks, {} deliveries, {} answers, {files} outbox files; \
          an anonymous erasure record dated {} remains",
         rows.tracks,
         rows.deliveries,

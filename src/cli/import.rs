@@ -1,9 +1,10 @@
 //! `tend subscriber import FILE.csv [--preconfirmed]`: bulk import.
 //!
 //! The file has a header line naming its columns: `email` is required;
-//! `timezone`, `time` and `tracks` are optional, in any order (the usual
-//! header is `email,timezone,time,tracks`). Tracks are separated by `;`.
-//! Empty fields take the defaults (UTC, 08:30, the default tracks). Fields
+//! `timezone`, `time`, `tracks` and `discreet` are optional, in any order
+//! (the usual header is `email,timezone,time,tracks`). Tracks are separated
+//! by `;`; `discreet` is on, off, true, false, yes or no. Empty fields take
+//! the defaults (UTC, 08:30, the default tracks, not discreet). Fields
 //! may be wrapped in double quotes, with `""` for a quote inside.
 //!
 //! Each row is checked on its own: a bad row is reported on stderr with its
@@ -26,13 +27,15 @@ use sqlx::PgPool;
 use super::UsageError;
 use super::progress::Progress;
 use crate::domain::Scheduling;
-use crate::domain::{SubscriberEmail, TimeOfDay, TimeZone, Track, TrackSet};
+use crate::domain::{SubscriberEmail, TimeOfDay, TimeZone, Track, TrackSet, parse_on_off};
 use crate::store::{self, subscribers::Preferences};
 use crate::subscriptions::{self, SubscribeOutcome, SubscribeRequest};
 
 const DEFAULT_ZONE: &str = "UTC";
 const DEFAULT_TIME: &str = "08:30";
-const COLUMNS: [&str; 4] = ["email", "timezone", "time", "tracks"];
+const COLUMNS: [&str; 5] = ["email", "timezone", "time", "tracks", "discreet"];
+/// The header an error message suggests: the optional `discreet` is left out.
+const USUAL_HEADER: &str = "email,timezone,time,tracks";
 
 pub struct ImportOptions {
     pub preconfirmed: bool,
@@ -120,6 +123,7 @@ struct Columns {
     timezone: Option<usize>,
     time: Option<usize>,
     tracks: Option<usize>,
+    discreet: Option<usize>,
 }
 
 /// A data row: its row number and its fields, or why it could not be split.
@@ -129,7 +133,7 @@ fn parse_file(text: &str) -> Result<(Columns, Vec<Row>), String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lines = text.lines().enumerate().map(|(i, line)| (i + 1, line)).filter(|(_, l)| !l.trim().is_empty());
     let (header_row, header) =
-        lines.next().ok_or_else(|| format!("the file is empty; expected a header line {}", COLUMNS.join(",")))?;
+        lines.next().ok_or_else(|| format!("the file is empty; expected a header line {USUAL_HEADER}"))?;
     let header = split_record(header).map_err(|e| format!("row {header_row} (header): {e}"))?;
     let columns = Columns::from_header(&header).map_err(|e| format!("row {header_row} (header): {e}"))?;
     let rows = lines.map(|(n, line)| (n, split_record(line))).collect();
@@ -138,7 +142,7 @@ fn parse_file(text: &str) -> Result<(Columns, Vec<Row>), String> {
 
 impl Columns {
     fn from_header(names: &[String]) -> Result<Self, String> {
-        let mut found: [Option<usize>; 4] = [None; 4];
+        let mut found: [Option<usize>; 5] = [None; 5];
         for (index, name) in names.iter().enumerate() {
             let name = name.trim().to_ascii_lowercase();
             let slot = COLUMNS
@@ -149,8 +153,15 @@ impl Columns {
                 return Err(format!("column {name:?} appears twice"));
             }
         }
-        let email = found[0].ok_or_else(|| format!("no \"email\" column; the header is {}", COLUMNS.join(",")))?;
-        Ok(Columns { count: names.len(), email, timezone: found[1], time: found[2], tracks: found[3] })
+        let email = found[0].ok_or_else(|| format!("no \"email\" column; the header is {USUAL_HEADER}"))?;
+        Ok(Columns {
+            count: names.len(),
+            email,
+            timezone: found[1],
+            time: found[2],
+            tracks: found[3],
+            discreet: found[4],
+        })
     }
 
     /// Parses one row into a subscribe request, or the reason it is refused.
@@ -169,9 +180,13 @@ impl Columns {
             "" => Track::defaults(),
             keys => TrackSet::parse(keys.split(';')).map_err(|e| format!("tracks {keys:?}: {e}"))?,
         };
+        let discreet = match field(self.discreet) {
+            "" => false,
+            value => parse_on_off(value).map_err(|e| format!("discreet {value:?}: {e}"))?,
+        };
         Ok(SubscribeRequest {
             email,
-            preferences: Preferences { zone, time, max_per_day: options.max_per_day },
+            preferences: Preferences { zone, time, max_per_day: options.max_per_day, discreet },
             tracks,
             preconfirmed: options.preconfirmed,
         })
@@ -273,6 +288,24 @@ mod tests {
         assert!(reason("a@example.com,,7pm,").contains("7pm"));
         assert!(reason("a@example.com,,,check-in;yoga").contains("yoga"));
         assert!(reason("a@example.com,,,,extra").contains("5 fields"));
+        let (columns, _) = parse_file("email,discreet\n").unwrap();
+        let reason = columns.request(&split_record("a@example.com,maybe").unwrap(), &options()).unwrap_err();
+        assert!(reason.contains("discreet \"maybe\""), "{reason}");
+    }
+
+    #[test]
+    fn the_discreet_column_takes_every_spelling_of_on_and_off() {
+        let (columns, _) = parse_file("email,discreet\n").unwrap();
+        let discreet = |cell: &str| {
+            columns
+                .request(&split_record(&format!("a@example.com,{cell}")).unwrap(), &options())
+                .unwrap()
+                .preferences
+                .discreet
+        };
+        for (cell, want) in [("on", true), ("YES", true), ("true", true), ("off", false), ("no", false), ("", false)] {
+            assert_eq!(discreet(cell), want, "{cell:?}");
+        }
     }
 
     #[test]

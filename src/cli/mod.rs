@@ -1,5 +1,5 @@
 //! The `tend` command line: serve, migrate, check-config, subscriber admin,
-//! and the operators' stats, send-test and healthcheck.
+//! key maintenance, and the operators' stats, send-test and healthcheck.
 //!
 //! Exit status: 0 success, 1 a runtime failure (database, I/O), 2 bad usage,
 //! configuration or argument (the message names the bad value).
@@ -18,6 +18,7 @@ mod catalog;
 mod data_rights;
 mod healthcheck;
 mod import;
+mod keys;
 mod progress;
 mod send_test;
 mod simulate;
@@ -55,6 +56,9 @@ enum Command {
     /// Manage subscribers.
     #[command(subcommand)]
     Subscriber(subscriber::SubscriberCommand),
+    /// Key maintenance: reseal promise texts after a new promise key.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
     /// Summarise subscribers, due work, recent deliveries and answer rates.
     Stats {
         /// Answer rates cover nudges sent in this many days.
@@ -109,6 +113,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::CheckConfig => check_config(&settings),
         Command::Catalog(command) => catalog::run(&settings, command),
         Command::Subscriber(command) => subscriber::run(settings, command).await,
+        Command::Keys(command) => keys::run(&settings, command).await,
         Command::Stats { days } => stats::run(&store::connect_lazy(&settings.database)?, days).await,
         Command::SendTest { email, track } => send_test::run(&settings, &email, track.as_deref()).await,
         Command::Simulate(args) => simulate::run(&settings, args),

@@ -13,7 +13,7 @@ use chrono::Utc;
 use super::UsageError;
 use crate::config::Settings;
 use crate::domain::mail::{DeliveryRef, MailBody, MailContext, Recipient};
-use crate::domain::{LinkSigner, Locale, SubscriberEmail, TimeZone, Track};
+use crate::domain::{LinkGeneration, LinkSigner, Locale, SubscriberEmail, TimeZone, Track};
 use crate::links::Links;
 use crate::mail::notes::OperatorLines;
 use crate::mail::{Catalog, Composer, Mailer, SendOutcome};
@@ -42,7 +42,14 @@ pub async fn run(settings: &Settings, email: &str, track: Option<&str>) -> anyho
             slot: Utc::now(),
             message_key: format!("test-{:032x}", rand::random::<u128>()),
         },
-        to: Recipient { subscriber_id: NOBODY, email: to.clone(), locale: Locale::en(), zone: TimeZone::UTC },
+        to: Recipient {
+            subscriber_id: NOBODY,
+            email: to.clone(),
+            locale: Locale::en(),
+            zone: TimeZone::UTC,
+            link_generation: LinkGeneration::FIRST,
+            discreet: false,
+        },
         body: MailBody::Nudge { track, variant },
     };
     let mut message = composer.compose(&sample);

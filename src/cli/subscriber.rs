@@ -27,6 +27,9 @@ pub enum SubscriberCommand {
         tracks: Vec<String>,
         #[arg(long)]
         preconfirmed: bool,
+        /// Discreet mail: a neutral From name, subjects and first line.
+        #[arg(long)]
+        discreet: bool,
     },
     /// Show one subscriber and their tracks.
     Show { email: String },
@@ -40,8 +43,9 @@ pub enum SubscriberCommand {
     /// Erase one subscriber's data; only an anonymous erasure record remains.
     Forget { email: String },
     /// Add subscribers from a CSV file with the header email,timezone,time,tracks
-    /// (tracks separated by ';', empty fields take the defaults). Known addresses
-    /// are left alone; new ones confirm by email unless --preconfirmed.
+    /// and optionally discreet (tracks separated by ';'; discreet on, off, true,
+    /// false, yes or no; empty fields take the defaults). Known addresses are
+    /// left alone; new ones confirm by email unless --preconfirmed.
     Import {
         file: PathBuf,
         #[arg(long)]
@@ -53,7 +57,7 @@ pub async fn run(settings: Settings, command: SubscriberCommand) -> anyhow::Resu
     let pool = store::connect_lazy(&settings.database)?;
     let scheduling = Scheduling { jitter: settings.schedule.jitter.as_chrono() };
     match command {
-        SubscriberCommand::Add { email, timezone, time, tracks, preconfirmed } => {
+        SubscriberCommand::Add { email, timezone, time, tracks, preconfirmed, discreet } => {
             let usage = |e: &dyn std::fmt::Display| UsageError(e.to_string());
             let email = SubscriberEmail::parse(&email).map_err(|e| usage(&format!("{email:?}: {e}")))?;
             let zone = TimeZone::parse(&timezone).map_err(|e| usage(&e))?;
@@ -64,7 +68,7 @@ pub async fn run(settings: Settings, command: SubscriberCommand) -> anyhow::Resu
             };
             let request = SubscribeRequest {
                 email: email.clone(),
-                preferences: Preferences { zone, time, max_per_day: settings.schedule.max_per_day },
+                preferences: Preferences { zone, time, max_per_day: settings.schedule.max_per_day, discreet },
                 tracks,
                 preconfirmed,
             };
@@ -91,6 +95,7 @@ pub async fn run(settings: Settings, command: SubscriberCommand) -> anyhow::Resu
             println!("time zone:   {}", subscriber.zone);
             println!("time:        {}", subscriber.time);
             println!("max per day: {}", subscriber.max_per_day);
+            println!("discreet:    {}", if subscriber.discreet { "on" } else { "off" });
             println!("since:       {}", subscriber.created_at.format("%Y-%m-%d %H:%M UTC"));
             for track in store::tracks::list(&pool, subscriber.id).await.context("failed to load tracks")? {
                 let next =
@@ -107,10 +112,10 @@ pub async fn run(settings: Settings, command: SubscriberCommand) -> anyhow::Resu
             Ok(())
         }
         SubscriberCommand::Export { email } => {
-            data_rights::export(&pool, &crate::sealing::Sealer::from_base64(&settings.security.promise_key)?, &email)
-                .await
+            let sealer = crate::sealing::Sealer::new(&settings.security.promise_keys()?)?;
+            data_rights::export(&pool, &sealer, &email).await
         }
-        SubscriberCommand::Forget { email } => data_rights::forget(&pool, &email).await,
+        SubscriberCommand::Forget { email } => data_rights::forget(&pool, &settings.mail.outbox_dir, &email).await,
         SubscriberCommand::Import { file, preconfirmed } => {
             let options =
                 import::ImportOptions { preconfirmed, max_per_day: settings.schedule.max_per_day, scheduling };

@@ -13,6 +13,13 @@ pub(super) fn redact_all<S: Serializer>(secrets: &[SecretString], s: S) -> Resul
     s.collect_seq(secrets.iter().map(|_| "[redacted]"))
 }
 
+pub(super) fn redact_optional<S: Serializer>(secret: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
+    match secret {
+        Some(secret) => redact(secret, s),
+        None => s.serialize_none(),
+    }
+}
+
 /// Keeps scheme, host and path visible (they help debugging) and hides the password.
 pub(super) fn redact_url<S: Serializer>(url: &SecretString, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&redacted_url(url.expose_secret()))

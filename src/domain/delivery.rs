@@ -30,6 +30,8 @@ pub enum DeliveryKind {
     PromiseReview,
     /// The optional weekly summary.
     WeeklySummary,
+    /// "Send me a fresh link": one short-lived link to the preferences page.
+    FreshLink,
     /// "tend could not read your reply": sent at most once a day, with the
     /// buttons of the mail the reply was about.
     ReplyUnclear,
@@ -67,6 +69,7 @@ pub enum PlainMail {
     Confirm,
     Welcome,
     KeepGoing,
+    FreshLink,
 }
 
 impl PlainMail {
@@ -75,6 +78,7 @@ impl PlainMail {
             PlainMail::Confirm => DeliveryKind::Confirm,
             PlainMail::Welcome => DeliveryKind::Welcome,
             PlainMail::KeepGoing => DeliveryKind::KeepGoing,
+            PlainMail::FreshLink => DeliveryKind::FreshLink,
         }
     }
 
@@ -84,6 +88,7 @@ impl PlainMail {
             PlainMail::Confirm => Page::Confirm,
             PlainMail::Welcome => Page::Preferences,
             PlainMail::KeepGoing => Page::Resume,
+            PlainMail::FreshLink => Page::FreshPreferences,
         }
     }
 }
@@ -93,6 +98,9 @@ impl PlainMail {
 pub enum Page {
     Confirm,
     Preferences,
+    /// The preferences page through a link that works for a day only, so
+    /// that it may show promise words and erase data.
+    FreshPreferences,
     Resume,
 }
 
@@ -115,7 +123,7 @@ impl PromiseMail {
 }
 
 impl DeliveryKind {
-    pub const ALL: [DeliveryKind; 9] = [
+    pub const ALL: [DeliveryKind; 10] = [
         DeliveryKind::Confirm,
         DeliveryKind::Welcome,
         DeliveryKind::Nudge,
@@ -124,6 +132,7 @@ impl DeliveryKind {
         DeliveryKind::PromiseCheck,
         DeliveryKind::PromiseReview,
         DeliveryKind::WeeklySummary,
+        DeliveryKind::FreshLink,
         DeliveryKind::ReplyUnclear,
     ];
 
@@ -138,6 +147,7 @@ impl DeliveryKind {
             DeliveryKind::PromiseCheck => "promise_check",
             DeliveryKind::PromiseReview => "promise_review",
             DeliveryKind::WeeklySummary => "weekly_summary",
+            DeliveryKind::FreshLink => "fresh_link",
             DeliveryKind::ReplyUnclear => "reply_unclear",
         }
     }
@@ -156,6 +166,7 @@ impl DeliveryKind {
             DeliveryKind::Confirm => Shape::Plain(PlainMail::Confirm),
             DeliveryKind::Welcome => Shape::Plain(PlainMail::Welcome),
             DeliveryKind::KeepGoing => Shape::Plain(PlainMail::KeepGoing),
+            DeliveryKind::FreshLink => Shape::Plain(PlainMail::FreshLink),
             DeliveryKind::Nudge | DeliveryKind::Test => Shape::Nudge,
             DeliveryKind::PromiseCheck => Shape::Promise(PromiseMail::Check),
             DeliveryKind::PromiseReview => Shape::Promise(PromiseMail::Review),
@@ -181,6 +192,7 @@ impl DeliveryKind {
             | DeliveryKind::Test
             | DeliveryKind::PromiseCheck
             | DeliveryKind::PromiseReview
+            | DeliveryKind::FreshLink
             | DeliveryKind::ReplyUnclear => &[],
             DeliveryKind::Welcome => &["time", "timezone"],
             DeliveryKind::WeeklySummary => &["sent", "done", "partly", "not_yet", "unanswered"],
@@ -202,6 +214,8 @@ impl DeliveryKind {
             | DeliveryKind::ReplyUnclear => status == S::Active,
             DeliveryKind::KeepGoing => status == S::Resting,
             DeliveryKind::Test => true,
+            // Anyone but the not yet confirmed may manage, or erase, their data.
+            DeliveryKind::FreshLink => status != S::Pending,
         }
     }
 
@@ -218,7 +232,25 @@ impl DeliveryKind {
             | DeliveryKind::PromiseCheck
             | DeliveryKind::PromiseReview
             | DeliveryKind::WeeklySummary
+            | DeliveryKind::FreshLink
             | DeliveryKind::ReplyUnclear => false,
+        }
+    }
+
+    /// The kind a mail of this kind is composed as: `test` rows (sample
+    /// nudges) are composed as nudges, every other kind as itself.
+    pub fn composed_as(self) -> DeliveryKind {
+        match self {
+            DeliveryKind::Test => DeliveryKind::Nudge,
+            DeliveryKind::Confirm
+            | DeliveryKind::Welcome
+            | DeliveryKind::Nudge
+            | DeliveryKind::KeepGoing
+            | DeliveryKind::PromiseCheck
+            | DeliveryKind::PromiseReview
+            | DeliveryKind::WeeklySummary
+            | DeliveryKind::FreshLink
+            | DeliveryKind::ReplyUnclear => self,
         }
     }
 

@@ -87,9 +87,60 @@ impl fmt::Display for SubscriberEmail {
     }
 }
 
+/// What stands in for an address in text tend keeps or logs.
+pub const REDACTED_ADDRESS: &str = "[address]";
+
+/// `text` with every email address in it replaced by [`REDACTED_ADDRESS`].
+///
+/// Relays echo addresses in their replies (`550 5.1.1 <a@b.example>:
+/// Recipient address rejected`), and those replies are logged and kept on
+/// the delivery row. An address here is any run of characters around an
+/// `@` that are not white space, brackets, quotes or the separators relays
+/// put around addresses, with something on both sides: generous on
+/// purpose, since a false positive costs one word of a log line.
+pub fn redact_addresses(text: &str) -> String {
+    const AROUND: &[char] = &['<', '>', '(', ')', '[', ']', '"', ',', ';', ':', '\''];
+    let part_of_address = |c: char| !c.is_whitespace() && !c.is_control() && !AROUND.contains(&c);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('@') {
+        let start = rest[..at]
+            .rfind(|c: char| !part_of_address(c))
+            .map_or(0, |i| i + rest[i..].chars().next().map_or(1, char::len_utf8));
+        let end = rest[at + 1..].find(|c: char| !part_of_address(c)).map_or(rest.len(), |i| at + 1 + i);
+        if start < at && at + 1 < end {
+            out.push_str(&rest[..start]);
+            out.push_str(REDACTED_ADDRESS);
+        } else {
+            out.push_str(&rest[..end.max(at + 1)]);
+        }
+        rest = &rest[end.max(at + 1)..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_in_relay_replies_are_redacted_and_the_rest_is_kept() {
+        let cases = [
+            (
+                "550 5.1.1 <gone@example.org>: Recipient address rejected",
+                "550 5.1.1 <[address]>: Recipient address rejected",
+            ),
+            ("250 2.0.0 Ok: queued as 4F3A for a.b+c@sub.example.com", "250 2.0.0 Ok: queued as 4F3A for [address]"),
+            ("451 4.2.0 (x@y.z) and ünï@exämple.de, later", "451 4.2.0 ([address]) and [address], later"),
+            ("no address @ here, nor here@", "no address @ here, nor here@"),
+            ("@@ a@@b", "@@ [address]"),
+            ("", ""),
+        ];
+        for (reply, redacted) in cases {
+            assert_eq!(redact_addresses(reply), redacted, "{reply}");
+        }
+    }
 
     #[test]
     fn ordinary_addresses_are_accepted() {

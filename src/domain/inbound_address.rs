@@ -8,14 +8,20 @@
 //!   and complaints about that delivery come back there
 //!   ([`Purpose::Bounce`]).
 //!
-//! The token is the same signed body as a link's ([`super::token`]:
-//! purpose, delivery, expiry, and the first 16 bytes of its HMAC), only
-//! written in lowercase base32 (RFC 5155's alphabet) instead of base64url:
-//! local parts are case-sensitive by the letter of RFC 5321, but mail
-//! systems do not all keep their case, and a token that changed case would
-//! no longer verify. Decoding ignores case. 33 bytes make 53 characters, so
-//! a local part is 55; binding a link generation (4 more bytes) would make
-//! it 62, still within the 64 that RFC 5321 allows.
+//! The token is signed like a link's ([`super::token`], layout 2): purpose,
+//! delivery, expiry and the subscriber's link generation, then the first 16
+//! bytes of its HMAC. It leaves out the issue time, which a link carries for
+//! its page (an address has none) and which would make the local part 73
+//! characters, past the 64 RFC 5321 allows. It is written in lowercase
+//! base32 (RFC 5155's alphabet) instead of base64url: local parts are
+//! case-sensitive by the letter of RFC 5321, but mail systems do not all
+//! keep their case, and a token that changed case would no longer verify.
+//! Decoding ignores case. 37 bytes make 60 characters, so a local part is 62.
+//!
+//! The generation works as a link's does ([`super::Claims::current`]): after
+//! "sign out my links", unsubscribing or forgetting, a reply address of an
+//! earlier generation is [`AddressError::Revoked`]. A bounce address is not
+//! revocable, like an unsubscribe link ([`Purpose::is_revocable`]).
 //!
 //! [`LinkSigner::sign_address`] and [`LinkSigner::verify_address`] are the
 //! one place these tokens are minted and checked; expiry comes from
@@ -24,11 +30,13 @@
 use chrono::{DateTime, Utc};
 use data_encoding::BASE32_DNSSEC;
 
-use super::token::{self, BODY_LEN, TAG_LEN};
-use super::{LinkSigner, Purpose, TokenError};
+use super::token::{self, LAYOUT_2, TAG_LEN};
+use super::{LinkGeneration, LinkSigner, Purpose};
 
 /// The longest local part RFC 5321 allows.
 const MAX_LOCAL_PART: usize = 64;
+/// purpose ‖ delivery ‖ expires ‖ generation.
+const BODY_LEN: usize = 1 + 8 + 8 + 4;
 
 /// The domain replies and bounces are addressed to (`inbound.domain`):
 /// lowercase, letters, digits, dots and hyphens.
@@ -90,7 +98,24 @@ impl AddressKind {
 pub struct AddressClaims {
     pub kind: AddressKind,
     pub delivery_id: i64,
+    pub generation: LinkGeneration,
     pub expires_at: DateTime<Utc>,
+}
+
+impl AddressClaims {
+    /// Whether [`AddressClaims::current`] needs the subscriber's generation.
+    pub fn is_revocable(&self) -> bool {
+        self.kind.purpose().is_revocable()
+    }
+
+    /// The claims, if the address is of the subscriber's `current`
+    /// generation or of a kind that is not revocable.
+    pub fn current(self, current: LinkGeneration) -> Result<Self, AddressError> {
+        if self.is_revocable() && self.generation != current {
+            return Err(AddressError::Revoked);
+        }
+        Ok(self)
+    }
 }
 
 /// Why an address is refused (all of them are a 550 at RCPT).
@@ -105,24 +130,34 @@ pub enum AddressError {
     Invalid,
     #[error("this address has expired")]
     Expired,
+    /// Genuine, but of an earlier link generation: switched off.
+    #[error("this address was switched off")]
+    Revoked,
 }
 
 impl LinkSigner {
-    /// `r-TOKEN@DOMAIN` or `b-TOKEN@DOMAIN` for one delivery.
+    /// `r-TOKEN@DOMAIN` or `b-TOKEN@DOMAIN` for one delivery of a
+    /// subscriber whose link generation is `generation`.
     pub fn sign_address(
         &self,
         kind: AddressKind,
         delivery_id: i64,
+        generation: LinkGeneration,
         expires_at: DateTime<Utc>,
         domain: &InboundDomain,
     ) -> String {
-        let body = token::body(kind.purpose(), delivery_id, expires_at);
+        let mut body = Vec::with_capacity(BODY_LEN);
+        body.push(LAYOUT_2 | kind.purpose() as u8);
+        body.extend_from_slice(&delivery_id.to_be_bytes());
+        body.extend_from_slice(&expires_at.timestamp().to_be_bytes());
+        body.extend_from_slice(&generation.0.to_be_bytes());
         format!("{}{}@{}", kind.prefix(), BASE32_DNSSEC.encode(&self.signed_bytes(&body)), domain.as_str())
     }
 
     /// Reads an envelope address (angle brackets already gone): domain,
     /// prefix, then signature, purpose and expiry, as [`LinkSigner::verify`]
-    /// checks a link. Never panics, whatever the input.
+    /// checks a link. The generation is the caller's to compare
+    /// ([`AddressClaims::current`]). Never panics, whatever the input.
     pub fn verify_address(
         &self,
         address: &str,
@@ -136,12 +171,17 @@ impl LinkSigner {
             return Err(AddressError::Invalid);
         }
         let bytes = BASE32_DNSSEC.decode(encoded.as_bytes()).map_err(|_| AddressError::Invalid)?;
-        let body: [u8; BODY_LEN] = self.verified_body(&bytes).map_err(|_| AddressError::Invalid)?;
-        match token::claims_for(&body, kind.purpose(), now) {
-            Ok(claims) => Ok(AddressClaims { kind, delivery_id: claims.subject, expires_at: claims.expires_at }),
-            Err(TokenError::Expired) => Err(AddressError::Expired),
-            Err(TokenError::Invalid) => Err(AddressError::Invalid),
+        let body = self.verified_body(&bytes, BODY_LEN).map_err(|_| AddressError::Invalid)?;
+        if body[0] != LAYOUT_2 | kind.purpose() as u8 {
+            return Err(AddressError::Invalid);
         }
+        let delivery_id = token::be_i64(&body[1..9]).map_err(|_| AddressError::Invalid)?;
+        let expires_at = token::be_i64(&body[9..17]).and_then(token::instant).map_err(|_| AddressError::Invalid)?;
+        let generation = u32::from_be_bytes(body[17..21].try_into().map_err(|_| AddressError::Invalid)?);
+        if expires_at <= now {
+            return Err(AddressError::Expired);
+        }
+        Ok(AddressClaims { kind, delivery_id, generation: LinkGeneration(generation), expires_at })
     }
 }
 
@@ -169,37 +209,57 @@ mod tests {
 
     use super::*;
     use crate::domain::token::fixtures::{now, signer};
+    use crate::domain::{Claims, TokenError};
 
     fn domain() -> InboundDomain {
         InboundDomain::parse("Reply.Example.org").unwrap()
     }
 
+    const G3: LinkGeneration = LinkGeneration(3);
+
+    fn address(s: &LinkSigner, kind: AddressKind, expires_at: DateTime<Utc>) -> String {
+        s.sign_address(kind, 42, G3, expires_at, &domain())
+    }
+
     #[test]
-    fn an_address_verifies_for_its_kind_and_delivery_in_any_case() {
+    fn an_address_verifies_for_its_kind_delivery_and_generation_in_any_case() {
         let s = signer("k1");
-        let address = s.sign_address(AddressKind::Reply, 42, now() + Duration::days(14), &domain());
+        let address = address(&s, AddressKind::Reply, now() + Duration::days(14));
         assert!(address.starts_with("r-") && address.ends_with("@reply.example.org"), "{address}");
-        assert_eq!(address.split('@').next().unwrap().len(), 55);
+        assert_eq!(address.split('@').next().unwrap().len(), 62);
         let claims = s.verify_address(&address, &domain(), now()).unwrap();
-        assert_eq!((claims.kind, claims.delivery_id), (AddressKind::Reply, 42));
+        assert_eq!((claims.kind, claims.delivery_id, claims.generation), (AddressKind::Reply, 42, G3));
         let shouted = address.to_ascii_uppercase();
         assert_eq!(s.verify_address(&shouted, &domain(), now()).unwrap().delivery_id, 42);
     }
 
     #[test]
+    fn a_reply_address_of_an_earlier_generation_is_revoked_and_a_bounce_address_is_not() {
+        let s = signer("k1");
+        let reply = s.verify_address(&address(&s, AddressKind::Reply, now() + Duration::days(14)), &domain(), now());
+        let reply = reply.unwrap();
+        assert_eq!(reply.current(G3), Ok(reply));
+        assert_eq!(reply.current(LinkGeneration(4)), Err(AddressError::Revoked));
+        let bounce = s.verify_address(&address(&s, AddressKind::Bounce, now() + Duration::days(30)), &domain(), now());
+        let bounce = bounce.unwrap();
+        assert!(!bounce.is_revocable());
+        assert_eq!(bounce.current(LinkGeneration(4)), Ok(bounce));
+    }
+
+    #[test]
     fn a_reply_token_is_not_a_bounce_token_nor_a_link() {
         let s = signer("k1");
-        let reply = s.sign_address(AddressKind::Reply, 42, now() + Duration::days(14), &domain());
+        let reply = address(&s, AddressKind::Reply, now() + Duration::days(14));
         let as_bounce = reply.replacen("r-", "b-", 1);
         assert_eq!(s.verify_address(&as_bounce, &domain(), now()), Err(AddressError::Invalid));
-        let link = s.sign(Purpose::Reply, 42, now() + Duration::days(14));
+        let link = s.sign(&Claims::new(Purpose::Reply, 42, G3, now(), Duration::days(14)));
         assert_eq!(s.verify(&link, Purpose::Answer, now()), Err(TokenError::Invalid));
     }
 
     #[test]
     fn forged_foreign_expired_and_other_domain_addresses_are_refused() {
         let s = signer("k1");
-        let address = s.sign_address(AddressKind::Bounce, 42, now() + Duration::days(14), &domain());
+        let address = address(&s, AddressKind::Bounce, now() + Duration::days(14));
         assert_eq!(signer("other").verify_address(&address, &domain(), now()), Err(AddressError::Invalid));
         let mut tampered = address.clone().into_bytes();
         tampered[10] = if tampered[10] == b'a' { b'b' } else { b'a' };
@@ -209,7 +269,7 @@ mod tests {
         assert_eq!(s.verify_address(&elsewhere, &domain(), now()), Err(AddressError::NotOurs));
         assert_eq!(s.verify_address("postmaster@reply.example.org", &domain(), now()), Err(AddressError::NotOurs));
         assert_eq!(s.verify_address("r-abc@reply.example.org", &domain(), now()), Err(AddressError::Invalid));
-        let expired = s.sign_address(AddressKind::Bounce, 42, now(), &domain());
+        let expired = s.sign_address(AddressKind::Bounce, 42, G3, now(), &domain());
         assert_eq!(s.verify_address(&expired, &domain(), now()), Err(AddressError::Expired));
     }
 

@@ -10,7 +10,10 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{DayAnswer, Locale, PlainMail, PromiseMail, SubscriberEmail, TimeZone, Track};
+use super::{
+    DayAnswer, DeliveryKind, LinkGeneration, LinkOwner, Locale, PlainMail, PromiseMail, SubscriberEmail, TimeZone,
+    Track,
+};
 
 /// Everything a delivery's email is composed from.
 #[derive(Debug, Clone)]
@@ -37,6 +40,18 @@ pub struct Recipient {
     pub email: SubscriberEmail,
     pub locale: Locale,
     pub zone: TimeZone,
+    /// The generation every link in the mail is minted in.
+    pub link_generation: LinkGeneration,
+    /// Neutral From name, subject and heading: nothing on a lock screen
+    /// says what the mail is about.
+    pub discreet: bool,
+}
+
+impl Recipient {
+    /// Whose links the mail carries.
+    pub fn link_owner(&self) -> LinkOwner {
+        LinkOwner { subscriber_id: self.subscriber_id, generation: self.link_generation }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -75,6 +90,19 @@ pub enum Buttons {
     Nudge { track: Track, variant: String },
     /// The promise question's answers.
     Promise(PromiseMail),
+}
+
+impl MailBody {
+    /// The kind this body is composed as (a sample nudge is a nudge).
+    pub fn kind(&self) -> DeliveryKind {
+        match self {
+            MailBody::Plain { mail, .. } => mail.kind(),
+            MailBody::Nudge { .. } => DeliveryKind::Nudge,
+            MailBody::Promise(which) => which.kind(),
+            MailBody::WeeklySummary(_) => DeliveryKind::WeeklySummary,
+            MailBody::AnswerAgain(_) => DeliveryKind::ReplyUnclear,
+        }
+    }
 }
 
 /// The week a summary tells about.

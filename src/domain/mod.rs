@@ -11,6 +11,7 @@ pub mod inbound_address;
 mod locale;
 pub mod mail;
 pub mod nudge_link;
+mod on_off;
 pub mod promise;
 pub mod reply;
 pub mod schedule;
@@ -22,14 +23,15 @@ mod track;
 
 pub use action::{Action, ActionError, DayAnswer};
 pub use delivery::{DeliveryKind, Page, PlainMail, PromiseMail, Shape, Words};
-pub use email::{EmailError, SubscriberEmail};
+pub use email::{EmailError, REDACTED_ADDRESS, SubscriberEmail, redact_addresses};
 pub use inbound_address::{AddressClaims, AddressError, AddressKind, InboundDomain};
 pub use locale::{Locale, LocaleError};
-pub use nudge_link::{NudgeClaims, PageFacts, variant_fingerprint};
+pub use nudge_link::{PageFacts, variant_fingerprint};
+pub use on_off::{OnOffError, parse_on_off};
 pub use slots::{Scheduling, Slots};
 pub use time_of_day::{TimeOfDay, TimeOfDayError};
 pub use time_zone::{TimeZone, TimeZoneError};
-pub use token::{LinkSigner, Purpose, TokenError};
+pub use token::{Claims, LinkGeneration, LinkOwner, LinkSigner, Purpose, TokenError};
 pub use track::{Track, TrackError, TrackSet, TrackSetError};
 
 /// What a subscription is doing right now.

@@ -1,11 +1,13 @@
 //! `GET|POST /confirm/{token}`: the double opt-in. `GET` only shows a button.
+//! The page after confirming links nowhere personal: a confirm link lives
+//! seven days, and the welcome mail carries the preferences link.
 
 use axum::extract::{Path, State};
 use axum::response::Html;
-use chrono::Utc;
 
 use super::AppState;
 use super::error::AppError;
+use super::opened::verify_current;
 use super::pages::{ButtonPage, MessagePage, local_when, render};
 use crate::domain::Purpose;
 use crate::store;
@@ -20,12 +22,12 @@ const PAGE: ButtonPage = ButtonPage {
 };
 
 pub async fn page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Html<String>, AppError> {
-    PAGE.show(&state.links, &token)
+    PAGE.show(&state, &token).await
 }
 
 #[tracing::instrument(name = "confirm", skip_all)]
 pub async fn submit(State(state): State<AppState>, Path(token): Path<String>) -> Result<Html<String>, AppError> {
-    let claims = state.links.signer().verify(&token, Purpose::Confirm, Utc::now())?;
+    let claims = verify_current(&state, &token, Purpose::Confirm).await?;
     let outcome = subscriptions::confirm(&state.pool, claims.subject, state.scheduling).await?;
     let page = match outcome {
         ConfirmOutcome::Confirmed | ConfirmOutcome::AlreadyConfirmed => {
@@ -42,8 +44,8 @@ pub async fn submit(State(state): State<AppState>, Path(token): Path<String>) ->
             if let Some(first) = first {
                 lines.push(format!("Your next nudge arrives on {}.", local_when(first, subscriber.zone)));
             }
+            lines.push("A welcome mail is on its way, with a link to your preferences.".to_owned());
             MessagePage::new("You're in", lines)
-                .with_link(state.links.preferences(subscriber.id, Utc::now()), "Your preferences")
         }
         ConfirmOutcome::NoLongerPending => MessagePage::new(
             "This subscription was cancelled",

@@ -27,6 +27,15 @@ pub enum AppError {
     /// 404: forged, tampered, expired or cross-purpose link. One message for all.
     #[error("This link is not valid or has expired.")]
     InvalidLink,
+    /// 410: a genuine link of an earlier link generation. The page offers to
+    /// mail a fresh link to the address on file, and says nothing else.
+    #[error(
+        "For privacy, the links in earlier mails were switched off. If this is your subscription, enter your address and a fresh link will be mailed to it, if it is the address on file."
+    )]
+    RevokedLink,
+    /// 403: promise words and erasing data need a link at most a day old.
+    #[error("This needs a link from the last 24 hours. Ask for a fresh link on the page, and it will come by mail.")]
+    NeedsFreshLink,
     /// 404: no such page.
     #[error("There is no page here.")]
     NotFound,
@@ -50,6 +59,8 @@ impl AppError {
         match self {
             AppError::BadInput { .. } => StatusCode::BAD_REQUEST,
             AppError::InvalidLink | AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::RevokedLink => StatusCode::GONE,
+            AppError::NeedsFreshLink => StatusCode::FORBIDDEN,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -58,8 +69,11 @@ impl AppError {
 }
 
 impl From<TokenError> for AppError {
-    fn from(_: TokenError) -> Self {
-        AppError::InvalidLink
+    fn from(err: TokenError) -> Self {
+        match err {
+            TokenError::Invalid | TokenError::Expired => AppError::InvalidLink,
+            TokenError::Revoked => AppError::RevokedLink,
+        }
     }
 }
 
@@ -129,7 +143,8 @@ pub async fn render_problems(request: Request, next: Next) -> Response {
     let mut rendered = if json {
         (status, Json(json!({ "error": problem.message, "field": problem.field }))).into_response()
     } else {
-        let page = ErrorPage { title: title(status), message: &problem.message };
+        let page =
+            ErrorPage { title: title(status), message: &problem.message, offer_fresh_link: status == StatusCode::GONE };
         (status, Html(render(&page))).into_response()
     };
     // Keep headers such as Allow (405) and Retry-After (429).
@@ -145,6 +160,8 @@ fn title(status: StatusCode) -> &'static str {
     match status {
         StatusCode::BAD_REQUEST => "Please check the form",
         StatusCode::NOT_FOUND => "Not found",
+        StatusCode::GONE => "This link no longer works",
+        StatusCode::FORBIDDEN => "This needs a fresh link",
         StatusCode::PAYLOAD_TOO_LARGE => "Too much data",
         StatusCode::TOO_MANY_REQUESTS => "Please slow down",
         s if s.is_server_error() => "Sorry",

@@ -28,12 +28,16 @@ use crate::metrics::Metrics;
 use crate::sealing::Sealer;
 use crate::subscriptions::Answers;
 
+mod check_inbox;
 mod confirm;
 pub mod error;
 mod fields;
+mod fresh_link;
 mod health;
 mod nudge;
+mod opened;
 mod outbox;
+mod page_actions;
 mod pages;
 mod preferences;
 mod promise;
@@ -82,15 +86,23 @@ pub struct Shared {
 }
 
 pub fn router(state: AppState) -> Router {
-    // Only the subscribe form needs the client's address (its rate limit).
-    let limiter = Arc::new(RateLimiter::per_minute(state.settings.http.subscribe_per_client_per_minute));
+    // Only the two forms that take an address need the client's (their rate limits).
     let client_ip_header = Arc::new(state.settings.http.client_ip_header.to_ascii_lowercase());
-    let subscribe_submit = post(subscribe::submit)
-        .layer(Extension(limiter))
-        .layer(middleware::from_fn(move |request, next| identify_client(client_ip_header.clone(), request, next)));
+    let limited = |per_minute: u32| {
+        let header = client_ip_header.clone();
+        (
+            Extension(Arc::new(RateLimiter::per_minute(per_minute))),
+            middleware::from_fn(move |request, next| identify_client(header.clone(), request, next)),
+        )
+    };
+    let (limiter, identify) = limited(state.settings.http.subscribe_per_client_per_minute);
+    let subscribe_submit = post(subscribe::submit).layer(limiter).layer(identify);
+    let (limiter, identify) = limited(state.settings.http.link_requests_per_client_per_minute);
+    let fresh_link_submit = post(fresh_link::submit).layer(limiter).layer(identify);
     let mut app = Router::new()
         .route("/", get(subscribe::page))
         .route("/subscribe", subscribe_submit)
+        .route("/link", get(fresh_link::page).merge(fresh_link_submit))
         .route("/confirm/{token}", get(confirm::page).post(confirm::submit))
         .route("/n/{token}", get(nudge::page).post(nudge::submit))
         .route("/unsubscribe/{token}", get(unsubscribe::page).post(unsubscribe::submit))

@@ -1,4 +1,13 @@
 //! `GET|POST /n/{token}`: a nudge and its answer buttons.
+//!
+//! An answer link lives 14 days and may do one thing: answer its nudge. Its
+//! page shows the nudge and its buttons, and mints no link: for the
+//! preferences it offers to *mail* a fresh link (`action=send_link`), and a
+//! follow-through nudge's promise form posts back here (`action=promise`),
+//! writing a promise without showing any. Every request checks the link's
+//! generation: from the batched read `Answers::generation` makes (one
+//! indexed lookup per batch of pages), or for links without page facts
+//! from the nudge's row, which their page reads anyway.
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -11,9 +20,11 @@ use serde_json::json;
 use super::AppState;
 use super::error::{AppError, wants_json};
 use super::fields::Fields;
+use super::page_actions::{note_promise, send_fresh_link};
 use super::pages::{NudgePage, Recorded, local_when, render};
-use crate::domain::{Action, Locale, TimeZone, Track};
+use crate::domain::{Action, Claims, Locale, TimeZone, Track};
 use crate::mail::Nudge;
+use crate::store::answering::AnswerContext;
 use crate::subscriptions::AnswerOutcome;
 
 #[derive(Deserialize)]
@@ -23,28 +34,31 @@ pub struct Preselect {
 
 /// Shows the nudge. `?a=done` (the links in the mail) only highlights a
 /// button: a link previewer fetching it records nothing. The link carries
-/// what the page shows ([`crate::domain::nudge_link`]), so this reads no
-/// database; links minted before that, or naming a variant the catalog no
-/// longer has, read the nudge (batched with other pages).
+/// what the page shows ([`crate::domain::nudge_link`]), so this reads only
+/// the link's generation; links minted before that, or naming a variant the
+/// catalog no longer has, read the nudge (batched with other pages).
 pub async fn page(
     State(state): State<AppState>,
     Path(token): Path<String>,
     Query(preselect): Query<Preselect>,
 ) -> Result<Html<String>, AppError> {
-    let claims = state.links.signer().verify_nudge(&token, Utc::now())?;
+    let opened = open(&state, &token).await?;
     let preselected = preselect.a.as_deref().and_then(|a| Action::parse(a).ok());
-    let from_link = claims.page.and_then(|facts| {
+    let from_link = opened.claims.page.and_then(|facts| {
         let text = state.catalog.nudge_by_fingerprint(facts.track, facts.variant)?;
-        Some(Shown { subscriber_id: facts.subscriber_id, track: facts.track, text, today: earliest_today() })
+        Some(Shown { track: facts.track, text, today: earliest_today() })
     });
     if let Some(shown) = from_link {
-        return Ok(Html(render(&nudge_page(&state, &token, shown, preselected, None))));
+        return Ok(Html(render(&nudge_page(&state, &token, shown, preselected, None, None))));
     }
-    let ctx = state.answers.read(claims.delivery_id).await?.ok_or(AppError::InvalidLink)?;
+    let ctx = match opened.row {
+        Some(ctx) => ctx,
+        None => state.answers.read(opened.claims.subject).await?.ok_or(AppError::InvalidLink)?,
+    };
     let next_due = ctx.next_due();
     let recorded = ctx.answer.map(|(action, at)| recorded_box(action, at, ctx.track, next_due, ctx.zone, false));
-    let shown = Shown::read(&state, ctx.subscriber_id, ctx.track, &ctx.variant, ctx.zone);
-    Ok(Html(render(&nudge_page(&state, &token, shown, preselected, recorded))))
+    let shown = Shown::read(&state, ctx.track, &ctx.variant, ctx.zone);
+    Ok(Html(render(&nudge_page(&state, &token, shown, preselected, recorded, None))))
 }
 
 #[tracing::instrument(name = "answer", skip_all)]
@@ -54,10 +68,13 @@ pub async fn submit(
     headers: HeaderMap,
     fields: Fields,
 ) -> Result<Response, AppError> {
-    let delivery_id = state.links.signer().verify_nudge(&token, Utc::now())?.delivery_id;
-    let action =
-        Action::parse(fields.get("action").unwrap_or_default()).map_err(|e| AppError::bad_input("action", e))?;
-    let Some(outcome) = state.answers.answer(delivery_id, action).await? else {
+    let opened = open(&state, &token).await?;
+    let action = fields.get("action").unwrap_or_default();
+    if matches!(action, "send_link" | "promise") {
+        return Ok(Html(render(&side_action(&state, &token, &opened, action, &fields).await?)).into_response());
+    }
+    let action = Action::parse(action).map_err(|e| AppError::bad_input("action", e))?;
+    let Some(outcome) = state.answers.answer(opened.claims.subject, action).await? else {
         return Err(AppError::InvalidLink);
     };
     if wants_json(&headers) {
@@ -71,13 +88,56 @@ pub async fn submit(
         outcome.zone,
         outcome.recorded_now,
     );
-    let shown = Shown::read(&state, outcome.subscriber_id, outcome.track, &outcome.variant, outcome.zone);
-    Ok(Html(render(&nudge_page(&state, &token, shown, None, Some(recorded)))).into_response())
+    let shown = Shown::read(&state, outcome.track, &outcome.variant, outcome.zone);
+    Ok(Html(render(&nudge_page(&state, &token, shown, None, Some(recorded), None))).into_response())
+}
+
+/// A verified answer link of the subscriber's current generation.
+struct Opened {
+    claims: Claims,
+    subscriber_id: i64,
+    /// The nudge's row, when checking the generation needed it.
+    row: Option<AnswerContext>,
+}
+
+/// Verifies the link and its generation: links with page facts name their
+/// subscriber, whose generation comes from one batched read; older links
+/// read their nudge's row.
+async fn open(state: &AppState, token: &str) -> Result<Opened, AppError> {
+    let claims = state.links.signer().verify_nudge(token, Utc::now())?;
+    if let Some(facts) = claims.page {
+        let current = state.answers.generation(facts.subscriber_id).await?.ok_or(AppError::InvalidLink)?;
+        let claims = claims.current(current)?;
+        return Ok(Opened { claims, subscriber_id: facts.subscriber_id, row: None });
+    }
+    let row = state.answers.read(claims.subject).await?.ok_or(AppError::InvalidLink)?;
+    let claims = claims.current(row.link_generation)?;
+    Ok(Opened { claims, subscriber_id: row.subscriber_id, row: Some(row) })
+}
+
+/// Mailing a fresh preferences link, or writing a promise down: the page
+/// again, with what happened.
+async fn side_action(
+    state: &AppState,
+    token: &str,
+    opened: &Opened,
+    action: &str,
+    fields: &Fields,
+) -> Result<NudgePage, AppError> {
+    let notice = match action {
+        "promise" => note_promise(state, opened.subscriber_id, fields).await?,
+        _ => send_fresh_link(state, opened.subscriber_id).await?,
+    };
+    let ctx = match &opened.row {
+        Some(ctx) => ctx.clone(),
+        None => state.answers.read(opened.claims.subject).await?.ok_or(AppError::InvalidLink)?,
+    };
+    let shown = Shown::read(state, ctx.track, &ctx.variant, ctx.zone);
+    Ok(nudge_page(state, token, shown, None, None, Some(notice)))
 }
 
 /// What the page shows of the nudge.
 struct Shown<'a> {
-    subscriber_id: i64,
     track: Track,
     text: &'a Nudge,
     /// The earliest date the promise form offers.
@@ -86,14 +146,14 @@ struct Shown<'a> {
 
 impl<'a> Shown<'a> {
     /// From what the database said about the nudge.
-    fn read(state: &'a AppState, subscriber_id: i64, track: Track, variant: &str, zone: TimeZone) -> Self {
+    fn read(state: &'a AppState, track: Track, variant: &str, zone: TimeZone) -> Self {
         let en = Locale::en();
         let text = state
             .catalog
             .nudge_named(&en, track, variant)
             .unwrap_or_else(|| state.catalog.next_variant(&en, track, None));
         let today = Utc::now().with_timezone(&zone.tz()).date_naive().to_string();
-        Shown { subscriber_id, track, text, today }
+        Shown { track, text, today }
     }
 }
 
@@ -110,8 +170,9 @@ fn nudge_page(
     shown: Shown<'_>,
     preselected: Option<Action>,
     recorded: Option<Recorded>,
+    notice: Option<String>,
 ) -> NudgePage {
-    let Shown { subscriber_id, track, text, today } = shown;
+    let Shown { track, text, today } = shown;
     NudgePage {
         subject: text.subject.clone(),
         paragraphs: text.paragraphs().collect(),
@@ -119,7 +180,7 @@ fn nudge_page(
         action_url: state.links.absolute(&format!("n/{token}")),
         actions: NudgePage::actions(preselected),
         recorded,
-        preferences_url: state.links.preferences(subscriber_id, Utc::now()),
+        notice,
         offer_promise: track == Track::FollowThrough,
         today,
     }

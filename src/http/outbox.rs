@@ -8,7 +8,7 @@ use axum::response::Html;
 use super::AppState;
 use super::error::AppError;
 use super::pages::{OutboxItem, OutboxPage, render};
-use crate::mail::transport::OutboxEntry;
+use crate::mail::outbox::OutboxEntry;
 
 const SHOWN: usize = 50;
 

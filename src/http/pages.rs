@@ -5,9 +5,10 @@ use askama::Template;
 use axum::response::Html;
 use chrono::{DateTime, Utc};
 
+use super::AppState;
 use super::error::AppError;
+use super::opened::verify_current;
 use crate::domain::{Action, Purpose, TimeZone, Track};
-use crate::links::Links;
 use crate::mail::notes::NoteLine;
 
 /// Renders a page; askama templates only fail on formatter errors, which our
@@ -29,6 +30,8 @@ pub fn local_when(instant: DateTime<Utc>, zone: TimeZone) -> String {
 pub struct ErrorPage<'a> {
     pub title: &'a str,
     pub message: &'a str,
+    /// The form that mails a fresh link (behind a switched-off link).
+    pub offer_fresh_link: bool,
 }
 
 /// A title, a few paragraphs and at most one button that posts back.
@@ -39,6 +42,8 @@ pub struct MessagePage {
     pub paragraphs: Vec<String>,
     pub button: Option<Button>,
     pub link: Option<(String, String)>,
+    /// The form that mails a fresh link to an address on file.
+    pub fresh_link_form: bool,
 }
 
 pub struct Button {
@@ -50,7 +55,12 @@ pub struct Button {
 
 impl MessagePage {
     pub fn new(title: impl Into<String>, paragraphs: Vec<String>) -> Self {
-        Self { title: title.into(), paragraphs, button: None, link: None }
+        Self { title: title.into(), paragraphs, button: None, link: None, fresh_link_form: false }
+    }
+
+    pub fn with_fresh_link_form(mut self) -> Self {
+        self.fresh_link_form = true;
+        self
     }
 
     pub fn with_button(mut self, action: String, label: &str) -> Self {
@@ -77,11 +87,11 @@ pub struct ButtonPage {
 }
 
 impl ButtonPage {
-    /// Checks the token, then renders the page.
-    pub fn show(&self, links: &Links, token: &str) -> Result<Html<String>, AppError> {
-        links.signer().verify(token, self.purpose, Utc::now())?;
+    /// Checks the token (and its generation), then renders the page.
+    pub async fn show(&self, state: &AppState, token: &str) -> Result<Html<String>, AppError> {
+        verify_current(state, token, self.purpose).await?;
         let page = MessagePage::new(self.title, vec![self.paragraph.to_owned()])
-            .with_button(links.absolute(&format!("{}/{token}", self.path)), self.label);
+            .with_button(state.links.absolute(&format!("{}/{token}", self.path)), self.label);
         Ok(Html(render(&page)))
     }
 }
@@ -120,7 +130,8 @@ pub struct NudgePage {
     pub actions: Vec<(&'static str, &'static str, bool)>,
     /// Set once an answer exists: what it was and what happens next.
     pub recorded: Option<Recorded>,
-    pub preferences_url: String,
+    /// What a side action (a fresh link, a promise) did.
+    pub notice: Option<String>,
     /// Follow-through nudges offer to write a promise down.
     pub offer_promise: bool,
     /// Today in the subscriber's zone (the earliest due date).
@@ -158,7 +169,8 @@ pub struct PromiseRecord {
     pub kept_late: usize,
     pub renegotiated: usize,
     pub not_kept: usize,
-    /// (words, due) of promises not yet due.
+    /// (words, due) of promises not yet due; in place of the words, why
+    /// they are not shown.
     pub upcoming: Vec<(String, String)>,
 }
 
@@ -172,13 +184,15 @@ pub struct PreferencesPage {
     pub zone: &'static str,
     pub time: String,
     pub max_per_day: u32,
+    pub discreet: bool,
     pub tracks: Vec<TrackChoice>,
     pub progress: Vec<TrackProgress>,
     pub promises: PromiseRecord,
     /// Today in the subscriber's zone, the earliest due date a promise may have.
     pub today: String,
     pub weekly_summary: bool,
-    pub unsubscribe_url: String,
+    /// Opened from a link at most a day old: promise words and deleting.
+    pub fresh: bool,
     /// The operator's safety line, framed by the catalog's note.
     pub safety_note: NoteLine,
     pub notice: Option<String>,
@@ -207,7 +221,10 @@ pub fn zone_names() -> Vec<&'static str> {
 #[derive(Template)]
 #[template(path = "promise.html")]
 pub struct PromisePage {
-    pub text: String,
+    /// The promise's words, when this link may show them and they open.
+    pub text: Option<String>,
+    /// Why the words are not shown.
+    pub words_note: Option<String>,
     pub due: String,
     pub question: String,
     pub action_url: String,
@@ -217,5 +234,4 @@ pub struct PromisePage {
     pub notice: Option<String>,
     /// The words for telling a partner early, after "I need to say it early".
     pub script: Option<Vec<String>>,
-    pub preferences_url: String,
 }

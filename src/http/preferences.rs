@@ -1,26 +1,37 @@
-//! `GET|POST /me/{token}`: preferences, pause and resume, and progress.
+//! `GET|POST /me/{token}`: preferences, pause and resume, progress, and the
+//! subscriber's controls over their links and data.
+//!
+//! What a preferences link may do depends on its age. Any current link
+//! changes settings, pauses, unsubscribes, signs out every link
+//! (`action=sign_out_links`, "someone else may have seen my mail") and
+//! mails a fresh link. Only a link at most a day old (`links::FRESH`: the
+//! one in a fresh-link mail, or a nudge's the day it came) shows promise
+//! words and erases data (`action=delete`, 403 otherwise). The page mints
+//! no link: its forms post back to the link that opened it.
 
 use axum::extract::{Path, State};
 use axum::response::Html;
-use chrono::{DateTime, Duration, Utc};
+use chrono::Utc;
 
 use super::AppState;
 use super::error::AppError;
 use super::fields::Fields;
-use super::pages::{
-    MessagePage, PreferencesPage, PromiseRecord, TrackChoice, TrackProgress, local_when, render, zone_names,
-};
-use crate::domain::promise::{DueDate, Outcome, PromiseText};
-use crate::domain::{DayAnswer, Locale, Purpose, TimeOfDay, TimeZone, Track, TrackSet};
-use crate::mail::notes;
-use crate::progress;
-use crate::store::{self, subscribers::Preferences};
-use crate::subscriptions::promises::{self, MakePromise, NewPromise, PromiseRules};
+use super::opened::subscriber_link;
+use super::page_actions::{note_promise, send_fresh_link};
+use super::pages::{MessagePage, render};
+use super::unsubscribe::unsubscribed;
+use crate::domain::{Purpose, TimeOfDay, TimeZone, TrackSet, parse_on_off};
+use crate::links::is_fresh;
+use crate::mail::outbox;
+use crate::store::subscribers::{Preferences, Subscriber};
 use crate::subscriptions::{self, ErasureRequester, PreferencesChange};
 
+mod view;
+
 pub async fn page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Html<String>, AppError> {
-    let subscriber_id = verify(&state, &token)?;
-    Ok(Html(render(&build_page(&state, &token, subscriber_id, None).await?)))
+    let (claims, subscriber) = subscriber_link(&state, &token, Purpose::Preferences).await?;
+    let fresh = is_fresh(&claims, Utc::now());
+    Ok(Html(render(&view::build(&state, &token, &subscriber, fresh, None).await?)))
 }
 
 #[tracing::instrument(name = "preferences", skip_all)]
@@ -29,84 +40,85 @@ pub async fn submit(
     Path(token): Path<String>,
     fields: Fields,
 ) -> Result<Html<String>, AppError> {
-    let subscriber_id = verify(&state, &token)?;
+    let (claims, subscriber) = subscriber_link(&state, &token, Purpose::Preferences).await?;
+    let id = subscriber.id;
+    let fresh = is_fresh(&claims, Utc::now());
     let notice: String = match fields.get("action").unwrap_or("save") {
         "save" => {
-            let change = parse_change(&fields)?;
-            if !subscriptions::update_preferences(&state.pool, subscriber_id, change, state.scheduling).await? {
+            let change = parse_change(&fields, &subscriber)?;
+            if !subscriptions::update_preferences(&state.pool, id, change, state.scheduling).await? {
                 return Err(AppError::InvalidLink);
             }
             "Saved. Your next nudges follow the new settings.".into()
         }
         "pause" => {
-            subscriptions::pause(&state.pool, subscriber_id).await?.ok_or(AppError::InvalidLink)?;
+            subscriptions::pause(&state.pool, id).await?.ok_or(AppError::InvalidLink)?;
             "Paused. No nudges will come until you resume.".into()
         }
         "resume" => {
-            subscriptions::resume(&state.pool, subscriber_id, state.scheduling).await?.ok_or(AppError::InvalidLink)?;
+            subscriptions::resume(&state.pool, id, state.scheduling).await?.ok_or(AppError::InvalidLink)?;
             "Welcome back. Your nudges start again at your next slot.".into()
         }
-        "delete" => return delete(&state, subscriber_id, &fields).await,
-        "promise" => add_promise(&state, subscriber_id, &fields).await?,
+        "promise" => note_promise(&state, id, &fields).await?,
+        "send_link" => send_fresh_link(&state, id).await?,
         action @ ("weekly_on" | "weekly_off") => {
             let on = action == "weekly_on";
-            if !subscriptions::set_weekly_summary(&state.pool, subscriber_id, on, state.scheduling).await? {
+            if !subscriptions::set_weekly_summary(&state.pool, id, on, state.scheduling).await? {
                 return Err(AppError::InvalidLink);
             }
             if on { "The weekly summary is on: the first comes on Sunday." } else { "The weekly summary is off." }
                 .into()
         }
+        "delete" => return delete(&state, id, fresh, &fields).await,
+        "sign_out_links" => return sign_out(&state, id).await,
+        "unsubscribe" => {
+            subscriptions::unsubscribe(&state.pool, id).await?;
+            return Ok(Html(render(&unsubscribed())));
+        }
         _ => {
             return Err(AppError::bad_input(
                 "action",
-                "unknown action: use save, pause, resume, delete, promise, weekly_on or weekly_off",
+                "unknown action: use save, pause, resume, promise, send_link, weekly_on, weekly_off, delete, \
+                 sign_out_links or unsubscribe",
             ));
         }
     };
-    Ok(Html(render(&build_page(&state, &token, subscriber_id, Some(notice)).await?)))
+    let subscriber = crate::store::subscribers::get(&state.pool, id).await?.ok_or(AppError::InvalidLink)?;
+    Ok(Html(render(&view::build(&state, &token, &subscriber, fresh, Some(notice)).await?)))
 }
 
-/// Writes a promise down; returns the notice to show.
-async fn add_promise(state: &AppState, subscriber_id: i64, fields: &Fields) -> Result<String, AppError> {
-    let text =
-        PromiseText::parse(fields.get("promise").unwrap_or_default()).map_err(|e| AppError::bad_input("promise", e))?;
-    let time =
-        TimeOfDay::parse(fields.get("due_time").unwrap_or("18:00")).map_err(|e| AppError::bad_input("due_time", e))?;
-    // The subscriber's own zone unless the form names another.
-    let zone = fields
-        .get("timezone")
-        .filter(|z| !z.trim().is_empty())
-        .map(TimeZone::parse)
-        .transpose()
-        .map_err(|e| AppError::bad_input("timezone", e))?;
-    let due_date =
-        DueDate::parse(fields.get("due_date").unwrap_or_default()).map_err(|e| AppError::bad_input("due_date", e))?;
-    let promise = NewPromise { text, due_date, due_time: time, zone };
-    let rules =
-        PromiseRules { check_before: state.settings.promises.check_before.as_chrono(), scheduling: state.scheduling };
-    let made = match promises::make_promise(&state.pool, &state.sealer, subscriber_id, &promise, rules).await? {
-        MakePromise::Made(made) => made,
-        MakePromise::Refused(err) => return Err(AppError::bad_input("due_date", err)),
-        MakePromise::NoSubscriber => return Err(AppError::InvalidLink),
-    };
-    let subscriber = store::subscribers::get(&state.pool, subscriber_id).await?.ok_or(AppError::InvalidLink)?;
-    let ask = made.check_at.map_or_else(String::new, |at| {
-        format!(" tend will ask whether it is still realistic on {}.", local_when(at, subscriber.zone))
-    });
-    Ok(format!("Promise noted, due {}.{ask}", local_when(made.due_at, subscriber.zone)))
+/// Switches off every link mailed so far, this page's own included.
+async fn sign_out(state: &AppState, subscriber_id: i64) -> Result<Html<String>, AppError> {
+    subscriptions::sign_out_links(&state.pool, subscriber_id).await?.ok_or(AppError::InvalidLink)?;
+    let page = MessagePage::new(
+        "Your links are switched off",
+        vec![
+            "Every link in the mails you got so far now leads nowhere, this page's included. Unsubscribe links still work, and show nothing about you.".into(),
+            "Your next mail brings new links. To get to your preferences sooner, ask for a fresh link: it comes by mail and works for one day.".into(),
+        ],
+    )
+    .with_fresh_link_form();
+    Ok(Html(render(&page)))
 }
 
-/// Erases everything tend holds about the subscriber, after an explicit tick.
-async fn delete(state: &AppState, subscriber_id: i64, fields: &Fields) -> Result<Html<String>, AppError> {
+/// Erases everything tend holds about the subscriber, after an explicit
+/// tick, from a link at most a day old.
+async fn delete(state: &AppState, subscriber_id: i64, fresh: bool, fields: &Fields) -> Result<Html<String>, AppError> {
+    if !fresh {
+        return Err(AppError::NeedsFreshLink);
+    }
     if fields.get("confirm_delete") != Some("yes") {
         return Err(AppError::bad_input(
             "confirm_delete",
             "tick the box to confirm that all your data should be deleted",
         ));
     }
-    subscriptions::forget(&state.pool, subscriber_id, ErasureRequester::Subscriber)
+    let erasure = subscriptions::forget(&state.pool, subscriber_id, ErasureRequester::Subscriber)
         .await?
         .ok_or(AppError::InvalidLink)?;
+    outbox::erase(&state.settings.mail.outbox_dir, erasure.email.as_str())
+        .await
+        .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("failed to erase outbox copies")))?;
     let page = MessagePage::new(
         "Your data is deleted",
         vec![
@@ -117,11 +129,9 @@ async fn delete(state: &AppState, subscriber_id: i64, fields: &Fields) -> Result
     Ok(Html(render(&page)))
 }
 
-fn verify(state: &AppState, token: &str) -> Result<i64, AppError> {
-    Ok(state.links.signer().verify(token, Purpose::Preferences, Utc::now())?.subject)
-}
-
-fn parse_change(fields: &Fields) -> Result<PreferencesChange, AppError> {
+/// The settings form. `discreet` is a checkbox after a hidden `off`, so the
+/// last value counts; without the field the choice stays as it is.
+fn parse_change(fields: &Fields, subscriber: &Subscriber) -> Result<PreferencesChange, AppError> {
     let zone =
         TimeZone::parse(fields.get("timezone").unwrap_or_default()).map_err(|e| AppError::bad_input("timezone", e))?;
     let time = TimeOfDay::parse(fields.get("time").unwrap_or_default()).map_err(|e| AppError::bad_input("time", e))?;
@@ -132,88 +142,9 @@ fn parse_change(fields: &Fields) -> Result<PreferencesChange, AppError> {
                 AppError::bad_input("max_per_day", "nudges per day must be a whole number from 1 to 5")
             })?,
         };
+    let discreet = fields.all("discreet").into_iter().map(parse_on_off).collect::<Result<Vec<bool>, _>>();
+    let discreet = discreet.map_err(|e| AppError::bad_input("discreet", e))?.last().copied();
     let tracks = TrackSet::parse(fields.all("tracks")).map_err(|e| AppError::bad_input("tracks", e))?;
-    Ok(PreferencesChange { preferences: Preferences { zone, time, max_per_day }, tracks })
-}
-
-async fn build_page(
-    state: &AppState,
-    token: &str,
-    subscriber_id: i64,
-    notice: Option<String>,
-) -> Result<PreferencesPage, AppError> {
-    let subscriber = store::subscribers::get(&state.pool, subscriber_id).await?.ok_or(AppError::InvalidLink)?;
-    let tracks = store::tracks::list(&state.pool, subscriber_id).await?;
-    let now = Utc::now();
-    let today = now.with_timezone(&subscriber.zone.tz()).date_naive();
-    let answers: Vec<DayAnswer> =
-        store::answers::since(&state.pool, subscriber_id, now - Duration::weeks(progress::WEEKS))
-            .await?
-            .into_iter()
-            .map(|(track, action, at)| DayAnswer {
-                date: at.with_timezone(&subscriber.zone.tz()).date_naive(),
-                track,
-                action,
-            })
-            .collect();
-    let enabled = |t: Track| tracks.iter().any(|s| s.track == t && s.enabled);
-    let progress = tracks
-        .iter()
-        .map(|state| TrackProgress {
-            title: state.track.title(),
-            enabled: state.enabled,
-            next: state.next_due_at.map_or_else(|| "not scheduled".into(), |at| next_words(at, now, subscriber.zone)),
-            heatmap: progress::heatmap(&answers, state.track, today),
-            summary: progress::summary_text(state.track, progress::tally(&answers, state.track, today)),
-        })
-        .collect();
-    Ok(PreferencesPage {
-        action_url: state.links.absolute(&format!("me/{token}")),
-        email: subscriber.email.to_string(),
-        status: subscriber.status.key(),
-        zones: zone_names(),
-        zone: subscriber.zone.name(),
-        time: subscriber.time.to_string(),
-        max_per_day: subscriber.max_per_day,
-        tracks: TrackChoice::list(enabled),
-        progress,
-        promises: promise_record(state, subscriber_id, now, subscriber.zone).await?,
-        today: today.to_string(),
-        weekly_summary: store::subscribers::weekly_summary(&state.pool, subscriber_id).await?.is_some(),
-        unsubscribe_url: state.links.unsubscribe(subscriber_id, now),
-        safety_note: notes::safety(state.catalog.notes(&Locale::en()), &state.lines),
-        notice,
-    })
-}
-
-/// "Tuesday 3 March at 08:30 (in 6 days)".
-fn next_words(at: DateTime<Utc>, now: DateTime<Utc>, zone: TimeZone) -> String {
-    let days = (at.with_timezone(&zone.tz()).date_naive() - now.with_timezone(&zone.tz()).date_naive()).num_days();
-    let when = match days {
-        ..=0 => "today".to_owned(),
-        1 => "tomorrow".to_owned(),
-        n => format!("in {n} days"),
-    };
-    format!("{} ({when})", local_when(at, zone))
-}
-
-async fn promise_record(
-    state: &AppState,
-    subscriber_id: i64,
-    now: DateTime<Utc>,
-    zone: TimeZone,
-) -> Result<PromiseRecord, AppError> {
-    let all = store::promises::list(&state.pool, subscriber_id).await?;
-    let count = |o: Outcome| all.iter().filter(|p| p.outcome == Some(o)).count();
-    let mut upcoming = Vec::new();
-    for p in all.iter().filter(|p| p.due_at > now) {
-        upcoming.push((state.sealer.open(&p.sealed)?, local_when(p.due_at, zone)));
-    }
-    Ok(PromiseRecord {
-        kept: count(Outcome::Kept),
-        kept_late: count(Outcome::KeptLate),
-        renegotiated: count(Outcome::Renegotiated),
-        not_kept: count(Outcome::NotKept),
-        upcoming,
-    })
+    let preferences = Preferences { zone, time, max_per_day, discreet: discreet.unwrap_or(subscriber.discreet) };
+    Ok(PreferencesChange { preferences, tracks })
 }

@@ -3,10 +3,10 @@
 
 use axum::extract::{Path, State};
 use axum::response::Html;
-use chrono::Utc;
 
 use super::AppState;
 use super::error::AppError;
+use super::opened::verify_current;
 use super::pages::{ButtonPage, MessagePage, local_when, render};
 use crate::domain::{Purpose, SubscriberStatus};
 use crate::store;
@@ -21,12 +21,12 @@ const PAGE: ButtonPage = ButtonPage {
 };
 
 pub async fn page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Html<String>, AppError> {
-    PAGE.show(&state.links, &token)
+    PAGE.show(&state, &token).await
 }
 
 #[tracing::instrument(name = "resume", skip_all)]
 pub async fn submit(State(state): State<AppState>, Path(token): Path<String>) -> Result<Html<String>, AppError> {
-    let claims = state.links.signer().verify(&token, Purpose::Resume, Utc::now())?;
+    let claims = verify_current(&state, &token, Purpose::Resume).await?;
     let status =
         subscriptions::resume(&state.pool, claims.subject, state.scheduling).await?.ok_or(AppError::InvalidLink)?;
     let page = if status == SubscriberStatus::Active {

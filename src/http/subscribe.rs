@@ -1,26 +1,22 @@
 //! `GET /` and `POST /subscribe`.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
-use axum::{Extension, Json};
-use serde_json::json;
+use axum::http::HeaderMap;
+use axum::response::{Html, Response};
 
-use super::error::{AppError, wants_json};
+use super::check_inbox::{admit, check_your_inbox};
+use super::error::AppError;
 use super::fields::Fields;
-use super::pages::{MessagePage, SubscribePage, TrackChoice, render, zone_names};
+use super::pages::{SubscribePage, TrackChoice, render, zone_names};
 use super::rate_limit::RateLimiter;
 use super::{AppState, ClientIp};
-use crate::domain::{SubscriberEmail, TimeOfDay, TimeZone, Track, TrackSet};
+use crate::domain::{SubscriberEmail, TimeOfDay, TimeZone, Track, TrackSet, parse_on_off};
 use crate::store::subscribers::Preferences;
 use crate::subscriptions::{self, SubscribeRequest};
-
-/// Every accepted subscribe request takes at least this long to answer.
-const ANSWER_NO_SOONER_THAN: Duration = Duration::from_millis(120);
 
 const CHECK_INBOX: &str = "If this address can receive nudges, a confirmation email is on its way. Open it and press Confirm to start. Nothing is sent until you do.";
 
@@ -42,8 +38,7 @@ pub async fn submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let started = Instant::now();
-    limiter.check(client, started).map_err(|retry_after| AppError::TooManyRequests { retry_after })?;
+    let started = admit(&limiter, client)?;
     let fields = Fields::parse(&headers, &body)?;
     // A field people never see: only bots fill it in. They get the usual answer.
     let is_bot = fields.get("website").is_some_and(|v| !v.trim().is_empty());
@@ -52,14 +47,7 @@ pub async fn submit(
         let outcome = subscriptions::subscribe(&state.pool, request, state.scheduling).await?;
         tracing::info!(?outcome, "subscribe request handled");
     }
-    // New, pending, active and unsubscribed addresses take different paths
-    // through the database; answering no sooner than this hides which one ran.
-    tokio::time::sleep_until((started + ANSWER_NO_SOONER_THAN).into()).await;
-    Ok(if wants_json(&headers) {
-        (StatusCode::ACCEPTED, Json(json!({ "status": "check_your_inbox", "message": CHECK_INBOX }))).into_response()
-    } else {
-        Html(render(&MessagePage::new("Check your inbox", vec![CHECK_INBOX.into()]))).into_response()
-    })
+    Ok(check_your_inbox(started, &headers, CHECK_INBOX).await)
 }
 
 fn parse_request(fields: &Fields, max_per_day: u32) -> Result<SubscribeRequest, AppError> {
@@ -78,5 +66,11 @@ fn parse_request(fields: &Fields, max_per_day: u32) -> Result<SubscribeRequest, 
     } else {
         Track::defaults()
     };
-    Ok(SubscribeRequest { email, preferences: Preferences { zone, time, max_per_day }, tracks, preconfirmed: false })
+    // A checkbox sends `on` or nothing; JSON sends a boolean or "on"/"off".
+    let discreet = match fields.get("discreet") {
+        None => false,
+        Some(value) => parse_on_off(value).map_err(|e| AppError::bad_input("discreet", e))?,
+    };
+    let preferences = Preferences { zone, time, max_per_day, discreet };
+    Ok(SubscribeRequest { email, preferences, tracks, preconfirmed: false })
 }

@@ -3,13 +3,18 @@
 //! The `POST` (from a mail client's one-click button, with the body
 //! `List-Unsubscribe=One-Click`, or from our own page) unsubscribes at once:
 //! no cookie, no redirect, no confirmation step. The `GET` only shows a button.
+//!
+//! An unsubscribe link keeps working after its subscriber signed out every
+//! link (RFC 8058 and the large mailbox providers require it, and stopping
+//! mail is always allowed), so someone else may hold one: both pages show
+//! nothing personal, and the same words whoever the link is for.
 
 use axum::extract::{Path, State};
 use axum::response::Html;
-use chrono::Utc;
 
 use super::AppState;
 use super::error::AppError;
+use super::opened::verify_current;
 use super::pages::{ButtonPage, MessagePage, render};
 use crate::domain::Purpose;
 use crate::subscriptions;
@@ -17,25 +22,26 @@ use crate::subscriptions;
 const PAGE: ButtonPage = ButtonPage {
     purpose: Purpose::Unsubscribe,
     path: "unsubscribe",
-    title: "Unsubscribe from tend?",
-    paragraph: "One click and no more nudges will come. We're glad you tried.",
+    title: "Unsubscribe?",
+    paragraph: "One click and no more mail will come to this address.",
     label: "Unsubscribe",
 };
 
 pub async fn page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Html<String>, AppError> {
-    PAGE.show(&state.links, &token)
+    PAGE.show(&state, &token).await
 }
 
 #[tracing::instrument(name = "unsubscribe", skip_all)]
 pub async fn submit(State(state): State<AppState>, Path(token): Path<String>) -> Result<Html<String>, AppError> {
-    let claims = state.links.signer().verify(&token, Purpose::Unsubscribe, Utc::now())?;
+    let claims = verify_current(&state, &token, Purpose::Unsubscribe).await?;
     subscriptions::unsubscribe(&state.pool, claims.subject).await?;
-    let page = MessagePage::new(
+    Ok(Html(render(&unsubscribed())))
+}
+
+/// What unsubscribing shows, from a link or from the preferences page.
+pub fn unsubscribed() -> MessagePage {
+    MessagePage::new(
         "You're unsubscribed",
-        vec![
-            "No more mail will come from tend to this address.".into(),
-            "Whatever comes next, we wish you and your partner well.".into(),
-        ],
-    );
-    Ok(Html(render(&page)))
+        vec!["No more mail will come to this address.".into(), "Whatever comes next, we wish you well.".into()],
+    )
 }

@@ -3,8 +3,10 @@
 //!
 //! Only addresses that carry a valid token are accepted
 //! (`domain::inbound_address`): `r-…` (a mail's `Reply-To`) and `b-…` (its
-//! envelope sender); RCPT to anything else, or to an expired token, gets
-//! 550, so the MX refuses forgeries and tend never stores strangers' mail.
+//! envelope sender); RCPT to anything else, to an expired token, or to a
+//! reply address of an earlier link generation (after "sign out my links"
+//! or unsubscribing) gets 550, so the MX refuses forgeries and stale
+//! addresses, and tend never stores strangers' mail.
 //! What each message then does is [`act`]'s: a reply is read and recorded
 //! as the button would record it, a DSN's permanent failure suppresses the
 //! address, a feedback report unsubscribes. The listener answers 250 only

@@ -1,6 +1,7 @@
 //! One SMTP session: `smtp-proto` parses each command (and, after DATA,
 //! undoes the dot-stuffing); this file keeps the envelope, checks every
-//! recipient's token at RCPT, enforces the limits and writes the replies.
+//! recipient's token (and a reply address's link generation) at RCPT,
+//! enforces the limits and writes the replies.
 //! Commands may be pipelined: they are answered in order, and the replies
 //! go out before the next read.
 
@@ -20,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 use super::Inbound;
 use crate::domain::{AddressClaims, AddressError};
 use crate::metrics::Refusal;
+use crate::store;
 
 /// Bytes read from the socket at once.
 const READ_CHUNK: usize = 16 * 1024;
@@ -89,7 +91,7 @@ pub(super) async fn run(inbound: &Inbound, stream: TcpStream, shutdown: Cancella
                 continue;
             }
             match requests.ingest(&mut bytes).map(Request::into_owned) {
-                Ok(request) => match session.command(request) {
+                Ok(request) => match session.command(request).await {
                     Next::Command => {}
                     Next::Data => {
                         data = Some(Data { receiver: DataReceiver::new(), message: Vec::new(), too_big: false })
@@ -104,7 +106,7 @@ pub(super) async fn run(inbound: &Inbound, stream: TcpStream, shutdown: Cancella
 }
 
 impl Session<'_> {
-    fn command(&mut self, request: Request<String>) -> Next {
+    async fn command(&mut self, request: Request<String>) -> Next {
         match request {
             Request::Ehlo { .. } => {
                 self.reset();
@@ -118,7 +120,7 @@ impl Session<'_> {
                 self.reply(250, [0, 0, 0], self.inbound.parts.domain.as_str());
             }
             Request::Mail { from } => self.mail(&from),
-            Request::Rcpt { to } => self.rcpt(&to.address),
+            Request::Rcpt { to } => self.rcpt(&to.address).await,
             Request::Data => return self.data(),
             Request::Rset => {
                 self.reset();
@@ -152,8 +154,10 @@ impl Session<'_> {
         self.reply(250, [2, 1, 0], "OK");
     }
 
-    /// The token decides: only tend's own, unexpired addresses take mail.
-    fn rcpt(&mut self, address: &str) {
+    /// The token decides: only tend's own, unexpired addresses take mail,
+    /// and a reply address only while it is of the subscriber's current
+    /// link generation.
+    async fn rcpt(&mut self, address: &str) {
         if !self.in_transaction {
             return self.reply(503, [5, 5, 1], "MAIL first");
         }
@@ -161,19 +165,28 @@ impl Session<'_> {
             return self.reply(452, [4, 5, 3], "Too many recipients");
         }
         let parts = &self.inbound.parts;
-        match parts.signer.verify_address(address, &parts.domain, Utc::now()) {
-            Ok(claims) => {
+        let checked = match parts.signer.verify_address(address, &parts.domain, Utc::now()) {
+            Ok(claims) => current(self.inbound, claims).await,
+            Err(err) => Ok(Err(err)),
+        };
+        match checked {
+            Ok(Ok(claims)) => {
                 self.recipients.push(claims);
                 self.reply(250, [2, 1, 5], "OK");
             }
-            Err(err) => {
+            Ok(Err(err)) => {
                 parts.metrics.inbound.refuse(Refusal::BadAddress);
                 tracing::info!(reason = ?err, "refused a recipient");
                 let text = match err {
                     AddressError::Expired => "This address has expired",
+                    AddressError::Revoked => "This address was switched off",
                     AddressError::NotOurs | AddressError::Invalid => "No such address here",
                 };
                 self.reply(550, [5, 1, 1], text);
+            }
+            Err(err) => {
+                tracing::error!(error = ?err, "cannot check a recipient; the MX will try again");
+                self.reply(451, [4, 3, 0], "Cannot check this address now, try again later");
             }
         }
     }
@@ -248,4 +261,19 @@ impl Session<'_> {
         let _ = self.stream.shutdown().await;
         Ok(())
     }
+}
+
+/// The claims if the address still works: a reply address of an earlier
+/// link generation ("sign out my links", unsubscribing), or of a delivery
+/// that is gone, does not. Bounce addresses are not revocable and need no
+/// lookup.
+async fn current(inbound: &Inbound, claims: AddressClaims) -> anyhow::Result<Result<AddressClaims, AddressError>> {
+    if !claims.is_revocable() {
+        return Ok(Ok(claims));
+    }
+    let found = store::links::generation_of_delivery(&inbound.parts.pool, claims.delivery_id).await?;
+    Ok(match found {
+        Some((_, generation)) => claims.current(generation),
+        None => Err(AddressError::Invalid),
+    })
 }

@@ -4,8 +4,9 @@
 //! mail shares (the line above its answer buttons, its footer), the texts of
 //! the other mails (one table per [`DeliveryKind`] whose words are its own:
 //! confirmation, welcome, "shall we keep going?", the two promise mails,
-//! weekly summary) and the footer notes (where to find help, and the safety
-//! note). `en` is always complete; a subscriber in another locale reads that
+//! weekly summary, fresh link) and the footer notes (where to find help,
+//! and the safety note), and what discreet mail shows before it is opened
+//! ([`discreet`]). `en` is always complete; a subscriber in another locale reads that
 //! locale's text where it has one and the `en` text everywhere else.
 //!
 //! The built-in catalog (`config/nudges.toml`) is compiled in. An operator's
@@ -31,11 +32,13 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{DeliveryKind, Locale, Shape, Track, variant_fingerprint};
 
+mod discreet;
 mod file;
 #[cfg(test)]
 mod tests;
 mod text;
 
+pub use discreet::{DiscreetMail, discreet_kinds};
 pub use text::{fill, paragraphs, placeholders};
 
 const BUILT_IN: &str = include_str!("../../config/nudges.toml");
@@ -181,6 +184,7 @@ struct Texts {
     frame: Option<NudgeFrame>,
     mails: BTreeMap<DeliveryKind, MailText>,
     notes: Option<NoteTexts>,
+    discreet: discreet::DiscreetTexts,
 }
 
 #[derive(Debug, Clone)]

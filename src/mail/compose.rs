@@ -9,7 +9,9 @@
 //! only from [`Links`] (the configured public URL), never from a request.
 //!
 //! Words come from the catalog in the recipient's locale, falling back to
-//! `en` per text. Every footer carries the operator's notes (where to find
+//! `en` per text. A discreet recipient's mail takes its From name, subject
+//! and heading from the catalog's discreet words instead, the subject picked
+//! by the delivery's id; the rest of the mail is the same. Every footer carries the operator's notes (where to find
 //! help, and the safety note); `support` nudges show the resources line in
 //! the body instead. Nothing here reads the database or a clock: the store
 //! loads the context, the sender sends the result.
@@ -35,6 +37,9 @@ pub use summary::week_numbers;
 #[derive(Debug, Clone)]
 pub struct OutgoingEmail {
     pub to: String,
+    /// The From display name instead of `mail.from`'s (discreet mail); the
+    /// address is always `mail.from`'s.
+    pub from_name: Option<String>,
     pub subject: String,
     pub text: String,
     pub html: String,
@@ -149,55 +154,66 @@ impl Composer {
 
     /// The email for one delivery.
     pub fn compose(&self, mail: &MailContext) -> OutgoingEmail {
-        let content = match &mail.body {
+        let mut content = match &mail.body {
             MailBody::Plain { mail: plain, values } => self.plain(&mail.delivery, &mail.to, *plain, values),
             MailBody::Nudge { track, variant } => self.nudge(&mail.delivery, &mail.to, *track, variant),
             MailBody::Promise(which) => self.promise(&mail.delivery, &mail.to, *which),
             MailBody::WeeklySummary(week) => self.weekly_summary(&mail.delivery, &mail.to, week),
             MailBody::AnswerAgain(again) => self.answer_again(&mail.delivery, &mail.to, again),
         };
-        let email = self.render(&mail.delivery, &mail.to, content);
+        let from_name = mail.to.discreet.then(|| {
+            let words = self.catalog.discreet(&mail.to.locale, mail.body.kind());
+            content.subject = words.subject_for(mail.delivery.id).to_owned();
+            content.heading = words.heading.clone();
+            self.catalog.discreet_from(&mail.to.locale).to_owned()
+        });
+        let email = OutgoingEmail { from_name, ..self.render(&mail.delivery, &mail.to, content) };
         self.with_return_addresses(email, mail)
     }
 
     /// Every mail's bounces come back to its own address; replies to a mail
     /// that asks something answer it (a "could not read your reply" mail
-    /// takes replies for the mail it is about).
+    /// takes replies for the mail it is about). Both carry the recipient's
+    /// link generation, as the mail's links do.
     fn with_return_addresses(&self, email: OutgoingEmail, mail: &MailContext) -> OutgoingEmail {
         let Some(domain) = &self.inbound else { return email };
-        let d = &mail.delivery;
+        let (d, generation) = (&mail.delivery, mail.to.link_generation);
         let answers = match &mail.body {
             MailBody::Nudge { .. } | MailBody::Promise(_) => Some((d.id, d.slot)),
             MailBody::AnswerAgain(again) => Some((again.about_id, again.about_slot)),
             MailBody::Plain { .. } | MailBody::WeeklySummary(_) => None,
         };
         OutgoingEmail {
-            reply_to: answers.map(|(id, slot)| self.links.reply_address(id, slot, domain)),
-            envelope_from: Some(self.links.bounce_address(d.id, d.slot, domain)),
+            reply_to: answers.map(|(id, slot)| self.links.reply_address(id, generation, slot, domain)),
+            envelope_from: Some(self.links.bounce_address(d.id, generation, d.slot, domain)),
             ..email
         }
     }
 
     /// Catalog words with their placeholders filled, and one button that
     /// opens the mail's page. A confirmation has no preferences link yet:
-    /// there is nothing to prefer before the subscription exists.
+    /// there is nothing to prefer before the subscription exists; a fresh
+    /// link's button is the preferences link.
     fn plain(&self, d: &DeliveryRef, to: &Recipient, mail: PlainMail, values: &[(&str, String)]) -> Content {
         let values: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let words = self.catalog.mail(&to.locale, mail.kind()).filled(&values);
         let page = mail.page();
         let button = ActionLink { label: words.action_label().to_owned(), url: self.page_url(page, d, to) };
         let mut links = self.footer_links(d, to);
-        if page == Page::Confirm {
-            links.preferences = None;
+        match page {
+            Page::Confirm | Page::FreshPreferences => links.preferences = None,
+            Page::Preferences | Page::Resume => {}
         }
         Content::from_words(words, vec![button], links)
     }
 
     fn page_url(&self, page: Page, d: &DeliveryRef, to: &Recipient) -> String {
+        let owner = to.link_owner();
         match page {
-            Page::Confirm => self.links.confirm(to.subscriber_id, d.slot),
-            Page::Preferences => self.links.preferences(to.subscriber_id, d.slot),
-            Page::Resume => self.links.resume(to.subscriber_id, d.slot),
+            Page::Confirm => self.links.confirm(owner, d.slot),
+            Page::Preferences => self.links.preferences(owner, d.slot),
+            Page::FreshPreferences => self.links.fresh_preferences(owner, d.slot),
+            Page::Resume => self.links.resume(owner, d.slot),
         }
     }
 
@@ -205,8 +221,8 @@ impl Composer {
     /// delivery renders the same mail.
     fn footer_links(&self, d: &DeliveryRef, to: &Recipient) -> FooterLinks {
         FooterLinks {
-            preferences: Some(self.links.preferences(to.subscriber_id, d.slot)),
-            unsubscribe: self.links.unsubscribe(to.subscriber_id, d.slot),
+            preferences: Some(self.links.preferences(to.link_owner(), d.slot)),
+            unsubscribe: self.links.unsubscribe(to.link_owner(), d.slot),
         }
     }
 
@@ -222,6 +238,7 @@ impl Composer {
         let html = render_part(&HtmlPart { c: &content, lead, notes: &notes });
         OutgoingEmail {
             to: to.email.as_str().to_owned(),
+            from_name: None,
             subject: content.subject,
             text,
             html,

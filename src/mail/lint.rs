@@ -18,7 +18,9 @@
 //!   distinct words divided by the distinct words of the smaller text;
 //! - every `{placeholder}` is one the text's mail fills in;
 //! - the text and HTML parts both render, carrying every paragraph, with
-//!   every placeholder filled and no stray brace.
+//!   every placeholder filled and no stray brace;
+//! - discreet mail's From name, subjects and headings do not say what the
+//!   mail is about ([`discreet`]).
 //!
 //! `tend serve`, `tend check-config` and `tend catalog lint` all run it.
 
@@ -31,6 +33,7 @@ use crate::domain::DeliveryKind;
 use crate::domain::{Locale, Track};
 
 pub mod banned;
+pub mod discreet;
 pub mod readability;
 pub mod render;
 #[cfg(test)]
@@ -58,6 +61,8 @@ pub enum Rule {
     SimilarVariants,
     UnknownPlaceholder,
     Render,
+    /// A discreet text gives away what the mail is about.
+    Discreet,
     /// A locale tend offers subscribers lacks a text `en` has; it would be
     /// read in English. Reported by `tend catalog lint`; `tend serve` starts
     /// anyway and says so once.
@@ -68,10 +73,15 @@ pub enum Rule {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry {
     Track(Track),
-    Nudge { track: Track, variant: String },
+    Nudge {
+        track: Track,
+        variant: String,
+    },
     Mail(DeliveryKind),
     NudgeFrame,
     Notes,
+    /// Discreet words: of a mail kind, or the From name (`None`).
+    Discreet(Option<DeliveryKind>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,6 +101,8 @@ impl fmt::Display for Problem {
             Entry::Mail(kind) => write!(f, "mail {}", kind.key())?,
             Entry::NudgeFrame => f.write_str("nudge frame")?,
             Entry::Notes => f.write_str("notes")?,
+            Entry::Discreet(Some(kind)) => write!(f, "discreet {}", kind.key())?,
+            Entry::Discreet(None) => f.write_str("discreet from name")?,
         }
         write!(f, ": {}", self.reason)
     }
@@ -99,6 +111,7 @@ impl fmt::Display for Problem {
 /// Every problem in `catalog`, in catalog order.
 pub fn lint(catalog: &Catalog) -> Vec<Problem> {
     let render = render::Renderer::new(catalog);
+    let giveaways = discreet::giveaways();
     let mut problems = Vec::new();
     let mut locales: Vec<Locale> = catalog.locales().cloned().collect();
     for supported in Locale::SUPPORTED.map(|l| Locale::parse(l).expect("supported locales parse")) {
@@ -108,7 +121,7 @@ pub fn lint(catalog: &Catalog) -> Vec<Problem> {
     }
     for locale in &locales {
         let banned = BannedPhrases::for_locale(locale);
-        let checker = Checker { locale, banned: &banned, render: &render };
+        let checker = Checker { locale, banned: &banned, giveaways: &giveaways, render: &render };
         let mut report = |entry: Entry, rule: Rule, reason: String| {
             problems.push(Problem { locale: locale.clone(), entry, rule, reason });
         };
@@ -132,6 +145,7 @@ pub fn lint(catalog: &Catalog) -> Vec<Problem> {
                 checker.placeholders(field, text, known, &mut |rule, reason| report(Entry::Notes, rule, reason));
             }
         }
+        checker.discreet(catalog, &mut report);
     }
     problems
 }
@@ -149,6 +163,7 @@ fn missing_keys(catalog: &Catalog, locale: &Locale, report: &mut impl FnMut(Entr
     if catalog.own_notes(locale).is_none() {
         report(Entry::Notes, Rule::MissingKey, format!("[{locale}.notes] {missing}"));
     }
+    discreet::missing_keys(catalog, locale, missing, report);
 }
 
 /// The rules for one locale's texts: its banned phrases, its readability
@@ -156,6 +171,8 @@ fn missing_keys(catalog: &Catalog, locale: &Locale, report: &mut impl FnMut(Entr
 struct Checker<'a> {
     locale: &'a Locale,
     banned: &'a BannedPhrases,
+    /// What discreet words must not say.
+    giveaways: &'a BannedPhrases,
     render: &'a render::Renderer,
 }
 

@@ -7,6 +7,7 @@ pub mod compose;
 pub mod dkim;
 pub mod lint;
 pub mod notes;
+pub mod outbox;
 pub mod smtp;
 pub mod transport;
 

@@ -36,6 +36,7 @@ use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 
 use super::transport::SendOutcome;
+use crate::domain::redact_addresses;
 
 mod stage;
 mod tls;
@@ -213,6 +214,7 @@ impl SmtpPool {
 /// (TLS, STARTTLS, login): logged as a warning on every attempt, and never a
 /// reason to fail the message, so no reply code is kept for the retry policy.
 fn setup_failure(reason: String) -> Failure {
+    let reason = redact_addresses(&reason);
     tracing::warn!(reason, "cannot set up the SMTP session; the mail waits and is retried");
     Failure { stage: Stage::Connecting, code: None, reason }
 }
@@ -245,7 +247,8 @@ async fn transact(
     let response = connection.message_iter(parts).await.map_err(|error| Failure::at(progress.get())(error))?;
     let code = u16::from(response.code());
     let text = response.message().collect::<Vec<_>>().join(" ");
-    Ok(SendOutcome::Sent { code, reply: format!("{code} {text}") })
+    // Relays often echo the recipient ("queued for <a@b.example>"): the reply is kept and logged without it.
+    Ok(SendOutcome::Sent { code, reply: redact_addresses(&format!("{code} {text}")) })
 }
 
 /// SMTPUTF8 and 8BITMIME, as lettre's own `send` would ask for them.

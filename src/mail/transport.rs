@@ -1,15 +1,15 @@
 //! Transports: where rendered emails go, built once at start-up.
 //!
 //! `file` writes each message as an `.eml` file (plus a small `.json` summary
-//! for the `/outbox` page) so that someone trying tend out can read and click
-//! everything without an SMTP server. `smtp` speaks to a relay through tend's
+//! for the `/outbox` page, see [`super::outbox`]) so that someone trying tend
+//! out can read and click everything without an SMTP server. `smtp` speaks to a relay through tend's
 //! own connection pool (`super::smtp`), which knows how far each transaction
 //! got. Both return a `SendOutcome`, which tells the sender whether to
 //! record, retry or give up. The envelope is set explicitly: its sender is
 //! the delivery's bounce address (VERP) when the composer gave one, and a
 //! `Reply-To` header carries its reply address.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
 use lettre::Message;
@@ -19,11 +19,10 @@ use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use secrecy::ExposeSecret;
-use serde::{Deserialize, Serialize};
 
 use super::compose::OutgoingEmail;
-use super::dkim;
 use super::smtp::{self, SmtpPool};
+use super::{dkim, outbox};
 
 use crate::config::{MailSettings, MailTransportKind, StartTls};
 
@@ -82,7 +81,7 @@ impl Mailer {
             }
         };
         match &self.sink {
-            Sink::File(dir) => write_to_outbox(dir, email, &message).await,
+            Sink::File(dir) => outbox::write(dir, email, &message).await,
             Sink::Smtp(pool) => {
                 let envelope = message.envelope();
                 let Some(sender) = envelope.from() else {
@@ -106,9 +105,14 @@ impl Mailer {
             None => self.from.email.clone(),
         };
         let envelope = Envelope::new(Some(sender), vec![to.email.clone()]).context("envelope")?;
+        // Discreet mail has a From name of its own; the address never changes.
+        let from = match &email.from_name {
+            Some(name) => Mailbox::new(Some(name.clone()), self.from.email.clone()),
+            None => self.from.clone(),
+        };
         let mut message = builder
             .envelope(envelope)
-            .from(self.from.clone())
+            .from(from)
             .to(to)
             .subject(email.subject.clone())
             .message_id(Some(email.message_id.clone()))
@@ -152,50 +156,6 @@ fn smtp_pool(settings: &MailSettings) -> anyhow::Result<SmtpPool> {
 /// in lettre 0.11.24): every line ending becomes CRLF before lettre sees it.
 pub fn normalize_newlines(body: &str) -> String {
     body.replace("\r\n", "\n").replace('\r', "\n").replace('\n', "\r\n")
-}
-
-/// The `.json` written beside each `.eml` for the `/outbox` page.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct OutboxEntry {
-    pub to: String,
-    pub subject: String,
-    pub text: String,
-    pub message_id: String,
-    pub written_at: chrono::DateTime<chrono::Utc>,
-}
-
-async fn write_to_outbox(dir: &Path, email: &OutgoingEmail, message: &Message) -> SendOutcome {
-    let written_at = chrono::Utc::now();
-    let stem = format!(
-        "{}-{}",
-        written_at.format("%Y%m%dT%H%M%S%.6fZ"),
-        email.message_id.trim_matches(['<', '>']).split('@').next().unwrap_or("mail")
-    );
-    let entry = OutboxEntry {
-        to: email.to.clone(),
-        subject: email.subject.clone(),
-        text: email.text.clone(),
-        message_id: email.message_id.clone(),
-        written_at,
-    };
-    let result = async {
-        tokio::fs::create_dir_all(dir).await?;
-        let json = serde_json::to_vec_pretty(&entry).map_err(std::io::Error::other)?;
-        write_atomically(&dir.join(format!("{stem}.json")), &json).await?;
-        // The .eml goes last: its presence means the message is complete.
-        write_atomically(&dir.join(format!("{stem}.eml")), &message.formatted()).await
-    }
-    .await;
-    match result {
-        Ok(()) => SendOutcome::Sent { code: 250, reply: format!("written to {}", dir.display()) },
-        Err(err) => SendOutcome::Transient { code: None, reason: format!("cannot write to the outbox folder: {err}") },
-    }
-}
-
-async fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp");
-    tokio::fs::write(&tmp, bytes).await?;
-    tokio::fs::rename(&tmp, path).await
 }
 
 macro_rules! simple_header {

@@ -26,6 +26,8 @@ pub struct SubscriberRecord {
     pub confirmed_at: Option<DateTime<Utc>>,
     pub status_changed_at: DateTime<Utc>,
     pub consecutive_misses: i32,
+    pub link_generation: i32,
+    pub discreet: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -75,7 +77,7 @@ pub async fn subscriber_record(db: impl PgExecutor<'_>, id: i64) -> anyhow::Resu
     sqlx::query_as!(
         SubscriberRecord,
         r#"select id, email, timezone, send_time, max_per_day, status, created_at, confirmed_at, status_changed_at,
-                  consecutive_misses
+                  consecutive_misses, link_generation, discreet
            from subscribers where id = $1"#,
         id
     )

@@ -16,7 +16,7 @@ use chrono::{DateTime, NaiveTime, Utc};
 use sqlx::PgExecutor;
 
 use crate::domain::engine;
-use crate::domain::{Action, SubscriberStatus, TimeOfDay, TimeZone, Track};
+use crate::domain::{Action, LinkGeneration, SubscriberStatus, TimeOfDay, TimeZone, Track};
 
 /// A nudge, its subscriber, its track and any answer, as of one snapshot.
 #[derive(Debug, Clone)]
@@ -33,6 +33,8 @@ pub struct AnswerContext {
     pub status: SubscriberStatus,
     /// The subscriber's unanswered nudges in a row; any answer clears them.
     pub consecutive_misses: i32,
+    /// The subscriber's link generation (links without page facts check it here).
+    pub link_generation: LinkGeneration,
     /// The track row and its version, unless the track row is gone.
     pub track_row: Option<(TrackRow, String)>,
     pub answer: Option<(Action, DateTime<Utc>)>,
@@ -75,6 +77,7 @@ struct Row {
     send_time: NaiveTime,
     status: String,
     consecutive_misses: i32,
+    link_generation: i32,
     revision: Option<String>,
     enabled: Option<bool>,
     interval_days: Option<i32>,
@@ -97,7 +100,7 @@ pub async fn read_many(db: impl PgExecutor<'_>, delivery_ids: &[i64]) -> anyhow:
         Row,
         r#"select d.id, d.subscriber_id, d.track as "track!", d.variant as "variant!", d.slot,
                   d.expired_at is not null as "expired!",
-                  s.timezone, s.send_time, s.status, s.consecutive_misses,
+                  s.timezone, s.send_time, s.status, s.consecutive_misses, s.link_generation,
                   t.xmin::text as "revision?", t.enabled as "enabled?", t.interval_days as "interval_days?",
                   t.ease as "ease?", t.streak as "streak?", t.misses as "misses?", t.graduated as "graduated?",
                   t.next_due_at as "next_due_at?", t.repeat_variant as "repeat_variant?",
@@ -137,6 +140,7 @@ impl TryFrom<Row> for AnswerContext {
             time: TimeOfDay::from_naive(row.send_time),
             status: SubscriberStatus::from_key(&row.status)?,
             consecutive_misses: row.consecutive_misses,
+            link_generation: LinkGeneration::from_stored(row.link_generation)?,
             track_row,
             answer,
             now: row.now,

@@ -80,21 +80,24 @@ pub async fn queue_mail(conn: &mut PgConnection, mail: NewMail) -> anyhow::Resul
     .with_context(|| format!("failed to queue a {} mail", mail.kind))
 }
 
-/// Confirmation mails queued for a subscriber since `since` (rate limit).
-pub async fn confirmations_since(
+/// Mails of `kind` queued for a subscriber since `since`: the per-address
+/// limits on confirmations and fresh links.
+pub async fn queued_since(
     conn: &mut PgConnection,
     subscriber_id: i64,
+    kind: DeliveryKind,
     since: DateTime<Utc>,
 ) -> anyhow::Result<i64> {
     sqlx::query_scalar!(
         r#"select count(*) as "n!" from deliveries
-           where subscriber_id = $1 and kind = 'confirm' and created_at >= $2"#,
+           where subscriber_id = $1 and kind = $2 and created_at >= $3"#,
         subscriber_id,
+        kind as DeliveryKind,
         since
     )
     .fetch_one(conn)
     .await
-    .context("failed to count confirmation mails")
+    .with_context(|| format!("failed to count {kind} mails"))
 }
 
 /// Cancels a subscriber's mail that has not been claimed yet.

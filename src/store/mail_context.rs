@@ -56,7 +56,7 @@ pub async fn load(pool: &PgPool, claimed: &Claimed) -> anyhow::Result<Loaded> {
 /// The values of each plain mail's placeholders (`DeliveryKind::placeholders`).
 fn plain_values(mail: PlainMail, claimed: &Claimed) -> Vec<(&'static str, String)> {
     match mail {
-        PlainMail::Confirm | PlainMail::KeepGoing => Vec::new(),
+        PlainMail::Confirm | PlainMail::KeepGoing | PlainMail::FreshLink => Vec::new(),
         PlainMail::Welcome => {
             vec![("time", claimed.send_time.to_string()), ("timezone", claimed.to.zone.name().to_owned())]
         }

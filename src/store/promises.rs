@@ -1,4 +1,5 @@
-//! Promises: sealed text, due instant, and the two answers.
+//! Promises: sealed text, due instant, and the two answers; and the batches
+//! `tend keys reseal` moves to the sealing key.
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -6,7 +7,7 @@ use sqlx::{PgConnection, PgExecutor};
 
 use crate::domain::promise::{CheckAnswer, Outcome};
 use crate::domain::{DeliveryKind, PromiseMail};
-use crate::sealing::Sealed;
+use crate::sealing::{Binding, Format, Sealed};
 
 #[derive(Debug, Clone)]
 pub struct PromiseRow {
@@ -23,9 +24,35 @@ struct Row {
     subscriber_id: i64,
     text_sealed: Vec<u8>,
     text_nonce: Vec<u8>,
+    text_format: i16,
+    text_key_id: Option<i64>,
     due_at: DateTime<Utc>,
     check_answer: Option<String>,
     outcome: Option<String>,
+}
+
+impl PromiseRow {
+    /// What the promise's text is sealed for.
+    pub fn binding(&self) -> Binding {
+        Binding { subscriber_id: self.subscriber_id, promise_id: self.id }
+    }
+}
+
+/// `text_format` and `text_key_id` as stored: 0 and null before binding.
+fn format_columns(format: Format) -> (i16, Option<i64>) {
+    match format {
+        Format::Unbound => (0, None),
+        Format::Bound { key_id } => (1, Some(key_id)),
+    }
+}
+
+fn format_of(format: i16, key_id: Option<i64>) -> Format {
+    match (format, key_id) {
+        (1, Some(key_id)) => Format::Bound { key_id },
+        // The column's check allows nothing else; an unbound read of a bound
+        // text fails to open, it never shows the wrong words.
+        _ => Format::Unbound,
+    }
 }
 
 impl From<Row> for PromiseRow {
@@ -33,7 +60,11 @@ impl From<Row> for PromiseRow {
         PromiseRow {
             id: r.id,
             subscriber_id: r.subscriber_id,
-            sealed: Sealed { ciphertext: r.text_sealed, nonce: r.text_nonce },
+            sealed: Sealed {
+                ciphertext: r.text_sealed,
+                nonce: r.text_nonce,
+                format: format_of(r.text_format, r.text_key_id),
+            },
             due_at: r.due_at,
             check_answer: r.check_answer.as_deref().and_then(CheckAnswer::parse),
             outcome: r.outcome.as_deref().and_then(Outcome::parse),
@@ -41,28 +72,45 @@ impl From<Row> for PromiseRow {
     }
 }
 
+/// The id the next promise gets: its text is sealed for it before the row exists.
+pub async fn next_id(conn: &mut PgConnection) -> anyhow::Result<i64> {
+    sqlx::query_scalar!(r#"select nextval(pg_get_serial_sequence('promises', 'id')) as "id!""#)
+        .fetch_one(conn)
+        .await
+        .context("failed to take a promise id")
+}
+
+/// Stores a promise under the id [`next_id`] gave.
 pub async fn insert(
     conn: &mut PgConnection,
+    id: i64,
     subscriber_id: i64,
     sealed: &Sealed,
     due_at: DateTime<Utc>,
-) -> anyhow::Result<i64> {
-    sqlx::query_scalar!(
-        r#"insert into promises (subscriber_id, text_sealed, text_nonce, due_at) values ($1, $2, $3, $4) returning id"#,
+) -> anyhow::Result<()> {
+    let (format, key_id) = format_columns(sealed.format);
+    sqlx::query!(
+        r#"insert into promises (id, subscriber_id, text_sealed, text_nonce, text_format, text_key_id, due_at)
+           overriding system value values ($1, $2, $3, $4, $5, $6, $7)"#,
+        id,
         subscriber_id,
         sealed.ciphertext,
         sealed.nonce,
+        format,
+        key_id,
         due_at
     )
-    .fetch_one(conn)
+    .execute(conn)
     .await
-    .context("failed to store a promise")
+    .context("failed to store a promise")?;
+    Ok(())
 }
 
 pub async fn get(db: impl PgExecutor<'_>, id: i64) -> anyhow::Result<Option<PromiseRow>> {
     let row = sqlx::query_as!(
         Row,
-        r#"select id, subscriber_id, text_sealed, text_nonce, due_at, check_answer, outcome from promises where id = $1"#,
+        r#"select id, subscriber_id, text_sealed, text_nonce, text_format, text_key_id, due_at, check_answer, outcome
+           from promises where id = $1"#,
         id
     )
     .fetch_optional(db)
@@ -78,7 +126,8 @@ pub async fn for_delivery(
     delivery_id: i64,
 ) -> anyhow::Result<Option<(PromiseMail, PromiseRow)>> {
     let row = sqlx::query!(
-        r#"select d.kind as "kind: DeliveryKind", p.id, p.subscriber_id, p.text_sealed, p.text_nonce, p.due_at, p.check_answer, p.outcome
+        r#"select d.kind as "kind: DeliveryKind", p.id, p.subscriber_id, p.text_sealed, p.text_nonce, p.text_format,
+                  p.text_key_id, p.due_at, p.check_answer, p.outcome
            from deliveries d join promises p on p.id = d.promise_id
            where d.id = $1"#,
         delivery_id
@@ -93,6 +142,8 @@ pub async fn for_delivery(
             subscriber_id: r.subscriber_id,
             text_sealed: r.text_sealed,
             text_nonce: r.text_nonce,
+            text_format: r.text_format,
+            text_key_id: r.text_key_id,
             due_at: r.due_at,
             check_answer: r.check_answer,
             outcome: r.outcome,
@@ -131,7 +182,7 @@ pub async fn record_outcome(conn: &mut PgConnection, id: i64, outcome: Outcome) 
 pub async fn list(db: impl PgExecutor<'_>, subscriber_id: i64) -> anyhow::Result<Vec<PromiseRow>> {
     let rows = sqlx::query_as!(
         Row,
-        r#"select id, subscriber_id, text_sealed, text_nonce, due_at, check_answer, outcome
+        r#"select id, subscriber_id, text_sealed, text_nonce, text_format, text_key_id, due_at, check_answer, outcome
            from promises where subscriber_id = $1 order by due_at"#,
         subscriber_id
     )
@@ -169,4 +220,66 @@ pub async fn good_outcomes_since(
     .await
     .context("failed to count promise outcomes")?;
     Ok((row.kept, row.renegotiated))
+}
+
+/// The next promises (by id, after `after`) whose text is not bound under
+/// the key `key_id`, locked until the caller's transaction ends.
+#[tracing::instrument(skip_all, fields(after, limit))]
+pub async fn lock_to_reseal(
+    conn: &mut PgConnection,
+    key_id: i64,
+    after: i64,
+    limit: i64,
+) -> anyhow::Result<Vec<PromiseRow>> {
+    let rows = sqlx::query_as!(
+        Row,
+        r#"select id, subscriber_id, text_sealed, text_nonce, text_format, text_key_id, due_at, check_answer, outcome
+           from promises
+           where id > $2 and not (text_format = 1 and text_key_id = $1)
+           order by id limit $3
+           for update"#,
+        key_id,
+        after,
+        limit
+    )
+    .fetch_all(conn)
+    .await
+    .context("failed to read promises to reseal")?;
+    Ok(rows.into_iter().map(PromiseRow::from).collect())
+}
+
+/// Replaces the sealed texts of these promises, in one statement.
+#[tracing::instrument(skip_all, fields(rows = resealed.len()))]
+pub async fn store_resealed(conn: &mut PgConnection, resealed: &[(i64, Sealed)]) -> anyhow::Result<u64> {
+    let ids: Vec<i64> = resealed.iter().map(|(id, _)| *id).collect();
+    let texts: Vec<Vec<u8>> = resealed.iter().map(|(_, s)| s.ciphertext.clone()).collect();
+    let nonces: Vec<Vec<u8>> = resealed.iter().map(|(_, s)| s.nonce.clone()).collect();
+    let (formats, keys): (Vec<i16>, Vec<Option<i64>>) = resealed.iter().map(|(_, s)| format_columns(s.format)).unzip();
+    let result = sqlx::query!(
+        r#"update promises p
+           set text_sealed = v.sealed, text_nonce = v.nonce, text_format = v.format, text_key_id = v.key_id
+           from unnest($1::bigint[], $2::bytea[], $3::bytea[], $4::smallint[], $5::bigint[])
+                as v(id, sealed, nonce, format, key_id)
+           where p.id = v.id"#,
+        &ids,
+        &texts,
+        &nonces,
+        &formats,
+        &keys as &[Option<i64>]
+    )
+    .execute(conn)
+    .await
+    .context("failed to store resealed promises")?;
+    Ok(result.rows_affected())
+}
+
+/// Promises whose text is not bound under the key `key_id`.
+pub async fn count_to_reseal(db: impl PgExecutor<'_>, key_id: i64) -> anyhow::Result<i64> {
+    sqlx::query_scalar!(
+        r#"select count(*) as "n!" from promises where not (text_format = 1 and text_key_id = $1)"#,
+        key_id
+    )
+    .fetch_one(db)
+    .await
+    .context("failed to count promises to reseal")
 }

@@ -4,7 +4,9 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
 
-use crate::domain::{Locale, Scheduling, Slots, SubscriberEmail, SubscriberStatus, TimeOfDay, TimeZone};
+use crate::domain::{
+    LinkGeneration, Locale, Scheduling, Slots, SubscriberEmail, SubscriberStatus, TimeOfDay, TimeZone,
+};
 
 /// A subscriber as stored, parsed back into domain types.
 #[derive(Debug, Clone)]
@@ -18,6 +20,10 @@ pub struct Subscriber {
     pub created_at: DateTime<Utc>,
     /// The language tend writes to them in.
     pub locale: Locale,
+    /// Only links of this generation work (unsubscribe links excepted).
+    pub link_generation: LinkGeneration,
+    /// Neutral From name, subjects and headings.
+    pub discreet: bool,
 }
 
 impl Subscriber {
@@ -33,6 +39,8 @@ pub struct Preferences {
     pub zone: TimeZone,
     pub time: TimeOfDay,
     pub max_per_day: u32,
+    /// Discreet mail: neutral From name, subjects and headings.
+    pub discreet: bool,
 }
 
 struct Row {
@@ -44,6 +52,8 @@ struct Row {
     status: String,
     created_at: DateTime<Utc>,
     locale: String,
+    link_generation: i32,
+    discreet: bool,
 }
 
 impl TryFrom<Row> for Subscriber {
@@ -60,6 +70,8 @@ impl TryFrom<Row> for Subscriber {
             created_at: row.created_at,
             // A locale tend no longer knows reads in English rather than not at all.
             locale: Locale::or_en(&row.locale),
+            link_generation: LinkGeneration::from_stored(row.link_generation)?,
+            discreet: row.discreet,
         })
     }
 }
@@ -68,7 +80,7 @@ impl TryFrom<Row> for Subscriber {
 pub async fn find_by_email(db: impl PgExecutor<'_>, email: &SubscriberEmail) -> anyhow::Result<Option<Subscriber>> {
     sqlx::query_as!(
         Row,
-        r#"select id, email, timezone, send_time, max_per_day, status, created_at, locale
+        r#"select id, email, timezone, send_time, max_per_day, status, created_at, locale, link_generation, discreet
            from subscribers where lower(email) = lower($1)"#,
         email.as_str()
     )
@@ -83,7 +95,7 @@ pub async fn find_by_email(db: impl PgExecutor<'_>, email: &SubscriberEmail) -> 
 pub async fn get(db: impl PgExecutor<'_>, id: i64) -> anyhow::Result<Option<Subscriber>> {
     sqlx::query_as!(
         Row,
-        r#"select id, email, timezone, send_time, max_per_day, status, created_at, locale
+        r#"select id, email, timezone, send_time, max_per_day, status, created_at, locale, link_generation, discreet
            from subscribers where id = $1"#,
         id
     )
@@ -100,7 +112,7 @@ pub async fn get(db: impl PgExecutor<'_>, id: i64) -> anyhow::Result<Option<Subs
 pub async fn lock(conn: &mut PgConnection, id: i64) -> anyhow::Result<Option<Subscriber>> {
     sqlx::query_as!(
         Row,
-        r#"select id, email, timezone, send_time, max_per_day, status, created_at, locale
+        r#"select id, email, timezone, send_time, max_per_day, status, created_at, locale, link_generation, discreet
            from subscribers where id = $1 for update"#,
         id
     )
@@ -121,14 +133,15 @@ pub async fn insert_or_lock(
 ) -> anyhow::Result<(Subscriber, bool)> {
     let inserted = sqlx::query_as!(
         Row,
-        r#"insert into subscribers (email, timezone, send_time, max_per_day, status)
-           values ($1, $2, $3, $4, 'pending')
+        r#"insert into subscribers (email, timezone, send_time, max_per_day, discreet, status)
+           values ($1, $2, $3, $4, $5, 'pending')
            on conflict (lower(email)) do nothing
-           returning id, email, timezone, send_time, max_per_day, status, created_at, locale"#,
+           returning id, email, timezone, send_time, max_per_day, status, created_at, locale, link_generation, discreet"#,
         email.as_str(),
         prefs.zone.name(),
         prefs.time.naive(),
-        prefs.max_per_day as i16
+        prefs.max_per_day as i16,
+        prefs.discreet
     )
     .fetch_optional(&mut *conn)
     .await
@@ -138,7 +151,7 @@ pub async fn insert_or_lock(
     }
     let existing = sqlx::query_as!(
         Row,
-        r#"select id, email, timezone, send_time, max_per_day, status, created_at, locale
+        r#"select id, email, timezone, send_time, max_per_day, status, created_at, locale, link_generation, discreet
            from subscribers where lower(email) = lower($1) for update"#,
         email.as_str()
     )
@@ -151,11 +164,12 @@ pub async fn insert_or_lock(
 #[tracing::instrument(skip_all, fields(subscriber_id = id))]
 pub async fn update_preferences(conn: &mut PgConnection, id: i64, prefs: &Preferences) -> anyhow::Result<()> {
     sqlx::query!(
-        r#"update subscribers set timezone = $2, send_time = $3, max_per_day = $4 where id = $1"#,
+        r#"update subscribers set timezone = $2, send_time = $3, max_per_day = $4, discreet = $5 where id = $1"#,
         id,
         prefs.zone.name(),
         prefs.time.naive(),
-        prefs.max_per_day as i16
+        prefs.max_per_day as i16,
+        prefs.discreet
     )
     .execute(conn)
     .await
@@ -184,7 +198,7 @@ pub async fn set_status(conn: &mut PgConnection, id: i64, status: SubscriberStat
 pub async fn list(db: impl PgExecutor<'_>, limit: i64) -> anyhow::Result<Vec<Subscriber>> {
     sqlx::query_as!(
         Row,
-        r#"select id, email, timezone, send_time, max_per_day, status, created_at, locale
+        r#"select id, email, timezone, send_time, max_per_day, status, created_at, locale, link_generation, discreet
            from subscribers order by id limit $1"#,
         limit
     )
@@ -200,7 +214,7 @@ pub async fn list(db: impl PgExecutor<'_>, limit: i64) -> anyhow::Result<Vec<Sub
 pub async fn get_many(db: impl PgExecutor<'_>, ids: &[i64]) -> anyhow::Result<Vec<Subscriber>> {
     sqlx::query_as!(
         Row,
-        r#"select id, email, timezone, send_time, max_per_day, status, created_at, locale
+        r#"select id, email, timezone, send_time, max_per_day, status, created_at, locale, link_generation, discreet
            from subscribers where id = any($1)"#,
         ids
     )

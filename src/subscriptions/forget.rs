@@ -1,8 +1,11 @@
 //! Forgetting a subscriber: the right to erasure, in one transaction.
 //!
 //! Everything that names the person goes (subscriber row, tracks, every
-//! delivery including queued and in-flight ones, answers, and the address's
-//! entry in the suppression list). What stays is one
+//! delivery including queued and in-flight ones with the relay replies kept
+//! on them, answers, promises, and the address's entry in the suppression
+//! list); every link to them stops working, since a link needs the row. The
+//! caller then erases what lies outside the database: the `file`
+//! transport's copies (`mail::outbox::erase`). What stays is one
 //! anonymous line in `erasures` (when, who asked, how many rows), so an
 //! operator can show that an erasure happened without keeping whom it was
 //! about. A sender still holding a claim on a deleted delivery finds nothing
@@ -12,6 +15,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
+use crate::domain::SubscriberEmail;
 use crate::store::{self, admin::ErasedRows};
 
 /// Who asked for the erasure; recorded in the audit line.
@@ -33,10 +37,13 @@ impl ErasureRequester {
 }
 
 /// What one erasure removed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Erasure {
     pub erased_at: DateTime<Utc>,
     pub rows: ErasedRows,
+    /// The address that was erased, for what lies outside the database
+    /// (the `file` transport's outbox copies). Never stored or logged.
+    pub email: SubscriberEmail,
 }
 
 /// Erases one subscriber. `None` if they do not exist (already forgotten):
@@ -58,5 +65,5 @@ pub async fn forget(
     store::admin::delete_suppression(&mut tx, subscriber.email.as_str()).await?;
     let erased_at = store::admin::record_erasure(&mut tx, requested_by.key(), rows).await?;
     tx.commit().await.context("failed to commit an erasure")?;
-    Ok(Some(Erasure { erased_at, rows }))
+    Ok(Some(Erasure { erased_at, rows, email: subscriber.email }))
 }

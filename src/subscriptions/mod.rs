@@ -20,15 +20,19 @@ mod answer;
 mod confirm;
 mod forget;
 pub mod inbound;
+mod links;
 mod preferences;
 pub mod promises;
+mod reseal;
 mod subscribe;
 mod unsubscribe;
 
 pub use answer::{AnswerOutcome, Answers, Asked, answer_all};
 pub use confirm::{ConfirmOutcome, confirm};
 pub use forget::{Erasure, ErasureRequester, forget};
+pub use links::{FRESH_LINKS_PER_DAY, FreshLink, request_fresh_link, request_fresh_link_for, sign_out_links};
 pub use preferences::{PreferencesChange, pause, resume, set_weekly_summary, update_preferences};
+pub use reseal::{ResealBatch, reseal_batch};
 pub use subscribe::{SubscribeOutcome, SubscribeRequest, subscribe};
 pub use unsubscribe::unsubscribe;
 

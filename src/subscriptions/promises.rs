@@ -10,7 +10,7 @@ use crate::domain::Scheduling;
 use crate::domain::engine;
 use crate::domain::promise::{self, CheckAnswer, DueDate, Outcome, PromiseError, PromiseText};
 use crate::domain::{PromiseMail, SubscriberStatus, TimeOfDay, TimeZone, Track};
-use crate::sealing::Sealer;
+use crate::sealing::{Binding, Sealer};
 use crate::store::deliveries::{About, NewMail};
 use crate::store::{self, promises::PromiseRow};
 
@@ -70,8 +70,10 @@ pub async fn make_promise(
         Err(err) => return Ok(MakePromise::Refused(err)),
     };
     let slots = subscriber.slots(&rules.scheduling);
-    let promise_id =
-        store::promises::insert(&mut tx, subscriber_id, &sealer.seal(promise.text.as_str()), due_at).await?;
+    // The text is sealed for its row, so the row's id comes first.
+    let promise_id = store::promises::next_id(&mut tx).await?;
+    let sealed = sealer.seal(promise.text.as_str(), Binding { subscriber_id, promise_id });
+    store::promises::insert(&mut tx, promise_id, subscriber_id, &sealed, due_at).await?;
     let check_at = promise::check_at(due_at, rules.check_before, &slots, now);
     if let Some(at) = check_at {
         queue_promise_mail(&mut tx, subscriber_id, promise_id, PromiseMail::Check, at).await?;

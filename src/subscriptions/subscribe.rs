@@ -1,4 +1,11 @@
 //! Subscribing: double opt-in, idempotent, and silent about who is subscribed.
+//!
+//! A returning address (pending, or unsubscribed) that gets a new
+//! confirmation mail, or is activated by an operator, starts a new link
+//! generation: nothing mailed to it before works afterwards. Discreet mail
+//! is sticky here: a subscribe request can switch it on, never off (only the
+//! subscriber's preferences can), so nobody can make a discreet person's
+//! next confirmation mail say what it is about by typing their address.
 
 use anyhow::Context;
 use chrono::Duration;
@@ -55,21 +62,31 @@ pub async fn subscribe(
         return Ok(SubscribeOutcome::AlreadySubscribed { subscriber_id: id });
     }
     // New, still pending, or returning after unsubscribing: take the latest choices.
-    store::subscribers::update_preferences(&mut tx, id, &request.preferences).await?;
+    let preferences = Preferences {
+        discreet: request.preferences.discreet || (!created && subscriber.discreet),
+        ..request.preferences.clone()
+    };
+    store::subscribers::update_preferences(&mut tx, id, &preferences).await?;
     store::tracks::choose(&mut tx, id, &request.tracks).await?;
     let outcome = if request.preconfirmed {
         let subscriber = store::subscribers::get(&mut *tx, id).await?.context("subscriber vanished")?;
         activate(&mut tx, &subscriber, scheduling).await?;
+        if !created {
+            store::links::bump(&mut tx, id).await?;
+        }
         SubscribeOutcome::Activated { subscriber_id: id }
     } else {
         if subscriber.status != SubscriberStatus::Pending {
             store::subscribers::set_status(&mut tx, id, SubscriberStatus::Pending).await?;
         }
         let since = db_now(&mut tx).await? - Duration::days(1);
-        if store::deliveries::confirmations_since(&mut tx, id, since).await? >= CONFIRMATIONS_PER_DAY {
+        if store::deliveries::queued_since(&mut tx, id, DeliveryKind::Confirm, since).await? >= CONFIRMATIONS_PER_DAY {
             // Keep the preference update but send nothing more today.
             SubscribeOutcome::RateLimited { subscriber_id: id }
         } else {
+            if !created {
+                store::links::bump(&mut tx, id).await?;
+            }
             store::deliveries::queue_mail(&mut tx, NewMail::now(id, DeliveryKind::Confirm)).await?;
             SubscribeOutcome::ConfirmationQueued { subscriber_id: id }
         }

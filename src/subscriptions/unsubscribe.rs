@@ -1,4 +1,6 @@
-//! Unsubscribing: immediate, and nothing queued goes out afterwards.
+//! Unsubscribing: immediate, nothing queued goes out afterwards, and every
+//! link mailed before stops working (the unsubscribe links themselves
+//! excepted: stopping mail is always allowed).
 
 use anyhow::Context;
 use sqlx::PgPool;
@@ -17,6 +19,7 @@ pub async fn unsubscribe(pool: &PgPool, subscriber_id: i64) -> anyhow::Result<bo
         store::subscribers::set_status(&mut tx, subscriber_id, SubscriberStatus::Unsubscribed).await?;
         store::tracks::clear_schedule(&mut tx, subscriber_id).await?;
         store::deliveries::cancel_pending(&mut tx, subscriber_id).await?;
+        store::links::bump(&mut tx, subscriber_id).await?;
     }
     tx.commit().await.context("failed to commit an unsubscribe")?;
     Ok(true)

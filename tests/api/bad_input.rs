@@ -5,7 +5,7 @@ use serde_json::json;
 use sqlx::PgPool;
 use tend::domain::{LinkSigner, Purpose};
 
-use crate::helpers::{spawn_app, urlencode};
+use crate::helpers::{spawn_app, token, urlencode};
 
 #[sqlx::test]
 async fn malformed_subscribe_forms_are_refused_by_field_and_write_nothing(pool: PgPool) {
@@ -94,11 +94,11 @@ async fn forged_tampered_expired_and_cross_purpose_links_show_the_invalid_link_p
     let real_key = LinkSigner::new(&["development-only-link-key-change-me-in-production".to_owned().into()]).unwrap();
     let forger = LinkSigner::new(&["not-our-key".to_owned().into()]).unwrap();
     let soon = Utc::now() + Duration::days(1);
-    let unsubscribe = real_key.sign(Purpose::Unsubscribe, id, soon);
+    let unsubscribe = token(&real_key, Purpose::Unsubscribe, id, soon);
     let mut tampered = unsubscribe.clone().into_bytes();
     tampered[3] = if tampered[3] == b'a' { b'b' } else { b'a' };
     let garbage = [
-        forger.sign(Purpose::Unsubscribe, id, soon),
+        token(&forger, Purpose::Unsubscribe, id, soon),
         String::from_utf8(tampered).unwrap(),
         unsubscribe[..30].to_owned(),
         "%00%0D%0A".to_owned(),
@@ -113,9 +113,9 @@ async fn forged_tampered_expired_and_cross_purpose_links_show_the_invalid_link_p
     for (path, purpose) in routes {
         let mut tokens = garbage.to_vec();
         // Expired, for this very purpose.
-        tokens.push(real_key.sign(purpose, id, Utc::now() - Duration::seconds(1)));
+        tokens.push(token(&real_key, purpose, id, Utc::now() - Duration::seconds(1)));
         // Valid signature, wrong purpose.
-        tokens.extend(routes.iter().filter(|(_, p)| *p != purpose).map(|(_, p)| real_key.sign(*p, id, soon)));
+        tokens.extend(routes.iter().filter(|(_, p)| *p != purpose).map(|(_, p)| token(&real_key, *p, id, soon)));
         for token in tokens {
             let url = format!("/{path}/{token}");
             let get = app.get(&url).await;
@@ -125,7 +125,7 @@ async fn forged_tampered_expired_and_cross_purpose_links_show_the_invalid_link_p
         }
     }
     // The preferences token opens preferences, not unsubscribe.
-    assert_eq!(app.get(&format!("/me/{}", real_key.sign(Purpose::Preferences, id, soon))).await.status(), 200);
+    assert_eq!(app.get(&format!("/me/{}", token(&real_key, Purpose::Preferences, id, soon))).await.status(), 200);
     assert_eq!(app.snapshot().await, before);
     assert_eq!(app.status_of("links@example.com").await.as_deref(), Some("active"));
 }
@@ -234,4 +234,60 @@ async fn a_token_rewritten_to_name_another_subscriber_is_refused(pool: PgPool) {
     assert_eq!(app.post_form(&forged, "List-Unsubscribe=One-Click").await.status(), 404);
     assert_eq!(app.status_of("bob@example.com").await.as_deref(), Some("active"));
     assert_eq!(app.status_of("alice@example.com").await.as_deref(), Some("active"));
+}
+
+/// Everything about the subscriber a refused request must leave alone.
+async fn person(app: &crate::helpers::TestApp) -> ([i64; 4], Vec<(String, bool, i32)>) {
+    let rows = sqlx::query_as("select status, discreet, link_generation from subscribers order by id")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    (app.snapshot().await, rows)
+}
+
+#[sqlx::test]
+async fn unknown_actions_switched_off_links_and_discreet_maybe_are_refused_and_write_nothing(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let email = "refused@example.com";
+    let (id, nudge) = app.confirmed_with_first_nudge(email, &crate::helpers::form_for(email)).await;
+    let answer = app.links_in(&nudge, "/n/").pop().unwrap().split('?').next().unwrap().to_owned();
+    let preferences = app.links_in(&nudge, "/me/").pop().unwrap();
+    let forger = LinkSigner::new(&["not-our-key".to_owned().into()]).unwrap();
+    let forged = format!("/me/{}", token(&forger, Purpose::Preferences, id, Utc::now() + Duration::days(1)));
+    let save = "action=save&timezone=UTC&time=08%3A30&tracks=check-in";
+    let before = person(&app).await;
+    let cases = [
+        (preferences.clone(), "action=frobnicate".to_owned(), 400, Some("action")),
+        (preferences.clone(), format!("{save}&discreet=maybe"), 400, Some("discreet")),
+        (preferences.clone(), format!("{save}&discreet=on&discreet=maybe"), 400, Some("discreet")),
+        (answer.clone(), "action=frobnicate".to_owned(), 400, Some("action")),
+        ("/subscribe".to_owned(), "email=new%40example.com&discreet=maybe".to_owned(), 400, Some("discreet")),
+        ("/link".to_owned(), "email=not-an-address".to_owned(), 400, Some("email")),
+        (forged.clone(), "action=sign_out_links".to_owned(), 404, None),
+    ];
+    for (url, body, status, field) in &cases {
+        let page = app.post_form(url, body.clone()).await;
+        assert_eq!(page.status(), *status, "{url} {body}");
+        assert!(!page.text().await.unwrap().is_empty(), "a page that says what is wrong");
+        let fields: serde_json::Map<String, serde_json::Value> =
+            form_urlencoded::parse(body.as_bytes()).map(|(k, v)| (k.into_owned(), json!(v))).collect();
+        let reply = app.post_json(url, &serde_json::Value::Object(fields)).await;
+        assert_eq!(reply.status(), *status, "JSON {url} {body}");
+        let reply: serde_json::Value = reply.json().await.unwrap();
+        assert!(reply["error"].is_string(), "{reply}");
+        assert_eq!(reply["field"].as_str(), *field, "{url} {body}");
+    }
+    assert_eq!(person(&app).await, before, "a refused request wrote nothing");
+
+    // A genuine link of an earlier generation: 410, page and JSON, nothing written.
+    let signed_out = app.post_form(&preferences, "action=sign_out_links").await;
+    assert_eq!(signed_out.status(), 200);
+    let before = person(&app).await;
+    for body in [format!("{save}&discreet=on"), "action=sign_out_links".to_owned(), "action=delete".to_owned()] {
+        assert_eq!(app.post_form(&preferences, body.clone()).await.status(), 410, "{body}");
+    }
+    let reply = app.post_json(&answer, &json!({"action": "done"})).await;
+    assert_eq!(reply.status(), 410);
+    assert!(reply.json::<serde_json::Value>().await.unwrap()["error"].as_str().unwrap().contains("switched off"));
+    assert_eq!(person(&app).await, before, "a switched-off link wrote nothing");
 }

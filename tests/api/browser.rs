@@ -19,7 +19,7 @@ fn expected_on_page(link: &str, app_address: &str) -> &'static str {
     if path.starts_with("/confirm/") {
         "Press the button to start your nudges"
     } else if path.starts_with("/unsubscribe/") {
-        "One click and no more nudges will come"
+        "One click and no more mail will come"
     } else if path.starts_with("/me/") {
         "<h1>Your preferences</h1>"
     } else if path.starts_with("/n/") {

@@ -2,11 +2,12 @@
 //! `#[sqlx::test]`), sending to an in-process SMTP stub (`stub_smtp`), plus
 //! the steps tests drive.
 
-use chrono::Timelike;
+use chrono::{DateTime, Timelike, Utc};
 use reqwest::redirect::Policy;
 use serde_json::Value;
 use sqlx::PgPool;
 use tend::config::{MailTransportKind, Settings, StartTls};
+use tend::domain::{Claims, LinkGeneration, LinkSigner, Purpose};
 use tend::planner::{Planner, SweepReport};
 use tend::sender::{ExecutionOutcome, Sender};
 use tend::startup::{Application, Roles};
@@ -49,8 +50,9 @@ pub async fn spawn_app_with(pool: PgPool, customize: impl FnOnce(&mut Settings))
     settings.mail.smtp_url = format!("smtp://127.0.0.1:{}", smtp.port).into();
     settings.mail.starttls = StartTls::None;
     settings.schedule.jitter = tend::config::Duration::parse("0s").unwrap();
-    // Tests share one client address; the per-client limit has its own tests.
+    // Tests share one client address; the per-client limits have their own tests.
     settings.http.subscribe_per_client_per_minute = 100_000;
+    settings.http.link_requests_per_client_per_minute = 100_000;
     customize(&mut settings);
     settings.check().expect("test settings are valid");
     let app = Application::build_with_listener(settings, pool.clone(), Some(listener), Roles::WEB).expect("app builds");
@@ -61,6 +63,31 @@ pub async fn spawn_app_with(pool: PgPool, customize: impl FnOnce(&mut Settings))
     tokio::spawn(app.run_until_stopped(shutdown.clone()));
     let client = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
     TestApp { address, pool, smtp, client, planner, sender, inbound_port, shutdown }
+}
+
+/// The subscribe form of `subscribe_and_confirm_soon`: the preferred time a
+/// few minutes from now, in a fixed-offset zone (`Etc/GMT±N`, no DST) where
+/// it is about noon, so the subscriber's midnight is hours away whenever
+/// the test runs. Returns the form and the slot's time of day in UTC.
+pub fn form_soon(email: &str) -> (String, chrono::NaiveTime) {
+    let now = chrono::Utc::now();
+    // Hours the zone is ahead of UTC: -11 (at 23:xx UTC) to +12 (at 00:xx).
+    let ahead = 12 - i64::from(now.hour());
+    // POSIX signs: Etc/GMT-12 is twelve hours *ahead* of UTC.
+    let zone = match ahead {
+        0 => "Etc/GMT".to_owned(),
+        a if a > 0 => format!("Etc/GMT-{a}"),
+        a => format!("Etc/GMT+{}", -a),
+    };
+    let slot = (now + chrono::Duration::minutes(5)).time().with_second(0).and_then(|t| t.with_nanosecond(0)).unwrap();
+    let local = slot + chrono::Duration::hours(ahead);
+    let form = format!(
+        "email={}&timezone={}&time={}",
+        urlencode(email),
+        urlencode(&zone),
+        urlencode(&local.format("%H:%M").to_string())
+    );
+    (form, slot)
 }
 
 /// The default subscribe form: UTC, 08:30, default tracks.
@@ -131,25 +158,20 @@ impl TestApp {
     /// (`Etc/GMT±N`, no DST) where it is about noon now, so their midnight is
     /// hours away whenever the test runs, and nothing waits for a new day.
     pub async fn subscribe_and_confirm_soon(&self, email: &str) -> (i64, chrono::NaiveTime) {
-        let now = chrono::Utc::now();
-        // Hours the zone is ahead of UTC: -11 (at 23:xx UTC) to +12 (at 00:xx).
-        let ahead = 12 - i64::from(now.hour());
-        // POSIX signs: Etc/GMT-12 is twelve hours *ahead* of UTC.
-        let zone = match ahead {
-            0 => "Etc/GMT".to_owned(),
-            a if a > 0 => format!("Etc/GMT-{a}"),
-            a => format!("Etc/GMT+{}", -a),
-        };
-        let slot =
-            (now + chrono::Duration::minutes(5)).time().with_second(0).and_then(|t| t.with_nanosecond(0)).unwrap();
-        let local = slot + chrono::Duration::hours(ahead);
-        let form = format!(
-            "email={}&timezone={}&time={}",
-            urlencode(email),
-            urlencode(&zone),
-            urlencode(&local.format("%H:%M").to_string())
-        );
+        let (form, slot) = form_soon(email);
         (self.subscribe_and_confirm_with(email, &form).await, slot)
+    }
+
+    /// Subscribes with `form`, confirms, and sends the first nudge at its
+    /// slot: the subscriber's id and the nudge mail.
+    pub async fn confirmed_with_first_nudge(&self, email: &str, form: &str) -> (i64, ReceivedMail) {
+        let id = self.subscribe_and_confirm_with(email, form).await;
+        self.travel_to_next_slot(id).await;
+        self.plan().await;
+        self.dispatch_all_pending_emails().await;
+        let mails = self.smtp.received_by(email);
+        let nudge = mails.into_iter().rev().find(|m| !self.links_in(m, "/n/").is_empty()).expect("a nudge");
+        (id, nudge)
     }
 
     async fn subscribe_and_confirm_with(&self, email: &str, form: &str) -> i64 {
@@ -230,6 +252,29 @@ impl TestApp {
             self.count("select count(*) from answers").await,
         ]
     }
+}
+
+/// A link token as tend mints them now (layout 2), issued a minute ago, of
+/// the subscriber's first link generation unless `generation` says otherwise.
+pub fn token(signer: &LinkSigner, purpose: Purpose, subject: i64, expires_at: DateTime<Utc>) -> String {
+    token_of_generation(signer, purpose, subject, 0, expires_at)
+}
+
+pub fn token_of_generation(
+    signer: &LinkSigner,
+    purpose: Purpose,
+    subject: i64,
+    generation: i32,
+    expires_at: DateTime<Utc>,
+) -> String {
+    let generation = LinkGeneration::from_stored(generation).unwrap();
+    let issued_at = Utc::now() - chrono::Duration::minutes(1);
+    signer.sign(&Claims { purpose, subject, generation, issued_at, expires_at, page: None })
+}
+
+/// The development link key's signer: what `spawn_app` signs with.
+pub fn dev_signer() -> LinkSigner {
+    LinkSigner::new(&Settings::load(None).unwrap().security.link_keys).unwrap()
 }
 
 /// The URL of the test's own database, for a `tend` process.

@@ -52,7 +52,7 @@ async fn production_has_no_outbox_page(pool: PgPool) {
     let app = spawn_app_with(pool, |s| {
         s.environment = tend::config::Deployment::Production;
         s.security.link_keys = vec!["a-production-key-that-is-long-enough-0123456789".to_owned().into()];
-        s.security.promise_key = "cHJvZHVjdGlvbi10ZXN0LXByb21pc2Uta2V5LTAxMjM=".to_owned().into();
+        s.security.promise_keys = vec!["cHJvZHVjdGlvbi10ZXN0LXByb21pc2Uta2V5LTAxMjM=".to_owned().into()];
     })
     .await;
     assert_eq!(app.get("/outbox").await.status(), 404);

@@ -1,7 +1,11 @@
 //! A minimal in-process SMTP receiver, not a real server: a stub on
 //! 127.0.0.1 that speaks just enough plain ESMTP for lettre (EHLO, MAIL,
-//! RCPT, DATA, RSET, NOOP, QUIT), answers 250 to everything and keeps every
-//! message. No STARTTLS, no AUTH, no PIPELINING, no refusals. Tests about
+//! RCPT, DATA, RSET, NOOP, QUIT), answers 250 and keeps every message. Like
+//! many relays it echoes the recipient in its replies ("queued for <a@b>"),
+//! and it refuses recipients whose address starts with `bounce` as Postfix
+//! does (`550 5.1.1 <a@b>: Recipient address rejected`), so every test also
+//! runs tend's redaction of relay replies. No STARTTLS, no AUTH, no
+//! PIPELINING. Tests about
 //! the product (pages, links, planning) read mail from it because it is
 //! instant and exact; what a real relay does to tend (TLS, logins, 4xx and
 //! 5xx) is tested against Postfix in `relays`.
@@ -99,8 +103,18 @@ async fn session(stream: TcpStream, store: Arc<Mutex<Vec<ReceivedMail>>>) {
             "250 ok\r\n"
         } else if upper.starts_with("RCPT TO") {
             let address = line.trim()[8..].trim().trim_start_matches('<').trim_end_matches('>').to_owned();
-            to.push(address);
-            "250 ok\r\n"
+            let reply = if address.starts_with("bounce") {
+                format!("550 5.1.1 <{address}>: Recipient address rejected: User unknown in local recipient table\r\n")
+            } else {
+                format!("250 2.1.5 <{address}>... Recipient ok\r\n")
+            };
+            if reply.starts_with("250") {
+                to.push(address);
+            }
+            if write.all_reply(&reply).await.is_err() {
+                return;
+            }
+            continue;
         } else if upper.starts_with("DATA") {
             let _ = write.all_reply("354 go ahead\r\n").await;
             let mut data = String::new();
@@ -114,12 +128,16 @@ async fn session(stream: TcpStream, store: Arc<Mutex<Vec<ReceivedMail>>>) {
                 }
                 data.push_str(line.strip_prefix('.').unwrap_or(&line));
             }
+            let reply = format!("250 2.0.0 Ok: queued as 4F3A2B for <{}>\r\n", to.join(">, <"));
             store.lock().unwrap().push(ReceivedMail {
                 from: std::mem::take(&mut from),
                 to: std::mem::take(&mut to),
                 data,
             });
-            "250 2.0.0 queued\r\n"
+            if write.all_reply(&reply).await.is_err() {
+                return;
+            }
+            continue;
         } else if upper.starts_with("RSET") {
             to.clear();
             "250 ok\r\n"

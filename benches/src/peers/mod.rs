@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use sqlx::PgPool;
 use tend::domain::mail::{DeliveryRef, MailBody, MailContext, Recipient};
-use tend::domain::{Locale, SubscriberEmail};
+use tend::domain::{LinkGeneration, Locale, SubscriberEmail};
 use tend::mail::{Composer, Mailer, Nudge, SendOutcome};
 
 use crate::Common;
@@ -53,6 +53,8 @@ pub async fn send_one(shared: &Shared, delivery_id: i64) -> anyhow::Result<()> {
             email: SubscriberEmail::parse(&email)?,
             locale: Locale::en(),
             zone: tend::domain::TimeZone::UTC,
+            link_generation: LinkGeneration::FIRST,
+            discreet: false,
         },
         body: MailBody::Nudge { track: shared.nudge.track, variant: shared.nudge.variant.clone() },
     };

@@ -1,7 +1,8 @@
 //! Reading a catalog file: TOML in, a checked `Catalog` out.
 //!
 //! Layout: one table per locale (`[[en.nudge]]`, `[en.nudge_frame]`,
-//! `[en.mail.welcome]`, `[en.notes]`). A file from before locales, with `[[nudge]]` at the top,
+//! `[en.mail.welcome]`, `[en.notes]`, `[en.discreet]` with
+//! `[en.discreet.mail.nudge]`). A file from before locales, with `[[nudge]]` at the top,
 //! still reads: its nudges are `en`. Structure is checked here (each error
 //! names its entry); the content rubric is the lint's job.
 
@@ -10,6 +11,7 @@ use std::collections::{BTreeMap, HashSet};
 use anyhow::Context;
 use serde::Deserialize;
 
+use super::discreet::{DiscreetMail, DiscreetTexts, discreet_kinds};
 use super::{Catalog, MailText, NoteTexts, Nudge, NudgeFrame, Texts, needs_action};
 use crate::domain::{DeliveryKind, Locale, Track, Words};
 
@@ -28,6 +30,22 @@ struct RawLocale {
     #[serde(default)]
     mail: BTreeMap<String, RawMail>,
     notes: Option<RawNotes>,
+    discreet: Option<RawDiscreet>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDiscreet {
+    from_name: Option<String>,
+    #[serde(default)]
+    mail: BTreeMap<String, RawDiscreetMail>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDiscreetMail {
+    subjects: Vec<String>,
+    heading: String,
 }
 
 #[derive(Deserialize)]
@@ -81,6 +99,10 @@ pub(super) fn parse(text: &str, base: Option<&Catalog>) -> anyhow::Result<Catalo
         if texts.notes.is_some() {
             into.notes = texts.notes;
         }
+        if texts.discreet.from_name.is_some() {
+            into.discreet.from_name = texts.discreet.from_name;
+        }
+        into.discreet.mails.extend(texts.discreet.mails);
     }
     check_en_is_complete(locales.get(&Locale::en()))?;
     Ok(Catalog { locales })
@@ -93,7 +115,8 @@ fn read_locales(text: &str) -> anyhow::Result<Vec<(Locale, RawLocale)>> {
         if key == "nudge" {
             // A catalog from before locales: its nudges are English.
             let nudge = value.try_into().context("`nudge` must be an array of [[nudge]] tables")?;
-            locales.push((Locale::en(), RawLocale { nudge, nudge_frame: None, mail: BTreeMap::new(), notes: None }));
+            let raw = RawLocale { nudge, nudge_frame: None, mail: BTreeMap::new(), notes: None, discreet: None };
+            locales.push((Locale::en(), raw));
             continue;
         }
         let locale = Locale::parse(&key).map_err(|e| anyhow::anyhow!("top-level key {key:?}: {e}"))?;
@@ -135,7 +158,31 @@ fn check_locale(locale: &Locale, raw: RawLocale) -> anyhow::Result<Texts> {
     if let Some(notes) = raw.notes {
         texts.notes = Some(check_notes(notes).context("notes")?);
     }
+    if let Some(discreet) = raw.discreet {
+        texts.discreet = check_discreet(discreet).context("discreet")?;
+    }
     Ok(texts)
+}
+
+fn check_discreet(raw: RawDiscreet) -> anyhow::Result<DiscreetTexts> {
+    let from_name = raw.from_name.map(|name| one_line("from_name", &name)).transpose()?;
+    let mut mails = BTreeMap::new();
+    for (key, mail) in raw.mail {
+        let kind = DeliveryKind::parse(&key).filter(|k| k.composed_as() == *k).with_context(|| {
+            let known: Vec<&str> = discreet_kinds().map(|k| k.key()).collect();
+            format!("mail {key:?}: unknown mail; the mails are {}", known.join(", "))
+        })?;
+        anyhow::ensure!(!mail.subjects.is_empty(), "mail {key}: subjects is empty; give at least one");
+        let subjects = mail
+            .subjects
+            .iter()
+            .map(|s| one_line("subjects", s))
+            .collect::<anyhow::Result<Vec<_>>>()
+            .with_context(|| format!("mail {key}"))?;
+        let heading = one_line("heading", &mail.heading).with_context(|| format!("mail {key}"))?;
+        mails.insert(kind, DiscreetMail { subjects, heading });
+    }
+    Ok(DiscreetTexts { from_name, mails })
 }
 
 fn check_nudge(locale: &Locale, raw: RawNudge) -> anyhow::Result<Nudge> {
@@ -214,5 +261,13 @@ fn check_en_is_complete(en: Option<&Texts>) -> anyhow::Result<()> {
         anyhow::ensure!(en.mails.contains_key(&kind), "locale en: mail {} is missing", kind.key());
     }
     anyhow::ensure!(en.notes.is_some(), "locale en: [en.notes] is missing");
+    anyhow::ensure!(en.discreet.from_name.is_some(), "locale en: [en.discreet] from_name is missing");
+    for kind in discreet_kinds() {
+        anyhow::ensure!(
+            en.discreet.mails.contains_key(&kind),
+            "locale en: [en.discreet.mail.{}] is missing",
+            kind.key()
+        );
+    }
     Ok(())
 }

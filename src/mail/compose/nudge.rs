@@ -2,7 +2,8 @@
 //! with one answer button per [`Action`].
 //!
 //! Answer links carry what the answer page shows (subscriber, track, a
-//! fingerprint of the variant), so opening one never reads the database.
+//! fingerprint of the variant), so opening one reads only the subscriber's
+//! link generation from the database.
 
 use chrono::{DateTime, Utc};
 
@@ -46,7 +47,7 @@ impl Composer {
         let page = PageFacts { subscriber_id: to.subscriber_id, track, variant: variant_fingerprint(shown) };
         let answer = |action: Action| ActionLink {
             label: action.label().into(),
-            url: self.links.answer_with(id, slot, &page, action),
+            url: self.links.answer_with(id, to.link_generation, slot, &page, action),
         };
         Action::ALL.into_iter().map(answer).collect()
     }

@@ -13,10 +13,8 @@ impl Composer {
         let numbers = week_numbers(week);
         let values: Vec<(&str, &str)> = numbers.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let words = self.catalog.mail(&to.locale, DeliveryKind::WeeklySummary).filled(&values);
-        let button = ActionLink {
-            label: words.action_label().to_owned(),
-            url: self.links.preferences(to.subscriber_id, d.slot),
-        };
+        let button =
+            ActionLink { label: words.action_label().to_owned(), url: self.links.preferences(to.link_owner(), d.slot) };
         // The catalog's words when there is something to tell, a quiet line
         // otherwise; then the good news per track and promise.
         let answered = week.answers.iter().any(|a| counts_as_answered(a.action));

@@ -7,7 +7,9 @@ use secrecy::SecretString;
 
 use super::shared;
 use crate::domain::mail::{AnswerAgain, Buttons, DeliveryRef, MailBody, MailContext, Recipient, WeekFacts};
-use crate::domain::{Action, DayAnswer, DeliveryKind, LinkSigner, Locale, Shape, SubscriberEmail, TimeZone, Track};
+use crate::domain::{
+    Action, DayAnswer, DeliveryKind, LinkGeneration, LinkSigner, Locale, Shape, SubscriberEmail, TimeZone, Track,
+};
 use crate::links::Links;
 use crate::mail::catalog::{Catalog, Nudge, paragraphs, placeholders};
 use crate::mail::compose::{Composer, OutgoingEmail, week_numbers};
@@ -96,7 +98,15 @@ fn sample_recipient(locale: &Locale) -> Recipient {
         email: SubscriberEmail::parse("reader@example.org").expect("a valid address"),
         locale: locale.clone(),
         zone: TimeZone::parse("Europe/Dublin").expect("a valid zone"),
+        link_generation: LinkGeneration::FIRST,
+        discreet: false,
     }
+}
+
+/// The same mail as a subscriber who chose discreet mail gets it.
+pub fn discreetly(mut mail: MailContext) -> MailContext {
+    mail.to.discreet = true;
+    mail
 }
 
 fn sample_delivery() -> DeliveryRef {

@@ -4,6 +4,7 @@
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
+use crate::domain::redact_addresses;
 use crate::mail::SendOutcome;
 
 /// How far one send got; decides between "retry" and "outcome unknown".
@@ -45,6 +46,8 @@ impl Progress {
 }
 
 /// A failed step: the stage it failed in and the relay's reply code, if any.
+/// The reason is the relay's words with every address redacted: they are
+/// logged and kept on the delivery row, and relays echo the recipient.
 pub(super) struct Failure {
     pub(super) stage: Stage,
     pub(super) code: Option<u16>,
@@ -53,7 +56,11 @@ pub(super) struct Failure {
 
 impl Failure {
     pub(super) fn at(stage: Stage) -> impl Fn(lettre::transport::smtp::Error) -> Failure {
-        move |error| Failure { stage, code: error.status().map(u16::from), reason: error.to_string() }
+        move |error| Failure {
+            stage,
+            code: error.status().map(u16::from),
+            reason: redact_addresses(&error.to_string()),
+        }
     }
 }
 

@@ -15,7 +15,9 @@ use chrono::{DateTime, NaiveTime, Utc};
 use sqlx::PgPool;
 
 use crate::domain::mail::Recipient;
-use crate::domain::{DeliveryKind, Locale, SubscriberEmail, SubscriberStatus, TimeOfDay, TimeZone, Track};
+use crate::domain::{
+    DeliveryKind, LinkGeneration, Locale, SubscriberEmail, SubscriberStatus, TimeOfDay, TimeZone, Track,
+};
 
 /// A claimed delivery with what the sender needs to load, address and fence it.
 #[derive(Debug, Clone)]
@@ -79,6 +81,8 @@ struct ClaimRow {
     send_time: NaiveTime,
     status: String,
     locale: String,
+    link_generation: i32,
+    discreet: bool,
     suppressed: bool,
 }
 
@@ -110,6 +114,8 @@ fn parse(row: ClaimRow) -> anyhow::Result<Claimed> {
             // A locale tend no longer knows reads in English rather than not at all.
             locale: Locale::or_en(&row.locale),
             zone: TimeZone::parse(&row.timezone).context("stored time zone no longer parses")?,
+            link_generation: LinkGeneration::from_stored(row.link_generation)?,
+            discreet: row.discreet,
         },
         send_time: TimeOfDay::from_naive(row.send_time),
         status: SubscriberStatus::from_key(&row.status)?,
@@ -141,7 +147,7 @@ pub async fn claim_due(pool: &PgPool, owner: &str, limit: i64, lease: chrono::Du
            returning d.id, d.attempt, d.kind as "kind: DeliveryKind", d.track, d.variant, d.promise_id,
                      d.about_delivery_id, d.slot,
                      d.message_key::text as "message_key!", s.id as subscriber_id, s.email, s.timezone, s.send_time,
-                     s.status, s.locale,
+                     s.status, s.locale, s.link_generation, s.discreet,
                      exists(select 1 from suppressed_addresses x where x.email = lower(s.email)) as "suppressed!""#,
         owner,
         limit,

@@ -15,7 +15,7 @@ use sqlx::PgPool;
 
 use crate::batch::Batcher;
 use crate::domain::Scheduling;
-use crate::domain::{Action, TimeZone, Track};
+use crate::domain::{Action, LinkGeneration, TimeZone, Track};
 use crate::store;
 use crate::store::answering::AnswerContext;
 
@@ -48,21 +48,24 @@ pub struct AnswerOutcome {
     pub variant: String,
 }
 
-/// Where handlers send answers, and read the nudges their pages show: a
-/// handle on two tasks that do both in batches, over a few connections of
-/// their own that keep generic plans ([`store::generic_plans`]). Cloning is
-/// cheap; the tasks end with the last handle.
+/// Where handlers send answers, and read the nudges their pages show and
+/// the link generations their links are checked against: a handle on three
+/// tasks that do these in batches, over a few connections of their own
+/// that keep generic plans ([`store::generic_plans`]). Cloning is cheap;
+/// the tasks end with the last handle.
 #[derive(Clone)]
 pub struct Answers {
     writes: Batcher<Asked, Option<AnswerOutcome>>,
     reads: Batcher<i64, Option<AnswerContext>>,
+    generations: Batcher<i64, Option<LinkGeneration>>,
 }
 
 impl Answers {
     /// Starts the tasks (inside a Tokio runtime).
     pub fn start(pool: &PgPool, scheduling: Scheduling) -> Self {
-        let own = store::generic_plans(pool, 1 + READS_IN_FLIGHT as u32);
+        let own = store::generic_plans(pool, 1 + 2 * READS_IN_FLIGHT as u32);
         let for_writes = own.clone();
+        let for_generations = own.clone();
         // One write batch at a time: answers to one track never race each
         // other inside an instance, so the fence only meets other writers.
         let writes = Batcher::start("answers", MAX_BATCH, 1, move |asked: Vec<Asked>| {
@@ -73,7 +76,11 @@ impl Answers {
             let pool = own.clone();
             async move { read_all(&pool, &ids).await }
         });
-        Self { writes, reads }
+        let generations = Batcher::start("link generations", MAX_BATCH, READS_IN_FLIGHT, move |ids: Vec<i64>| {
+            let pool = for_generations.clone();
+            async move { generations_of(&pool, &ids).await }
+        });
+        Self { writes, reads, generations }
     }
 
     /// Records `action` for a nudge. `Ok(None)` if the nudge no longer exists.
@@ -85,6 +92,19 @@ impl Answers {
     pub async fn read(&self, delivery_id: i64) -> anyhow::Result<Option<AnswerContext>> {
         self.reads.submit(delivery_id).await
     }
+
+    /// A subscriber's current link generation (`None` if they are gone),
+    /// read with other pages' in one indexed statement.
+    pub async fn generation(&self, subscriber_id: i64) -> anyhow::Result<Option<LinkGeneration>> {
+        self.generations.submit(subscriber_id).await
+    }
+}
+
+/// One read for a batch of generations, one result per id in order.
+async fn generations_of(pool: &PgPool, ids: &[i64]) -> anyhow::Result<Vec<Option<LinkGeneration>>> {
+    let found: std::collections::HashMap<i64, LinkGeneration> =
+        store::links::generations(pool, ids).await?.into_iter().collect();
+    Ok(ids.iter().map(|id| found.get(id).copied()).collect())
 }
 
 /// One read for a batch of pages, one result per id in order.

@@ -1,12 +1,13 @@
 //! tend's listener spoken to directly: what it refuses (550 at RCPT, 552,
 //! 421 for one session too many and for one that lasts too long), what an
-//! unclear or a stranger's reply does, promise replies, and which mails
-//! carry reply and bounce addresses at all.
+//! unclear or a stranger's reply does, promise replies, which mails carry
+//! reply and bounce addresses at all, and that a reply address stops
+//! working with the links of its generation.
 
 use chrono::{Duration, Utc};
 use sqlx::PgPool;
 use tend::config::{InboundAddresses, Settings};
-use tend::domain::{AddressKind, InboundDomain, LinkSigner};
+use tend::domain::{AddressKind, InboundDomain, LinkGeneration, LinkSigner};
 
 use super::client::{Client, Envelope};
 use super::{DOMAIN, PLAIN, answer_of, fill, first_nudge, track_row, with_inbound};
@@ -36,14 +37,14 @@ async fn bad_foreign_and_expired_addresses_get_550_at_rcpt_and_big_messages_552(
     .await;
     let nudge = first_nudge(&app, "limits@example.com").await;
     let domain = InboundDomain::parse(DOMAIN).unwrap();
-    let expired =
-        signer().sign_address(AddressKind::Reply, nudge.delivery_id, Utc::now() - Duration::minutes(1), &domain);
+    let (generation, expires) = (LinkGeneration::FIRST, Utc::now() - Duration::minutes(1));
+    let expired = signer().sign_address(AddressKind::Reply, nudge.delivery_id, generation, expires, &domain);
     let mut client = Client::connect(app.inbound_port.unwrap()).await;
     assert!(client.replies[0].starts_with(&format!("220 {DOMAIN}")), "{:?}", client.replies);
     client.command("EHLO client.example.com").await;
     assert!(client.command("MAIL FROM:<limits@example.com>").await.starts_with("250 2.1.0"));
     for refused in [
-        format!("r-{}@{DOMAIN}", "a".repeat(53)),
+        format!("r-{}@{DOMAIN}", "a".repeat(60)),
         format!("postmaster@{DOMAIN}"),
         nudge.reply_to.replace(DOMAIN, "example.org"),
         expired,
@@ -113,6 +114,64 @@ async fn an_unclear_reply_records_nothing_and_brings_one_mail_with_the_buttons_a
     assert_eq!(app.post_form(partly, "action=partly").await.status(), 200);
     assert_eq!(answer_of(&app, nudge.delivery_id).await.as_deref(), Some("partly"));
     assert!(metrics(&app).await.contains("tend_inbound_replies_total{outcome=\"unclear\"} 2"));
+}
+
+#[sqlx::test]
+async fn a_discreet_subscriber_s_which_one_fits_mail_is_discreet_too(pool: PgPool) {
+    let app = spawn_app_with(pool, with_inbound).await;
+    let nudge = first_nudge(&app, "quiet-replier@example.com").await;
+    sqlx::query("update subscribers set discreet = true").execute(&app.pool).await.unwrap();
+
+    let reply = fill(PLAIN, "quiet-replier@example.com", &nudge.reply_to, "hmm, maybe?");
+    assert!(send(&app, "quiet-replier@example.com", &nudge.reply_to, &reply).await.starts_with("250"));
+    app.dispatch_all_pending_emails().await;
+
+    let asked = app.smtp.received_by("quiet-replier@example.com").pop().unwrap();
+    let kind: String = sqlx::query_scalar("select kind::text from deliveries order by id desc limit 1")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(kind, "reply_unclear");
+    crate::discreet::assert_discreet(&asked);
+    let subject = asked.header("Subject").unwrap();
+    assert!(["About your reply", "A quick question about your reply", "Your reply"].contains(&subject.as_str()));
+    assert_eq!(asked.header("Reply-To").as_deref(), Some(nudge.reply_to.as_str()), "replies still reach tend");
+}
+
+#[sqlx::test]
+async fn a_reply_to_a_mail_from_before_signing_out_or_unsubscribing_gets_550_at_rcpt(pool: PgPool) {
+    let app = spawn_app_with(pool, with_inbound).await;
+    let (seen, left) = ("seen-replier@example.com", "left-replier@example.com");
+    let signed_out = first_nudge(&app, seen).await;
+    let unsubscribed = first_nudge(&app, left).await;
+    let link = |email: &str, path: &str| app.links_in(&app.smtp.received_by(email).pop().unwrap(), path).pop().unwrap();
+    assert_eq!(app.post_form(&link(seen, "/me/"), "action=sign_out_links").await.status(), 200);
+    assert_eq!(app.post_form(&link(left, "/unsubscribe/"), "List-Unsubscribe=One-Click").await.status(), 200);
+
+    // The very mail's Reply-To: genuine and far from expiry; only its generation is old.
+    for (email, nudge) in [(seen, &signed_out), (left, &unsubscribed)] {
+        let reply = fill(PLAIN, email, &nudge.reply_to, "Done!");
+        let refused = send(&app, email, &nudge.reply_to, &reply).await;
+        assert!(refused.starts_with("550 5.1.1") && refused.contains("switched off"), "{refused}");
+        assert_eq!(answer_of(&app, nudge.delivery_id).await, None);
+    }
+    assert!(metrics(&app).await.contains("tend_inbound_refused_total{reason=\"bad_address\"} 2"));
+
+    // The same delivery's address of the current generation takes the reply.
+    let current: i32 = sqlx::query_scalar("select link_generation from subscribers where id = $1")
+        .bind(signed_out.subscriber_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let current = LinkGeneration::from_stored(current).unwrap();
+    let (domain, expires) = (InboundDomain::parse(DOMAIN).unwrap(), Utc::now() + Duration::days(1));
+    let fresh = signer().sign_address(AddressKind::Reply, signed_out.delivery_id, current, expires, &domain);
+    assert!(send(&app, seen, &fresh, &fill(PLAIN, seen, &fresh, "Done!")).await.starts_with("250"));
+    assert_eq!(answer_of(&app, signed_out.delivery_id).await.as_deref(), Some("done"));
+    // A bounce address is not switched off: a complaint about an old mail still stops mail.
+    let complaint = fill(super::ARF, seen, &signed_out.bounce, "");
+    assert!(send(&app, "", &signed_out.bounce, &complaint).await.starts_with("250"));
+    assert_eq!(app.status_of(seen).await.as_deref(), Some("unsubscribed"));
 }
 
 #[sqlx::test]

@@ -1,7 +1,7 @@
 use chrono::{Duration, NaiveTime, TimeZone as _, Utc};
 
 use super::*;
-use crate::domain::{TimeOfDay, TimeZone};
+use crate::domain::{LinkGeneration, TimeOfDay, TimeZone};
 
 const REVISION: &str = "4242";
 
@@ -23,6 +23,7 @@ fn nudge(id: i64, subscriber: i64, track: Track) -> AnswerContext {
         time: TimeOfDay::from_naive(NaiveTime::from_hms_opt(8, 30, 0).unwrap()),
         status: SubscriberStatus::Active,
         consecutive_misses: 0,
+        link_generation: LinkGeneration::FIRST,
         track_row: Some((
             TrackRow {
                 enabled: true,

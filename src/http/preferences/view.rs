@@ -1,0 +1,114 @@
+//! The preferences page: settings, progress, promises, and the controls
+//! over links and data. What it shows depends on the link's age: promise
+//! words and the delete form only for a fresh link, an offer to mail one
+//! otherwise.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::super::AppState;
+use super::super::error::AppError;
+use super::super::pages::{PreferencesPage, PromiseRecord, TrackChoice, TrackProgress, local_when, zone_names};
+use super::super::promise::words;
+use crate::domain::promise::Outcome;
+use crate::domain::{DayAnswer, Locale, TimeZone, Track};
+use crate::mail::notes;
+use crate::progress;
+use crate::store::{self, subscribers::Subscriber};
+
+pub async fn build(
+    state: &AppState,
+    token: &str,
+    subscriber: &Subscriber,
+    fresh: bool,
+    notice: Option<String>,
+) -> Result<PreferencesPage, AppError> {
+    let subscriber_id = subscriber.id;
+    let tracks = store::tracks::list(&state.pool, subscriber_id).await?;
+    let now = Utc::now();
+    let today = now.with_timezone(&subscriber.zone.tz()).date_naive();
+    let answers: Vec<DayAnswer> =
+        store::answers::since(&state.pool, subscriber_id, now - Duration::weeks(progress::WEEKS))
+            .await?
+            .into_iter()
+            .map(|(track, action, at)| DayAnswer {
+                date: at.with_timezone(&subscriber.zone.tz()).date_naive(),
+                track,
+                action,
+            })
+            .collect();
+    let enabled = |t: Track| tracks.iter().any(|s| s.track == t && s.enabled);
+    let progress = tracks
+        .iter()
+        .map(|state| TrackProgress {
+            title: state.track.title(),
+            enabled: state.enabled,
+            next: state.next_due_at.map_or_else(|| "not scheduled".into(), |at| next_words(at, now, subscriber.zone)),
+            heatmap: progress::heatmap(&answers, state.track, today),
+            summary: progress::summary_text(state.track, progress::tally(&answers, state.track, today)),
+        })
+        .collect();
+    Ok(PreferencesPage {
+        action_url: state.links.absolute(&format!("me/{token}")),
+        email: subscriber.email.to_string(),
+        status: subscriber.status.key(),
+        zones: zone_names(),
+        zone: subscriber.zone.name(),
+        time: subscriber.time.to_string(),
+        max_per_day: subscriber.max_per_day,
+        discreet: subscriber.discreet,
+        tracks: TrackChoice::list(enabled),
+        progress,
+        promises: promise_record(state, subscriber_id, now, subscriber.zone, fresh).await?,
+        today: today.to_string(),
+        weekly_summary: store::subscribers::weekly_summary(&state.pool, subscriber_id).await?.is_some(),
+        fresh,
+        safety_note: notes::safety(state.catalog.notes(&Locale::en()), &state.lines),
+        notice,
+    })
+}
+
+/// In place of each promise's words on a page opened from an older link;
+/// the page says once why, and offers a fresh link.
+const HIDDEN: &str = "(words hidden)";
+
+/// "Tuesday 3 March at 08:30 (in 6 days)".
+fn next_words(at: DateTime<Utc>, now: DateTime<Utc>, zone: TimeZone) -> String {
+    let days = (at.with_timezone(&zone.tz()).date_naive() - now.with_timezone(&zone.tz()).date_naive()).num_days();
+    let when = match days {
+        ..=0 => "today".to_owned(),
+        1 => "tomorrow".to_owned(),
+        n => format!("in {n} days"),
+    };
+    format!("{} ({when})", local_when(at, zone))
+}
+
+/// The counts, and the promises still ahead: their words when the link is
+/// fresh and they open, a note otherwise.
+async fn promise_record(
+    state: &AppState,
+    subscriber_id: i64,
+    now: DateTime<Utc>,
+    zone: TimeZone,
+    fresh: bool,
+) -> Result<PromiseRecord, AppError> {
+    let all = store::promises::list(&state.pool, subscriber_id).await?;
+    let count = |o: Outcome| all.iter().filter(|p| p.outcome == Some(o)).count();
+    let upcoming = all
+        .iter()
+        .filter(|p| p.due_at > now)
+        .map(|p| {
+            let shown = match fresh {
+                true => words(state, p, true).unwrap_or_else(|note| note),
+                false => HIDDEN.to_owned(),
+            };
+            (shown, local_when(p.due_at, zone))
+        })
+        .collect();
+    Ok(PromiseRecord {
+        kept: count(Outcome::Kept),
+        kept_late: count(Outcome::KeptLate),
+        renegotiated: count(Outcome::Renegotiated),
+        not_kept: count(Outcome::NotKept),
+        upcoming,
+    })
+}
