@@ -360,21 +360,7 @@ pub(super) fn instant(seconds: i64) -> Result<DateTime<Utc>, TokenError> {
 
 /// What the token tests of this module and its neighbours share.
 #[cfg(test)]
-pub(super) mod fixtures {
-    use chrono::{DateTime, TimeZone, Utc};
-    use secrecy::SecretString;
-
-    use super::LinkSigner;
-
-    pub fn signer(key: &str) -> LinkSigner {
-        LinkSigner::new(&[SecretString::from(key.to_owned())]).unwrap()
-    }
-
-    /// A fixed instant: token tests need no clock.
-    pub fn now() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap()
-    }
-}
+pub(super) mod fixtures;
 
 #[cfg(test)]
 mod tests;

@@ -29,10 +29,11 @@ async fn metrics(app: &TestApp) -> String {
 }
 
 #[sqlx::test]
-async fn bad_foreign_and_expired_addresses_get_550_at_rcpt_and_big_messages_552(pool: PgPool) {
+async fn bad_foreign_and_expired_addresses_get_550_at_rcpt_big_messages_552_and_a_third_recipient_452(pool: PgPool) {
     let app = spawn_app_with(pool, |s| {
         with_inbound(s);
         s.inbound.max_bytes = 10_240;
+        s.inbound.max_recipients = 2;
     })
     .await;
     let nudge = first_nudge(&app, "limits@example.com").await;
@@ -54,6 +55,8 @@ async fn bad_foreign_and_expired_addresses_get_550_at_rcpt_and_big_messages_552(
     }
     assert!(client.command("DATA").await.starts_with("554"), "no valid recipient, no data");
     assert!(client.command(&format!("RCPT TO:<{}>", nudge.reply_to)).await.starts_with("250 2.1.5"));
+    assert!(client.command(&format!("RCPT TO:<{}>", nudge.bounce)).await.starts_with("250 2.1.5"));
+    assert!(client.command(&format!("RCPT TO:<{}>", nudge.reply_to)).await.starts_with("452 4.5.3"));
     assert!(client.command("DATA").await.starts_with("354"));
     let big = format!("Subject: big\r\n\r\n{}.", format!("{}\r\n", "x".repeat(76)).repeat(200));
     assert!(client.command(&big).await.starts_with("552 5.3.4"), "{:?}", client.replies);
@@ -248,10 +251,13 @@ async fn a_reply_the_database_cannot_record_gets_451_and_counts_when_sent_again(
     let nudge = first_nudge(&app, "patient-replier@example.com").await;
     let reply = fill(PLAIN, "patient-replier@example.com", &nudge.reply_to, "Done!");
 
-    sqlx::query("alter table answers rename to answers_away").execute(&app.pool).await.unwrap();
-    let refused = send(&app, "patient-replier@example.com", &nudge.reply_to, &reply).await;
-    assert!(refused.starts_with("451 4.3.0"), "{refused}");
-    sqlx::query("alter table answers_away rename to answers").execute(&app.pool).await.unwrap();
+    // At RCPT, where a reply address's link generation is read, and after the data.
+    for (table, step) in [("subscribers", "Cannot check this address"), ("answers", "Cannot take it")] {
+        sqlx::query(&format!("alter table {table} rename to {table}_away")).execute(&app.pool).await.unwrap();
+        let refused = send(&app, "patient-replier@example.com", &nudge.reply_to, &reply).await;
+        assert!(refused.starts_with("451 4.3.0") && refused.contains(step), "{table}: {refused}");
+        sqlx::query(&format!("alter table {table}_away rename to {table}")).execute(&app.pool).await.unwrap();
+    }
 
     assert!(send(&app, "patient-replier@example.com", &nudge.reply_to, &reply).await.starts_with("250"));
     assert_eq!(answer_of(&app, nudge.delivery_id).await.as_deref(), Some("done"));
