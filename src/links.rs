@@ -103,26 +103,22 @@ impl Links {
         }
     }
 
-    /// The `Reply-To` of a nudge or promise mail: a reply there answers it.
-    pub fn reply_address(
+    /// A delivery's reply address (the `Reply-To` of a nudge or promise
+    /// mail: a reply there answers it) or bounce address (its envelope
+    /// sender, VERP: its bounces and complaints come back there).
+    pub fn address(
         &self,
+        kind: AddressKind,
         delivery_id: i64,
         generation: LinkGeneration,
         slot: DateTime<Utc>,
         domain: &InboundDomain,
     ) -> String {
-        self.signer.sign_address(AddressKind::Reply, delivery_id, generation, slot + REPLY_TTL, domain)
-    }
-
-    /// A delivery's envelope sender (VERP): its bounces and complaints come back there.
-    pub fn bounce_address(
-        &self,
-        delivery_id: i64,
-        generation: LinkGeneration,
-        slot: DateTime<Utc>,
-        domain: &InboundDomain,
-    ) -> String {
-        self.signer.sign_address(AddressKind::Bounce, delivery_id, generation, slot + BOUNCE_TTL, domain)
+        let ttl = match kind {
+            AddressKind::Reply => REPLY_TTL,
+            AddressKind::Bounce => BOUNCE_TTL,
+        };
+        self.signer.sign_address(kind, delivery_id, generation, slot + ttl, domain)
     }
 
     pub fn unsubscribe(&self, owner: LinkOwner, issued: DateTime<Utc>) -> String {

@@ -23,7 +23,7 @@ use askama::Template;
 use super::catalog::{Catalog, MailText};
 use super::notes::{self, NoteLine, OperatorLines};
 use crate::domain::mail::{DeliveryRef, MailBody, MailContext, Recipient};
-use crate::domain::{InboundDomain, Locale, Page, PlainMail};
+use crate::domain::{AddressKind, InboundDomain, Locale, Page, PlainMail};
 use crate::links::Links;
 
 mod answer_again;
@@ -184,8 +184,8 @@ impl Composer {
             MailBody::Plain { .. } | MailBody::WeeklySummary(_) => None,
         };
         OutgoingEmail {
-            reply_to: answers.map(|(id, slot)| self.links.reply_address(id, generation, slot, domain)),
-            envelope_from: Some(self.links.bounce_address(d.id, generation, d.slot, domain)),
+            reply_to: answers.map(|(id, slot)| self.links.address(AddressKind::Reply, id, generation, slot, domain)),
+            envelope_from: Some(self.links.address(AddressKind::Bounce, d.id, generation, d.slot, domain)),
             ..email
         }
     }
