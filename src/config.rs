@@ -18,9 +18,11 @@ use serde::{Deserialize, Serialize};
 mod addr;
 mod check;
 mod duration;
+mod inbound;
 mod redact;
 pub use addr::OptionalAddr;
 pub use duration::Duration;
+pub use inbound::{InboundAddresses, InboundSettings};
 pub use redact::redacted_url;
 use redact::{redact, redact_all, redact_optional, redact_url};
 
@@ -51,6 +53,7 @@ pub struct Settings {
     pub promises: PromiseSettings,
     pub subscribe: SubscribeSettings,
     pub metrics: MetricsSettings,
+    pub inbound: InboundSettings,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

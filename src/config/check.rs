@@ -12,6 +12,7 @@ impl Settings {
         self.check_http()?;
         self.check_mail()?;
         self.content.check()?;
+        self.inbound.check(&self.mail.from)?;
         self.check_limits()
     }
 

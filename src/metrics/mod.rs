@@ -3,7 +3,8 @@
 //! and the HTTP layer all count into, plus gauges read from the database by
 //! a periodic refresh and served from memory ([`gauges`]), so a scrape runs
 //! no query. They are served on a listener of their own (`metrics.bind`,
-//! `http::metrics`), never on the public one.
+//! `http::metrics`), never on the public one; the inbound listener's
+//! counters are in [`inbound`].
 //!
 //! The counters are per application instance, not process-wide statics, so
 //! two applications in one process (the tests run many) never count into
@@ -20,6 +21,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub mod gauges;
 
 pub use gauges::Gauges;
+
+pub mod inbound;
+pub use inbound::{InboundCounters, Refusal, ReplyOutcome};
 
 /// What happened to one delivery attempt, or to a claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,6 +118,8 @@ pub struct Metrics {
     latency: Histogram,
     /// The database's figures as last read.
     gauges: Gauges,
+    /// Replies, bounces, complaints and refusals of the inbound listener.
+    pub inbound: InboundCounters,
 }
 
 #[derive(Debug, Default)]
@@ -190,6 +196,7 @@ impl Metrics {
         }
         self.render_requests(out);
         self.render_latency(out);
+        self.inbound.render(out);
     }
 
     fn render_requests(&self, out: &mut String) {

@@ -20,6 +20,7 @@ pub mod answering;
 pub mod answers;
 pub mod deliveries;
 pub mod gauges;
+pub mod inbound;
 pub mod links;
 pub mod mail_context;
 pub mod nudges;

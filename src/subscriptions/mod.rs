@@ -20,6 +20,7 @@ mod answer;
 mod confirm;
 mod expiry;
 mod forget;
+pub mod inbound;
 mod links;
 mod preferences;
 pub mod promises;

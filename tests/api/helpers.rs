@@ -30,6 +30,8 @@ pub struct TestApp {
     /// `GET /metrics` on the metrics listener (`metrics.bind`, port 0), if on.
     pub metrics_url: Option<String>,
     metrics: Arc<Metrics>,
+    /// The inbound SMTP listener's port, when `inbound.bind` was set.
+    pub inbound_port: Option<u16>,
     shutdown: CancellationToken,
 }
 
@@ -65,10 +67,11 @@ pub async fn spawn_app_with(pool: PgPool, customize: impl FnOnce(&mut Settings))
     let sender = app.sender().clone();
     let metrics_url = app.metrics_port().map(|port| format!("http://127.0.0.1:{port}/metrics"));
     let metrics = app.metrics().clone();
+    let inbound_port = app.inbound_port();
     let shutdown = CancellationToken::new();
     tokio::spawn(app.run_until_stopped(shutdown.clone()));
     let client = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
-    TestApp { address, pool, smtp, client, planner, sender, metrics_url, metrics, shutdown }
+    TestApp { address, pool, smtp, client, planner, sender, metrics_url, metrics, inbound_port, shutdown }
 }
 
 /// The subscribe form of `subscribe_and_confirm_soon`: the preferred time a
