@@ -4,7 +4,8 @@
 //!
 //! - `parsers`: every `parse` a person or an operator can reach (domain
 //!   values, the import file, configuration values, the SMTP URL, link
-//!   tokens): no panic, and what parses prints back to itself.
+//!   tokens, inbound mail and its reply and bounce addresses): no panic, and
+//!   what parses prints back to itself.
 //! - `handlers`: every route that reads input, driven in-process through
 //!   the real router (`tower::ServiceExt::oneshot`) against a fresh
 //!   PostgreSQL database: never a 5xx, never a panic.

@@ -7,10 +7,11 @@ use secrecy::SecretString;
 use tend::cli::import::{ImportOptions, parse_requests};
 use tend::config::{OptionalAddr, redacted_url};
 use tend::domain::promise::{self, CheckAnswer, DueDate, Outcome, PromiseText};
+use tend::domain::reply;
 use tend::domain::slots::Slots;
 use tend::domain::{
-    Action, Claims, DeliveryKind, LinkGeneration, LinkSigner, Locale, MailboxKey, PageFacts, Purpose, Scheduling,
-    SubscriberEmail, TimeOfDay, TimeZone, Track, TrackSet, parse_on_off,
+    Action, AddressKind, Claims, DeliveryKind, InboundDomain, LinkGeneration, LinkSigner, Locale, MailboxKey,
+    PageFacts, Purpose, Scheduling, SubscriberEmail, TimeOfDay, TimeZone, Track, TrackSet, parse_on_off,
 };
 
 use crate::harness::{bytes, check, date_text, utf8, zone_names};
@@ -178,6 +179,51 @@ fn operator_catalogs() {
     });
     check("catalogs", prop_oneof![text(), shaped], |file| {
         let _ = tend::mail::Catalog::parse(&file);
+        Ok(())
+    });
+}
+
+/// What arrives at the inbound listener: whole messages (arbitrary bytes,
+/// and the real shapes with arbitrary text in place of their fields),
+/// reply lines, envelope addresses arbitrary and mutated, the domain setting.
+#[test]
+fn inbound_mail_and_addresses() {
+    let shapes: Vec<&'static str> = vec![
+        include_str!("../api/inbound/mail/reply_plain.eml"),
+        include_str!("../api/inbound/mail/reply_outlook_html.eml"),
+        include_str!("../api/inbound/mail/reply_german.eml"),
+        include_str!("../api/inbound/mail/vacation.eml"),
+        include_str!("../api/inbound/mail/dsn.eml"),
+        include_str!("../api/inbound/mail/arf.eml"),
+    ];
+    let shaped = (proptest::sample::select(shapes), text()).prop_map(|(shape, value)| {
+        let filled =
+            ["{from}", "{to}", "{original}", "{line}", "{action}", "{status}", "{status_text}", "{feedback_type}"]
+                .iter()
+                .fold(shape.to_owned(), |mail, field| mail.replace(field, &value));
+        filled.into_bytes()
+    });
+    let domain = InboundDomain::parse("reply.example.org").unwrap();
+    let signer = LinkSigner::new(&[SecretString::from("fuzz-link-key")]).unwrap();
+    let now = Utc::now();
+    let real = signer.sign_address(AddressKind::Reply, 42, LinkGeneration::FIRST, now + Duration::days(14), &domain);
+    let mutated = (any::<usize>(), any::<char>()).prop_map(move |(at, c)| {
+        let mut chars: Vec<char> = real.chars().collect();
+        let at = at % chars.len();
+        chars[at] = c;
+        chars.into_iter().collect::<String>()
+    });
+    let inputs = (prop_oneof![bytes(2000), shaped], prop_oneof![text(), mutated], text());
+    check("inbound", inputs, |(mail, address, line)| {
+        let _ = tend::inbound::read::read(&mail);
+        let _ = (reply::read_reply(&line), reply::first_meaningful_line(&line), reply::answer_in(&line));
+        if let Ok(claims) = signer.verify_address(&address, &domain, now) {
+            prop_assert_eq!((claims.kind, claims.delivery_id), (AddressKind::Reply, 42));
+        }
+        if let Ok(parsed) = InboundDomain::parse(&line) {
+            let again = InboundDomain::parse(parsed.as_str()).unwrap();
+            prop_assert_eq!(again.as_str(), parsed.as_str());
+        }
         Ok(())
     });
 }
