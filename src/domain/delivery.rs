@@ -32,6 +32,11 @@ pub enum DeliveryKind {
     WeeklySummary,
     /// "Send me a fresh link": one short-lived link to the preferences page.
     FreshLink,
+    /// One invitation to a subscriber's partner, sent to the partner's
+    /// address (the row's subscriber is the one who invited).
+    Invitation,
+    /// "You both showed up this week", to each side of a partner link.
+    SharedSignal,
 }
 
 /// Where a kind's words come from.
@@ -55,6 +60,9 @@ pub enum Shape {
     Promise(PromiseMail),
     /// Catalog words, the week's numbers and the progress pictures.
     WeeklySummary,
+    /// Catalog words naming who invited, and one button to the invitation's
+    /// subscribe page; none of the inviter's own links.
+    Invitation,
 }
 
 /// The mails that are catalog words and one button.
@@ -64,6 +72,7 @@ pub enum PlainMail {
     Welcome,
     KeepGoing,
     FreshLink,
+    SharedSignal,
 }
 
 impl PlainMail {
@@ -73,6 +82,7 @@ impl PlainMail {
             PlainMail::Welcome => DeliveryKind::Welcome,
             PlainMail::KeepGoing => DeliveryKind::KeepGoing,
             PlainMail::FreshLink => DeliveryKind::FreshLink,
+            PlainMail::SharedSignal => DeliveryKind::SharedSignal,
         }
     }
 
@@ -80,7 +90,7 @@ impl PlainMail {
     pub fn page(self) -> Page {
         match self {
             PlainMail::Confirm => Page::Confirm,
-            PlainMail::Welcome => Page::Preferences,
+            PlainMail::Welcome | PlainMail::SharedSignal => Page::Preferences,
             PlainMail::KeepGoing => Page::Resume,
             PlainMail::FreshLink => Page::FreshPreferences,
         }
@@ -117,7 +127,7 @@ impl PromiseMail {
 }
 
 impl DeliveryKind {
-    pub const ALL: [DeliveryKind; 9] = [
+    pub const ALL: [DeliveryKind; 11] = [
         DeliveryKind::Confirm,
         DeliveryKind::Welcome,
         DeliveryKind::Nudge,
@@ -127,6 +137,8 @@ impl DeliveryKind {
         DeliveryKind::PromiseReview,
         DeliveryKind::WeeklySummary,
         DeliveryKind::FreshLink,
+        DeliveryKind::Invitation,
+        DeliveryKind::SharedSignal,
     ];
 
     /// The name in the database enum and in the catalog (`[en.mail.<key>]`).
@@ -141,6 +153,8 @@ impl DeliveryKind {
             DeliveryKind::PromiseReview => "promise_review",
             DeliveryKind::WeeklySummary => "weekly_summary",
             DeliveryKind::FreshLink => "fresh_link",
+            DeliveryKind::Invitation => "invitation",
+            DeliveryKind::SharedSignal => "shared_signal",
         }
     }
 
@@ -159,6 +173,8 @@ impl DeliveryKind {
             DeliveryKind::Welcome => Shape::Plain(PlainMail::Welcome),
             DeliveryKind::KeepGoing => Shape::Plain(PlainMail::KeepGoing),
             DeliveryKind::FreshLink => Shape::Plain(PlainMail::FreshLink),
+            DeliveryKind::SharedSignal => Shape::Plain(PlainMail::SharedSignal),
+            DeliveryKind::Invitation => Shape::Invitation,
             DeliveryKind::Nudge | DeliveryKind::Test => Shape::Nudge,
             DeliveryKind::PromiseCheck => Shape::Promise(PromiseMail::Check),
             DeliveryKind::PromiseReview => Shape::Promise(PromiseMail::Review),
@@ -169,7 +185,7 @@ impl DeliveryKind {
     pub fn words(self) -> Words {
         match self.shape() {
             Shape::Nudge => Words::NudgeVariant,
-            Shape::Plain(_) | Shape::Promise(_) | Shape::WeeklySummary => Words::Mail,
+            Shape::Plain(_) | Shape::Promise(_) | Shape::WeeklySummary | Shape::Invitation => Words::Mail,
         }
     }
 
@@ -183,8 +199,10 @@ impl DeliveryKind {
             | DeliveryKind::Test
             | DeliveryKind::PromiseCheck
             | DeliveryKind::PromiseReview
-            | DeliveryKind::FreshLink => &[],
+            | DeliveryKind::FreshLink
+            | DeliveryKind::SharedSignal => &[],
             DeliveryKind::Welcome => &["time", "timezone"],
+            DeliveryKind::Invitation => &["from_name"],
             DeliveryKind::WeeklySummary => &["sent", "done", "partly", "not_yet", "unanswered"],
         }
     }
@@ -200,7 +218,11 @@ impl DeliveryKind {
             DeliveryKind::Nudge
             | DeliveryKind::PromiseCheck
             | DeliveryKind::PromiseReview
-            | DeliveryKind::WeeklySummary => status == S::Active,
+            | DeliveryKind::WeeklySummary
+            | DeliveryKind::SharedSignal => status == S::Active,
+            // The inviter's status: an invitation asked for by someone who
+            // has left since is not sent.
+            DeliveryKind::Invitation => matches!(status, S::Active | S::Paused | S::Resting),
             DeliveryKind::KeepGoing => status == S::Resting,
             DeliveryKind::Test => true,
             // Anyone but the not yet confirmed may manage, or erase, their data.
@@ -221,7 +243,9 @@ impl DeliveryKind {
             | DeliveryKind::PromiseCheck
             | DeliveryKind::PromiseReview
             | DeliveryKind::WeeklySummary
-            | DeliveryKind::FreshLink => false,
+            | DeliveryKind::FreshLink
+            | DeliveryKind::Invitation
+            | DeliveryKind::SharedSignal => false,
         }
     }
 
@@ -237,7 +261,9 @@ impl DeliveryKind {
             | DeliveryKind::PromiseCheck
             | DeliveryKind::PromiseReview
             | DeliveryKind::WeeklySummary
-            | DeliveryKind::FreshLink => self,
+            | DeliveryKind::FreshLink
+            | DeliveryKind::Invitation
+            | DeliveryKind::SharedSignal => self,
         }
     }
 
@@ -245,7 +271,7 @@ impl DeliveryKind {
     pub fn promise_mail(self) -> Option<PromiseMail> {
         match self.shape() {
             Shape::Promise(mail) => Some(mail),
-            Shape::Plain(_) | Shape::Nudge | Shape::WeeklySummary => None,
+            Shape::Plain(_) | Shape::Nudge | Shape::WeeklySummary | Shape::Invitation => None,
         }
     }
 }
@@ -277,6 +303,7 @@ mod tests {
                 Shape::Promise(mail) => assert_eq!(mail.kind(), kind),
                 Shape::Nudge => assert_eq!(kind.words(), Words::NudgeVariant),
                 Shape::WeeklySummary => assert_eq!(kind, DeliveryKind::WeeklySummary),
+                Shape::Invitation => assert_eq!(kind, DeliveryKind::Invitation),
             }
         }
     }

@@ -5,7 +5,7 @@
 //! The body's variant follows the kind's [`Shape`](super::Shape): a plain
 //! mail carries its placeholder values, a nudge its track and variant, a
 //! promise mail which question it asks, the weekly summary the week's
-//! answers.
+//! answers, an invitation who it is from.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -68,6 +68,14 @@ pub enum MailBody {
     /// "Still realistic?" or "did it happen?", with its answer buttons.
     Promise(PromiseMail),
     WeeklySummary(WeekFacts),
+    /// An invitation to the inviter's partner (`Recipient` is then the
+    /// invited address, with the inviter's id and link generation).
+    Invitation {
+        invitation_id: i64,
+        /// Who it says invited: a name, or "someone you know", and the
+        /// inviter's address only if they chose to show it.
+        from_name: String,
+    },
 }
 
 impl MailBody {
@@ -78,6 +86,7 @@ impl MailBody {
             MailBody::Nudge { .. } => DeliveryKind::Nudge,
             MailBody::Promise(which) => which.kind(),
             MailBody::WeeklySummary(_) => DeliveryKind::WeeklySummary,
+            MailBody::Invitation { .. } => DeliveryKind::Invitation,
         }
     }
 }

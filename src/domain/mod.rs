@@ -10,6 +10,7 @@ mod locale;
 pub mod mail;
 pub mod nudge_link;
 mod on_off;
+pub mod partner;
 pub mod promise;
 pub mod schedule;
 pub mod slots;
@@ -24,6 +25,7 @@ pub use email::{EmailError, REDACTED_ADDRESS, SubscriberEmail, redact_addresses}
 pub use locale::{Locale, LocaleError};
 pub use nudge_link::{PageFacts, variant_fingerprint};
 pub use on_off::{OnOffError, parse_on_off};
+pub use partner::{FromName, FromNameError};
 pub use slots::{Scheduling, Slots};
 pub use time_of_day::{TimeOfDay, TimeOfDayError};
 pub use time_zone::{TimeZone, TimeZoneError};

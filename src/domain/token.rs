@@ -59,6 +59,8 @@ pub enum Purpose {
     /// Answering a nudge, with what its page shows ([`super::nudge_link`]).
     /// Links minted before it (`Answer`) still work.
     Nudge = 7,
+    /// An invitation's subscribe page (the subject is the invitation).
+    Invitation = 8,
 }
 
 impl Purpose {
@@ -71,6 +73,7 @@ impl Purpose {
             5 => Purpose::Resume,
             6 => Purpose::Promise,
             7 => Purpose::Nudge,
+            8 => Purpose::Invitation,
             _ => return None,
         })
     }
@@ -83,6 +86,8 @@ impl Purpose {
             Purpose::Confirm => Duration::days(7),
             Purpose::Answer | Purpose::Promise | Purpose::Nudge => Duration::days(14),
             Purpose::Preferences | Purpose::Resume => Duration::days(90),
+            // Never minted in layout 1; a value for completeness.
+            Purpose::Invitation => Duration::days(30),
             Purpose::Unsubscribe => Duration::days(400),
         }
     }
@@ -99,7 +104,8 @@ impl Purpose {
             | Purpose::Preferences
             | Purpose::Resume
             | Purpose::Promise
-            | Purpose::Nudge => true,
+            | Purpose::Nudge
+            | Purpose::Invitation => true,
         }
     }
 }

@@ -26,6 +26,7 @@ use crate::domain::mail::{DeliveryRef, MailBody, MailContext, Recipient};
 use crate::domain::{Locale, Page, PlainMail};
 use crate::links::Links;
 
+mod invitation;
 mod nudge;
 mod promise;
 mod summary;
@@ -44,8 +45,10 @@ pub struct OutgoingEmail {
     pub html: String,
     /// `<key@domain>`: the same on every attempt of one delivery.
     pub message_id: String,
-    /// The RFC 8058 one-click target, also linked in the body.
-    pub unsubscribe_url: String,
+    /// The RFC 8058 one-click target, also linked in the body. An
+    /// invitation has none: it goes to someone who never subscribed, and
+    /// is the only mail they get unless they act.
+    pub unsubscribe_url: Option<String>,
 }
 
 pub struct ActionLink {
@@ -90,7 +93,7 @@ pub struct Content {
     pub figures: Vec<Figure>,
     pub footer: String,
     pub preferences_url: Option<String>,
-    pub unsubscribe_url: String,
+    pub unsubscribe_url: Option<String>,
 }
 
 impl Content {
@@ -106,7 +109,7 @@ impl Content {
             figures: Vec::new(),
             footer: words.footer,
             preferences_url: links.preferences,
-            unsubscribe_url: links.unsubscribe,
+            unsubscribe_url: Some(links.unsubscribe),
         }
     }
 }
@@ -143,6 +146,9 @@ impl Composer {
             MailBody::Nudge { track, variant } => self.nudge(&mail.delivery, &mail.to, *track, variant),
             MailBody::Promise(which) => self.promise(&mail.delivery, &mail.to, *which),
             MailBody::WeeklySummary(week) => self.weekly_summary(&mail.delivery, &mail.to, week),
+            MailBody::Invitation { invitation_id, from_name } => {
+                self.invitation(&mail.delivery, &mail.to, *invitation_id, from_name)
+            }
         };
         let from_name = mail.to.discreet.then(|| {
             let words = self.catalog.discreet(&mail.to.locale, mail.body.kind());

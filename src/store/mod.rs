@@ -22,6 +22,7 @@ pub mod deliveries;
 pub mod links;
 pub mod mail_context;
 pub mod nudges;
+pub mod partners;
 pub mod promises;
 pub mod subscribers;
 pub mod tracks;

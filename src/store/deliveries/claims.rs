@@ -30,6 +30,9 @@ pub struct Claimed {
     pub variant: Option<String>,
     /// The promise a promise mail is about.
     pub promise_id: Option<i64>,
+    /// The invitation an invitation mail carries; `to` is then the invited
+    /// address, and `status` the inviter's.
+    pub invitation_id: Option<i64>,
     pub slot: DateTime<Utc>,
     /// The random part of the Message-ID, stable across attempts.
     pub message_key: String,
@@ -70,6 +73,7 @@ struct ClaimRow {
     track: Option<String>,
     variant: Option<String>,
     promise_id: Option<i64>,
+    invitation_id: Option<i64>,
     slot: DateTime<Utc>,
     message_key: String,
     subscriber_id: i64,
@@ -102,6 +106,7 @@ fn parse(row: ClaimRow) -> anyhow::Result<Claimed> {
         track,
         variant: row.variant,
         promise_id: row.promise_id,
+        invitation_id: row.invitation_id,
         slot: row.slot,
         message_key: row.message_key,
         to: Recipient {
@@ -140,10 +145,15 @@ pub async fn claim_due(pool: &PgPool, owner: &str, limit: i64, lease: chrono::Du
                lease_expires_at = now() + make_interval(secs => $3)
            from picked, subscribers s
            where d.id = picked.id and s.id = d.subscriber_id
-           returning d.id, d.attempt, d.kind as "kind: DeliveryKind", d.track, d.variant, d.promise_id, d.slot,
-                     d.message_key::text as "message_key!", s.id as subscriber_id, s.email, s.timezone, s.send_time,
-                     s.status, s.locale, s.link_generation, s.discreet,
-                     exists(select 1 from suppressed_addresses x where x.email = lower(s.email)) as "suppressed!""#,
+           returning d.id, d.attempt, d.kind as "kind: DeliveryKind", d.track, d.variant, d.promise_id,
+                     d.invitation_id, d.slot, d.message_key::text as "message_key!", s.id as subscriber_id,
+                     coalesce((select i.email from partner_invitations i where i.id = d.invitation_id), s.email)
+                         as "email!",
+                     s.timezone, s.send_time, s.status, s.locale, s.link_generation,
+                     s.discreet and d.invitation_id is null as "discreet!",
+                     exists(select 1 from suppressed_addresses x where x.email = lower(coalesce(
+                         (select i.email from partner_invitations i where i.id = d.invitation_id), s.email)))
+                         as "suppressed!""#,
         owner,
         limit,
         lease_secs
