@@ -101,9 +101,18 @@ mod tests {
     fn the_last_full_week_ends_on_the_monday_before() {
         let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
         // A Wednesday, a Monday's first second, a Sunday's last.
-        assert_eq!(last_full_week(at("2027-01-06T12:00:00Z")), (at("2026-12-28T00:00:00Z"), at("2027-01-04T00:00:00Z")));
-        assert_eq!(last_full_week(at("2027-01-04T00:00:00Z")), (at("2026-12-28T00:00:00Z"), at("2027-01-04T00:00:00Z")));
-        assert_eq!(last_full_week(at("2027-01-03T23:59:59Z")), (at("2026-12-21T00:00:00Z"), at("2026-12-28T00:00:00Z")));
+        assert_eq!(
+            last_full_week(at("2027-01-06T12:00:00Z")),
+            (at("2026-12-28T00:00:00Z"), at("2027-01-04T00:00:00Z"))
+        );
+        assert_eq!(
+            last_full_week(at("2027-01-04T00:00:00Z")),
+            (at("2026-12-28T00:00:00Z"), at("2027-01-04T00:00:00Z"))
+        );
+        assert_eq!(
+            last_full_week(at("2027-01-03T23:59:59Z")),
+            (at("2026-12-21T00:00:00Z"), at("2026-12-28T00:00:00Z"))
+        );
     }
 
     #[test]

@@ -31,7 +31,6 @@ pub async fn page(State(state): State<AppState>, Path(token): Path<String>) -> R
 /// inviter's current link generation.
 pub async fn verify(state: &AppState, token: &str) -> Result<i64, AppError> {
     let claims = state.links.signer().verify(token, Purpose::Invitation, Utc::now())?;
-    let invitation =
-        store::partners::invitation(&state.pool, claims.subject).await?.ok_or(AppError::InvalidLink)?;
+    let invitation = store::partners::invitation(&state.pool, claims.subject).await?.ok_or(AppError::InvalidLink)?;
     Ok(claims.current(invitation.inviter_generation)?.subject)
 }

@@ -105,18 +105,11 @@ impl Mailer {
         if let Some(url) = &email.unsubscribe_url {
             builder = builder.header(ListUnsubscribe(format!("<{url}>"))).header(ListUnsubscribePost);
         }
-        let mut message = builder
-            .header(ListId(self.list_id.clone()))
-            .header(AutoSubmitted)
-            .multipart(
-                MultiPart::alternative()
-                    .singlepart(
-                        SinglePart::builder().header(ContentType::TEXT_PLAIN).body(normalize_newlines(&email.text)),
-                    )
-                    .singlepart(
-                        SinglePart::builder().header(ContentType::TEXT_HTML).body(normalize_newlines(&email.html)),
-                    ),
-            )?;
+        let mut message = builder.header(ListId(self.list_id.clone())).header(AutoSubmitted).multipart(
+            MultiPart::alternative()
+                .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(normalize_newlines(&email.text)))
+                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(normalize_newlines(&email.html))),
+        )?;
         if let Some(dkim) = &self.dkim {
             message.sign(dkim);
         }

@@ -72,8 +72,7 @@ fn plain_values(mail: PlainMail, claimed: &Claimed) -> Vec<(&'static str, String
 async fn invitation(pool: &PgPool, claimed: &Claimed) -> anyhow::Result<Option<MailBody>> {
     let Some(id) = claimed.invitation_id else { return Ok(None) };
     let Some(invitation) = store::partners::invitation(pool, id).await? else { return Ok(None) };
-    let from_name =
-        invited_by(invitation.from_name.as_ref(), invitation.shown_address.as_ref(), &claimed.to.locale);
+    let from_name = invited_by(invitation.from_name.as_ref(), invitation.shown_address.as_ref(), &claimed.to.locale);
     Ok(Some(MailBody::Invitation { invitation_id: id, from_name }))
 }
 

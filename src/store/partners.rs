@@ -251,3 +251,14 @@ pub async fn forget_invitations_to(conn: &mut PgConnection, email: &str) -> anyh
         .context("failed to forget invitations to an address")?;
     Ok(result.rows_affected())
 }
+
+/// When a subscriber asked for invitations (their export; no addresses).
+pub async fn invitations_sent(db: impl PgExecutor<'_>, inviter_id: i64) -> anyhow::Result<Vec<DateTime<Utc>>> {
+    sqlx::query_scalar!(
+        "select created_at from partner_invitations where inviter_id = $1 order by created_at",
+        inviter_id
+    )
+    .fetch_all(db)
+    .await
+    .context("failed to list invitations sent")
+}

@@ -30,8 +30,8 @@ pub async fn invite(state: &AppState, subscriber_id: i64, fields: &Fields) -> Re
 fn parse_invitation(fields: &Fields) -> Result<InvitationRequest, AppError> {
     let partner = SubscriberEmail::parse(fields.get("partner_email").unwrap_or_default())
         .map_err(|e| AppError::bad_input("partner_email", e))?;
-    let from_name =
-        FromName::parse(fields.get("from_name").unwrap_or_default()).map_err(|e| AppError::bad_input("from_name", e))?;
+    let from_name = FromName::parse(fields.get("from_name").unwrap_or_default())
+        .map_err(|e| AppError::bad_input("from_name", e))?;
     let show_address = match fields.get("show_my_address") {
         None => false,
         Some(value) => parse_on_off(value).map_err(|e| AppError::bad_input("show_my_address", e))?,
