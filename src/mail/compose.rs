@@ -109,15 +109,16 @@ impl Content {
             figures: Vec::new(),
             footer: words.footer,
             preferences_url: links.preferences,
-            unsubscribe_url: Some(links.unsubscribe),
+            unsubscribe_url: links.unsubscribe,
         }
     }
 }
 
-/// The links every footer carries.
+/// The links a footer carries: every subscriber's mail has both (a
+/// confirmation no preferences link); an invitation neither.
 struct FooterLinks {
     preferences: Option<String>,
-    unsubscribe: String,
+    unsubscribe: Option<String>,
 }
 
 /// Builds emails. Cheap to share: the catalog is behind an `Arc`.
@@ -191,7 +192,7 @@ impl Composer {
     fn footer_links(&self, d: &DeliveryRef, to: &Recipient) -> FooterLinks {
         FooterLinks {
             preferences: Some(self.links.preferences(to.link_owner(), d.slot)),
-            unsubscribe: self.links.unsubscribe(to.link_owner(), d.slot),
+            unsubscribe: Some(self.links.unsubscribe(to.link_owner(), d.slot)),
         }
     }
 

@@ -3,7 +3,7 @@
 //! (no preferences, no unsubscribe: the person reading it is not the
 //! subscriber), only the footer notes, the safety line among them.
 
-use super::{ActionLink, Composer, Content};
+use super::{ActionLink, Composer, Content, FooterLinks};
 use crate::domain::DeliveryKind;
 use crate::domain::mail::{DeliveryRef, Recipient};
 
@@ -14,17 +14,6 @@ impl Composer {
             label: words.action_label().to_owned(),
             url: self.links.invitation(invitation_id, to.link_generation, d.slot),
         };
-        Content {
-            paragraphs: words.paragraphs().collect(),
-            subject: words.subject,
-            heading: words.heading,
-            lead: None,
-            actions_intro: words.actions_intro,
-            actions: vec![button],
-            figures: Vec::new(),
-            footer: words.footer,
-            preferences_url: None,
-            unsubscribe_url: None,
-        }
+        Content::from_words(words, vec![button], FooterLinks { preferences: None, unsubscribe: None })
     }
 }

@@ -31,7 +31,7 @@ impl Composer {
             figures: Vec::new(),
             footer: fill(&frame.footer, &[("track", &track.title().to_lowercase())]),
             preferences_url: links.preferences,
-            unsubscribe_url: Some(links.unsubscribe),
+            unsubscribe_url: links.unsubscribe,
         }
     }
 

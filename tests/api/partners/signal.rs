@@ -3,27 +3,32 @@
 
 use sqlx::PgPool;
 
-use super::{answer_a_nudge, let_the_week_end, linked_pair, send_shared_signals, signals_to};
-use crate::helpers::spawn_app;
+use super::{Side, answer_a_nudge, let_the_week_end, linked_pair, send_shared_signals, signals_to};
+use crate::helpers::{TestApp, spawn_app};
 
 const A: (&str, &str) = ("ash@example.com", "email=ash%40example.com&timezone=UTC&time=08%3A30");
 const B: (&str, &str, &str) = ("bo@example.com", "UTC", "09:15");
 
-async fn both_on(app: &crate::helpers::TestApp, a: &super::Side, b: &super::Side) {
-    for side in [a, b] {
+/// A linked pair, both with the signal on, who both answered (`both`) or
+/// only the first of them answered, in a week that has since ended.
+async fn linked_and_answered(app: &TestApp, both: bool) -> (Side, Side) {
+    let (a, b) = linked_pair(app, A, B).await;
+    for side in [&a, &b] {
         let page = app.post_form(&side.prefs, "action=signal_on").await.text().await.unwrap();
         assert!(page.contains("Your shared signal is on."), "{}", side.email);
     }
+    answer_a_nudge(app, &a, "done").await;
+    if both {
+        answer_a_nudge(app, &b, "partly").await;
+    }
+    let_the_week_end(app).await;
+    (a, b)
 }
 
 #[sqlx::test]
 async fn when_both_answered_in_the_week_each_gets_exactly_one_signal(pool: PgPool) {
     let app = spawn_app(pool).await;
-    let (a, b) = linked_pair(&app, A, B).await;
-    both_on(&app, &a, &b).await;
-    answer_a_nudge(&app, &a, "done").await;
-    answer_a_nudge(&app, &b, "partly").await;
-    let_the_week_end(&app).await;
+    let (a, b) = linked_and_answered(&app, true).await;
 
     send_shared_signals(&app).await;
     // The job runs every hour, on every instance: the week's signal stays one.
@@ -36,10 +41,7 @@ async fn when_both_answered_in_the_week_each_gets_exactly_one_signal(pool: PgPoo
 #[sqlx::test]
 async fn when_only_one_answered_neither_gets_a_signal(pool: PgPool) {
     let app = spawn_app(pool).await;
-    let (a, b) = linked_pair(&app, A, B).await;
-    both_on(&app, &a, &b).await;
-    answer_a_nudge(&app, &a, "done").await;
-    let_the_week_end(&app).await;
+    let (a, b) = linked_and_answered(&app, false).await;
 
     send_shared_signals(&app).await;
 
@@ -49,11 +51,7 @@ async fn when_only_one_answered_neither_gets_a_signal(pool: PgPool) {
 #[sqlx::test]
 async fn when_either_switches_it_off_neither_gets_it_and_the_other_page_does_not_say_who(pool: PgPool) {
     let app = spawn_app(pool).await;
-    let (a, b) = linked_pair(&app, A, B).await;
-    both_on(&app, &a, &b).await;
-    answer_a_nudge(&app, &a, "done").await;
-    answer_a_nudge(&app, &b, "done").await;
-    let_the_week_end(&app).await;
+    let (a, b) = linked_and_answered(&app, true).await;
     let b_page_before = app.get(&b.prefs).await.text().await.unwrap();
 
     // Switched off before the job runs: nothing is queued.
