@@ -43,6 +43,7 @@ struct Export {
 /// A partner link as this side sees it on their own page.
 #[derive(Debug, Serialize)]
 struct PartnerExport {
+    /// This side's half of a link exists (whether the other joined is theirs).
     linked: bool,
     /// This side's own switch for the shared signal.
     shared_signal: bool,

@@ -1,7 +1,8 @@
 //! `GET /invited/{token}`: the subscribe page an invitation's button opens,
 //! with the partner's tracks preselected and the invitation sent back with
 //! the form. The usual double opt-in follows; when the invited address
-//! confirms, the two are linked (`subscriptions::confirm`).
+//! confirms, the two are linked (`subscriptions::confirm`). Like the
+//! invitation itself, the page carries the operator's safety line.
 //!
 //! The token's subject is the invitation and its generation the inviter's:
 //! an inviter who signed out their links, left or was forgotten has
@@ -14,7 +15,8 @@ use chrono::Utc;
 use super::AppState;
 use super::error::AppError;
 use super::pages::{SubscribePage, TrackChoice, render, zone_names};
-use crate::domain::{Purpose, TimeOfDay, Track};
+use crate::domain::{Locale, Purpose, TimeOfDay, Track};
+use crate::mail::notes;
 use crate::store;
 
 pub async fn page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Html<String>, AppError> {
@@ -24,6 +26,7 @@ pub async fn page(State(state): State<AppState>, Path(token): Path<String>) -> R
         tracks: TrackChoice::list(|t| Track::partner_defaults().contains(t)),
         time: TimeOfDay::DEFAULT.to_string(),
         invitation: Some(token),
+        safety_note: Some(notes::safety(state.catalog.notes(&Locale::en()), &state.lines)),
     })))
 }
 

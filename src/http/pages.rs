@@ -129,6 +129,8 @@ pub struct SubscribePage {
     /// The token of the invitation whose link opened the page, sent back
     /// with the form; the page then says it came from an invitation.
     pub invitation: Option<String>,
+    /// The operator's safety line, on the invitation's page.
+    pub safety_note: Option<NoteLine>,
 }
 
 #[derive(Template)]

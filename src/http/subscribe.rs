@@ -27,6 +27,7 @@ pub async fn page() -> Html<String> {
         tracks: TrackChoice::list(Track::on_by_default),
         time: TimeOfDay::DEFAULT.to_string(),
         invitation: None,
+        safety_note: None,
     }))
 }
 

@@ -1,10 +1,13 @@
 //! Partners: invitations, the links between two subscribers, and the
 //! weekly shared signal's facts.
 //!
-//! A link is two `partner_links` rows sharing a `link_id`, one per side;
-//! each side's switch for the shared signal is its own row. What any query
-//! here returns about the *other* side is at most whether both switches are
-//! on and whether both answered in a week: nothing else crosses.
+//! A link is one `partner_links` row per side sharing a `link_id`: the
+//! inviter's from the invitation on, the invited partner's from their
+//! confirmation. Each side reads and writes only its own row (its switch
+//! for the shared signal; ending the link deletes it), so what a side sees
+//! never depends on the other. What any query here returns about the
+//! *other* side is at most whether both rows exist with both switches on
+//! and both answered in a week: nothing else crosses.
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -70,17 +73,30 @@ pub async fn invitations_since(conn: &mut PgConnection, email: &str, since: Date
     .context("failed to count invitations")
 }
 
+/// Starts a link with the subscriber's own side; its `link_id`.
+pub async fn start_link(conn: &mut PgConnection, subscriber_id: i64) -> anyhow::Result<i64> {
+    sqlx::query_scalar!(
+        "insert into partner_links (subscriber_id, link_id) values ($1, nextval('partner_link_ids')) returning link_id",
+        subscriber_id
+    )
+    .fetch_one(conn)
+    .await
+    .context("failed to start a partner link")
+}
+
 pub async fn insert_invitation(
     conn: &mut PgConnection,
     inviter_id: i64,
+    link_id: i64,
     email: &SubscriberEmail,
     from_name: Option<&FromName>,
     show_address: bool,
 ) -> anyhow::Result<i64> {
     sqlx::query_scalar!(
-        r#"insert into partner_invitations (inviter_id, email, from_name, show_address)
-           values ($1, lower($2), $3, $4) returning id"#,
+        r#"insert into partner_invitations (inviter_id, link_id, email, from_name, show_address)
+           values ($1, $2, lower($3), $4, $5) returning id"#,
         inviter_id,
+        link_id,
         email.as_str(),
         from_name.map(FromName::as_str),
         show_address
@@ -126,10 +142,10 @@ pub async fn accept(conn: &mut PgConnection, invitation_id: i64, subscriber_id: 
     Ok(())
 }
 
-/// The inviter of the latest invitation this subscriber came through.
-pub async fn accepted_inviter(conn: &mut PgConnection, subscriber_id: i64) -> anyhow::Result<Option<i64>> {
+/// The link of the latest invitation this subscriber came through.
+pub async fn accepted_link(conn: &mut PgConnection, subscriber_id: i64) -> anyhow::Result<Option<i64>> {
     sqlx::query_scalar!(
-        r#"select inviter_id from partner_invitations where accepted_by = $1 order by created_at desc limit 1"#,
+        r#"select link_id from partner_invitations where accepted_by = $1 order by created_at desc limit 1"#,
         subscriber_id
     )
     .fetch_optional(conn)
@@ -137,22 +153,22 @@ pub async fn accepted_inviter(conn: &mut PgConnection, subscriber_id: i64) -> an
     .context("failed to read an accepted invitation")
 }
 
-/// Links two subscribers, unless either is on a link already (`false`).
-/// Callers hold both subscribers' row locks.
-pub async fn link(conn: &mut PgConnection, one: i64, other: i64) -> anyhow::Result<bool> {
+/// Adds the subscriber's side to a link, if the inviter's side is still
+/// there (they did not end it), it has no second side yet, and the
+/// subscriber is on no link (`false` otherwise).
+pub async fn join_link(conn: &mut PgConnection, subscriber_id: i64, link_id: i64) -> anyhow::Result<bool> {
     let inserted = sqlx::query!(
         r#"insert into partner_links (subscriber_id, link_id)
-           select side, l.id
-           from (select nextval('partner_link_ids') as id) l, unnest(array[$1::bigint, $2::bigint]) as side
-           where not exists (select 1 from partner_links where subscriber_id in ($1, $2))
+           select $1, $2
+           where (select count(*) from partner_links where link_id = $2) = 1
            on conflict do nothing"#,
-        one,
-        other
+        subscriber_id,
+        link_id
     )
     .execute(conn)
     .await
-    .context("failed to link two subscribers")?;
-    Ok(inserted.rows_affected() == 2)
+    .context("failed to join a partner link")?;
+    Ok(inserted.rows_affected() == 1)
 }
 
 /// This subscriber's side of their link, if they have one.
@@ -172,23 +188,24 @@ pub async fn set_signal(conn: &mut PgConnection, subscriber_id: i64, on: bool) -
     Ok(result.rows_affected() == 1)
 }
 
-/// Ends the subscriber's link, both sides and its weekly keys; `false` if
-/// there was none.
+/// Ends the subscriber's side of their link: the signal stops for both, and
+/// the other side's row, and so their page, stays as it was. The link's
+/// weekly keys go with its last side. `false` if there was none.
 pub async fn unlink(conn: &mut PgConnection, subscriber_id: i64) -> anyhow::Result<bool> {
-    let link_id = sqlx::query_scalar!(
-        r#"delete from partner_links
-           where link_id = (select link_id from partner_links where subscriber_id = $1)
-           returning link_id"#,
-        subscriber_id
+    let link_id =
+        sqlx::query_scalar!("delete from partner_links where subscriber_id = $1 returning link_id", subscriber_id)
+            .fetch_optional(&mut *conn)
+            .await
+            .context("failed to end a partner link")?;
+    let Some(link_id) = link_id else { return Ok(false) };
+    sqlx::query!(
+        r#"delete from shared_signal_weeks
+           where link_id = $1 and not exists (select 1 from partner_links where link_id = $1)"#,
+        link_id
     )
-    .fetch_all(&mut *conn)
+    .execute(conn)
     .await
-    .context("failed to end a partner link")?;
-    let Some(link_id) = link_id.first() else { return Ok(false) };
-    sqlx::query!("delete from shared_signal_weeks where link_id = $1", link_id)
-        .execute(conn)
-        .await
-        .context("failed to forget a link's weeks")?;
+    .context("failed to forget a link's weeks")?;
     Ok(true)
 }
 

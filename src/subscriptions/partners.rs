@@ -2,6 +2,12 @@
 //! partner confirms, each side's switch for the shared signal, and ending
 //! the link. Each function is one transaction.
 //!
+//! Each side owns its row of a link: the inviter's is made with the
+//! invitation, the invited partner's when they confirm through it, and
+//! ending the link deletes only one's own (the signal needs both). So
+//! nothing a side sees tells whether the other accepted, switched the
+//! signal off or left.
+//!
 //! An invitation goes out at most once per [`INVITATION_EVERY`] to an
 //! address, whoever asks: the address is normalised (lower case) and locked
 //! for the transaction, so two concurrent invitations send one. An address
@@ -13,7 +19,7 @@ use chrono::Duration;
 use sqlx::{PgConnection, PgPool};
 
 use super::db_now;
-use crate::domain::{DeliveryKind, FromName, SubscriberEmail, SubscriberStatus};
+use crate::domain::{DeliveryKind, FromName, SubscriberEmail};
 use crate::store;
 use crate::store::deliveries::{About, NewMail};
 
@@ -52,29 +58,28 @@ pub async fn invite(pool: &PgPool, inviter_id: i64, request: InvitationRequest) 
     if !confirmed || store::partners::side(&mut *tx, inviter_id).await?.is_some() {
         return Ok(InviteOutcome::NotAllowed);
     }
+    // The inviter's side exists whatever comes of the invitation, so their
+    // page looks the same whether it went out, was declined or accepted.
+    let link_id = store::partners::start_link(&mut tx, inviter_id).await?;
     let address = request.partner.as_str();
     store::partners::lock_address(&mut tx, address).await?;
-    if address.eq_ignore_ascii_case(inviter.email.as_str())
+    let since = db_now(&mut tx).await? - INVITATION_EVERY;
+    let outcome = if address.eq_ignore_ascii_case(inviter.email.as_str())
         || store::partners::address_declines_mail(&mut tx, address).await?
     {
-        return Ok(InviteOutcome::Declined);
-    }
-    let since = db_now(&mut tx).await? - INVITATION_EVERY;
-    if store::partners::invitations_since(&mut tx, address, since).await? > 0 {
-        return Ok(InviteOutcome::TooSoon);
-    }
-    let id = store::partners::insert_invitation(
-        &mut tx,
-        inviter_id,
-        &request.partner,
-        request.from_name.as_ref(),
-        request.show_address,
-    )
-    .await?;
-    let mail = NewMail { about: About::Invitation(id), ..NewMail::now(inviter_id, DeliveryKind::Invitation) };
-    store::deliveries::queue_mail(&mut tx, mail).await?;
+        InviteOutcome::Declined
+    } else if store::partners::invitations_since(&mut tx, address, since).await? > 0 {
+        InviteOutcome::TooSoon
+    } else {
+        let (partner, name) = (&request.partner, request.from_name.as_ref());
+        let id = store::partners::insert_invitation(&mut tx, inviter_id, link_id, partner, name, request.show_address)
+            .await?;
+        let mail = NewMail { about: About::Invitation(id), ..NewMail::now(inviter_id, DeliveryKind::Invitation) };
+        store::deliveries::queue_mail(&mut tx, mail).await?;
+        InviteOutcome::Queued
+    };
     tx.commit().await.context("failed to commit an invitation")?;
-    Ok(InviteOutcome::Queued)
+    Ok(outcome)
 }
 
 /// At subscribe time: a subscriber who came through an invitation's link
@@ -93,16 +98,12 @@ pub(super) async fn note_accepted(
     Ok(())
 }
 
-/// At confirming: links the subscriber with the partner who invited them,
-/// if that partner is still subscribed and neither is linked already. Locks
-/// the inviter's row (the confirming subscriber's is locked by the caller).
+/// At confirming: the subscriber joins the link of the partner who invited
+/// them, if that partner's side is still there (they did not end it or
+/// leave) and the subscriber is on no link yet.
 pub(super) async fn link_on_confirm(conn: &mut PgConnection, subscriber_id: i64) -> anyhow::Result<bool> {
-    let Some(inviter_id) = store::partners::accepted_inviter(conn, subscriber_id).await? else { return Ok(false) };
-    let Some(inviter) = store::subscribers::lock(conn, inviter_id).await? else { return Ok(false) };
-    if inviter.status == SubscriberStatus::Unsubscribed || inviter.status == SubscriberStatus::Pending {
-        return Ok(false);
-    }
-    store::partners::link(conn, inviter_id, subscriber_id).await
+    let Some(link_id) = store::partners::accepted_link(conn, subscriber_id).await? else { return Ok(false) };
+    store::partners::join_link(conn, subscriber_id, link_id).await
 }
 
 /// Switches the subscriber's own side of the shared signal. `None`: no
@@ -115,7 +116,7 @@ pub async fn set_shared_signal(pool: &PgPool, subscriber_id: i64, on: bool) -> a
     Ok(changed)
 }
 
-/// Ends the subscriber's link, for both sides; `false` if there was none.
+/// Ends the subscriber's side of their link; `false` if there was none.
 #[tracing::instrument(skip_all, fields(subscriber_id))]
 pub async fn unlink(pool: &PgPool, subscriber_id: i64) -> anyhow::Result<bool> {
     let mut tx = pool.begin().await.context("failed to start a transaction")?;

@@ -22,7 +22,7 @@ pub async fn invite(state: &AppState, subscriber_id: i64, fields: &Fields) -> Re
         InviteOutcome::Queued | InviteOutcome::Declined | InviteOutcome::TooSoon => Ok(INVITED.into()),
         InviteOutcome::NotAllowed => Err(AppError::bad_input(
             "action",
-            "an invitation can be sent from a confirmed subscription that is not linked to a partner yet",
+            "an invitation can be sent from a confirmed subscription that is on no partner link: end the link first",
         )),
     }
 }
@@ -52,5 +52,5 @@ pub async fn set_signal(state: &AppState, subscriber_id: i64, on: bool) -> Resul
 
 pub async fn unlink(state: &AppState, subscriber_id: i64) -> Result<String, AppError> {
     subscriptions::unlink(&state.pool, subscriber_id).await?;
-    Ok("The link is ended. Nothing crosses between you any more, and your partner is not told.".into())
+    Ok("The link is ended on your side. Nothing crosses any more, and your partner is not told.".into())
 }

@@ -3,7 +3,7 @@
 
 use sqlx::PgPool;
 
-use super::{invitations_to, invite, prefs_link, subscribe_and_confirm};
+use super::{end_link, invitations_to, invite, pairs, prefs_link, subscribe_and_confirm};
 use crate::helpers::{TestApp, form_for, spawn_app};
 
 async fn confirmed(app: &TestApp, email: &str) -> String {
@@ -11,10 +11,11 @@ async fn confirmed(app: &TestApp, email: &str) -> String {
     prefs_link(app, email)
 }
 
-/// The page an inviter sees, without the parts that are theirs alone.
-fn notice(page: &str) -> &str {
-    let start = page.find("<div class=\"box\"><p>").expect("a notice");
-    &page[start..start + page[start..].find("</div>").unwrap()]
+/// The page an inviter sees after inviting, their own address and link
+/// taken out.
+fn seen(page: &str, inviter: &str, prefs: &str) -> String {
+    assert!(page.contains("If this address can receive an invitation"));
+    page.replace(prefs, "PREFS").replace(inviter, "INVITER")
 }
 
 #[sqlx::test]
@@ -24,13 +25,14 @@ async fn the_same_address_invited_twice_in_30_days_by_one_or_two_subscribers_get
     let two = confirmed(&app, "two@example.com").await;
 
     let first = invite(&app, &one, "partner@example.com", "").await;
+    end_link(&app, &one).await;
     let again = invite(&app, &one, "Partner@Example.com", "&from_name=Sam").await;
     let other = invite(&app, &two, " partner@example.com", "&show_my_address=on").await;
     app.dispatch_all_pending_emails().await;
 
     assert_eq!(invitations_to(&app, "partner@example.com").len(), 1);
     assert_eq!(first, again, "the inviter cannot tell a second invitation from a first");
-    assert_eq!(notice(&first), notice(&other));
+    assert!(seen(&first, "one@example.com", &one) == seen(&other, "two@example.com", &two), "the same page");
 }
 
 #[sqlx::test]
@@ -52,7 +54,11 @@ async fn concurrent_invitations_to_one_address_send_one(pool: PgPool) {
 #[sqlx::test]
 async fn an_unsubscribed_or_suppressed_address_gets_nothing_and_the_inviter_sees_the_same_page(pool: PgPool) {
     let app = spawn_app(pool).await;
-    let inviter = confirmed(&app, "inviter@example.com").await;
+    let inviters = [
+        confirmed(&app, "in1@example.com").await,
+        confirmed(&app, "in2@example.com").await,
+        confirmed(&app, "in3@example.com").await,
+    ];
     let gone = confirmed(&app, "gone@example.com").await;
     app.post_form(&gone, "action=unsubscribe").await;
     sqlx::query(
@@ -63,13 +69,14 @@ async fn an_unsubscribed_or_suppressed_address_gets_nothing_and_the_inviter_sees
     .unwrap();
     let before = app.smtp.received().len();
 
-    let sent = invite(&app, &inviter, "fresh@example.com", "").await;
-    let to_unsubscribed = invite(&app, &inviter, "gone@example.com", "").await;
-    let to_suppressed = invite(&app, &inviter, "bounced@example.com", "").await;
+    let sent = invite(&app, &inviters[0], "fresh@example.com", "").await;
+    let to_unsubscribed = invite(&app, &inviters[1], "gone@example.com", "").await;
+    let to_suppressed = invite(&app, &inviters[2], "bounced@example.com", "").await;
     app.dispatch_all_pending_emails().await;
 
-    assert_eq!(sent, to_unsubscribed);
-    assert_eq!(sent, to_suppressed);
+    let sent = seen(&sent, "in1@example.com", &inviters[0]);
+    assert!(sent == seen(&to_unsubscribed, "in2@example.com", &inviters[1]), "the same page");
+    assert!(sent == seen(&to_suppressed, "in3@example.com", &inviters[2]), "the same page");
     assert!(invitations_to(&app, "gone@example.com").is_empty());
     assert!(invitations_to(&app, "bounced@example.com").is_empty());
     let received: Vec<_> = app.smtp.received().into_iter().skip(before).flat_map(|m| m.to).collect();
@@ -82,7 +89,9 @@ async fn the_invitation_says_who_invited_and_shows_the_address_only_when_ticked(
     let inviter = confirmed(&app, "robin@example.com").await;
 
     invite(&app, &inviter, "named@example.com", "&from_name=Robin").await;
+    end_link(&app, &inviter).await;
     invite(&app, &inviter, "anon@example.com", "").await;
+    end_link(&app, &inviter).await;
     invite(&app, &inviter, "shown@example.com", "&show_my_address=on").await;
     app.dispatch_all_pending_emails().await;
 
@@ -127,14 +136,31 @@ async fn a_forwarded_invitation_links_nobody_and_signing_out_switches_it_off(poo
     let token = link.rsplit('/').next().unwrap().to_owned();
     let page = app.get(&link).await.text().await.unwrap();
     assert!(page.contains("value=\"say-what-helps\" checked") && !page.contains("value=\"check-in\" checked"));
+    assert!(page.contains("afraid of your partner"), "the invitation's page carries the safety line");
 
     let form = super::invited_form("someone.else@example.com", "UTC", "08:00", &token);
     subscribe_and_confirm(&app, "someone.else@example.com", &form).await;
-    assert_eq!(app.count("select count(*) from partner_links").await, 0, "only the invited address is linked");
+    assert_eq!(pairs(&app).await, 0, "only the invited address is linked");
 
     app.post_form(&inviter, "action=sign_out_links").await;
     assert_eq!(app.get(&link).await.status(), 410, "the inviter's sign-out switches the invitation off");
     let form = super::invited_form("lee@example.com", "UTC", "08:00", &token);
     subscribe_and_confirm(&app, "lee@example.com", &form).await;
-    assert_eq!(app.count("select count(*) from partner_links").await, 0, "a switched-off invitation links nobody");
+    assert_eq!(pairs(&app).await, 0, "a switched-off invitation links nobody");
+}
+
+#[sqlx::test]
+async fn the_inviters_page_is_the_same_whether_the_invitation_was_accepted_or_not(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let inviter = confirmed(&app, "pat@example.com").await;
+    invite(&app, &inviter, "quinn@example.com", "").await;
+    app.dispatch_all_pending_emails().await;
+    let before = app.get(&inviter).await.text().await.unwrap();
+
+    let link = app.links_in(&invitations_to(&app, "quinn@example.com").pop().unwrap(), "/invited/").pop().unwrap();
+    let form = super::invited_form("quinn@example.com", "UTC", "08:00", link.rsplit('/').next().unwrap());
+    subscribe_and_confirm(&app, "quinn@example.com", &form).await;
+    assert_eq!(pairs(&app).await, 1, "accepted");
+
+    assert_eq!(app.get(&inviter).await.text().await.unwrap(), before);
 }

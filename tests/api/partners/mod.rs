@@ -104,6 +104,17 @@ pub async fn send_shared_signals(app: &TestApp) {
     app.dispatch_all_pending_emails().await;
 }
 
+/// Links with both sides on them.
+pub async fn pairs(app: &TestApp) -> i64 {
+    app.count("select count(*) from (select link_id from partner_links group by link_id having count(*) = 2) l").await
+}
+
+/// Ends the link on the side whose preferences link this is.
+pub async fn end_link(app: &TestApp, prefs: &str) {
+    let page = app.post_form(prefs, "action=unlink").await.text().await.unwrap();
+    assert!(page.contains("The link is ended on your side"));
+}
+
 /// The shared signal mails `address` received.
 pub fn signals_to(app: &TestApp, address: &str) -> usize {
     app.smtp.received_by(address).iter().filter(|m| m.decoded().contains("You both showed up")).count()

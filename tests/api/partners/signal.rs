@@ -3,7 +3,7 @@
 
 use sqlx::PgPool;
 
-use super::{Side, answer_a_nudge, let_the_week_end, linked_pair, send_shared_signals, signals_to};
+use super::{Side, answer_a_nudge, let_the_week_end, linked_pair, pairs, send_shared_signals, signals_to};
 use crate::helpers::{TestApp, spawn_app};
 
 const A: (&str, &str) = ("ash@example.com", "email=ash%40example.com&timezone=UTC&time=08%3A30");
@@ -77,11 +77,12 @@ async fn when_either_switches_it_off_neither_gets_it_and_the_other_page_does_not
 #[sqlx::test]
 async fn unlinking_signing_out_or_unsubscribing_ends_the_link_at_once(pool: PgPool) {
     let app = spawn_app(pool).await;
-    let links = "select count(*) from partner_links";
-    let (a, _b) = linked_pair(&app, A, B).await;
+    let (a, b) = linked_pair(&app, A, B).await;
+    let b_page = app.get(&b.prefs).await.text().await.unwrap();
     let page = app.post_form(&a.prefs, "action=unlink").await.text().await.unwrap();
-    assert!(page.contains("The link is ended") && page.contains("invite_partner"));
-    assert_eq!(app.count(links).await, 0);
+    assert!(page.contains("The link is ended on your side") && page.contains("invite_partner"));
+    assert_eq!(pairs(&app).await, 0);
+    assert_eq!(app.get(&b.prefs).await.text().await.unwrap(), b_page, "Blair's page does not say Ash left");
 
     let (c, _d) = linked_pair(
         &app,
@@ -90,7 +91,7 @@ async fn unlinking_signing_out_or_unsubscribing_ends_the_link_at_once(pool: PgPo
     )
     .await;
     assert_eq!(app.post_form(&c.prefs, "action=sign_out_links").await.status(), 200);
-    assert_eq!(app.count(links).await, 0);
+    assert_eq!(pairs(&app).await, 0);
 
     let (_e, f) = linked_pair(
         &app,
@@ -99,5 +100,5 @@ async fn unlinking_signing_out_or_unsubscribing_ends_the_link_at_once(pool: PgPo
     )
     .await;
     app.post_form(&f.prefs, "action=unsubscribe").await;
-    assert_eq!(app.count(links).await, 0);
+    assert_eq!(pairs(&app).await, 0);
 }
