@@ -164,3 +164,24 @@ async fn the_inviters_page_is_the_same_whether_the_invitation_was_accepted_or_no
 
     assert_eq!(app.get(&inviter).await.text().await.unwrap(), before);
 }
+
+#[sqlx::test]
+async fn an_invitation_the_relay_refuses_suppresses_that_address_and_not_the_inviters_mail(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let inviter = confirmed(&app, "sage@example.com").await;
+    invite(&app, &inviter, "bounce-partner@example.com", "").await;
+    app.post_form(&inviter, "action=send_link").await;
+    sqlx::query("update deliveries set due_at = now() + interval '1 hour' where kind = 'fresh_link'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+
+    app.dispatch_all_pending_emails().await;
+    sqlx::query("update deliveries set due_at = now() where kind = 'fresh_link'").execute(&app.pool).await.unwrap();
+    app.dispatch_all_pending_emails().await;
+
+    let suppressed = "select count(*) from suppressed_addresses where email = 'bounce-partner@example.com'";
+    assert_eq!(app.count(suppressed).await, 1);
+    let fresh = app.smtp.received_by("sage@example.com").into_iter().filter(|m| m.decoded().contains("fresh link"));
+    assert_eq!(fresh.count(), 1, "the inviter's own queued mail still went out");
+}
