@@ -32,6 +32,9 @@ pub enum DeliveryKind {
     WeeklySummary,
     /// "Send me a fresh link": one short-lived link to the preferences page.
     FreshLink,
+    /// "tend could not read your reply": sent at most once a day, with the
+    /// buttons of the mail the reply was about.
+    ReplyUnclear,
     /// One invitation to a subscriber's partner, sent to the partner's
     /// address (the row's subscriber is the one who invited).
     Invitation,
@@ -60,6 +63,9 @@ pub enum Shape {
     Promise(PromiseMail),
     /// Catalog words, the week's numbers and the progress pictures.
     WeeklySummary,
+    /// Catalog words and the answer buttons of another delivery (the nudge
+    /// or promise mail an unclear reply was about).
+    AnswerAgain,
     /// Catalog words naming who invited, and one button to the invitation's
     /// subscribe page; none of the inviter's own links.
     Invitation,
@@ -127,7 +133,7 @@ impl PromiseMail {
 }
 
 impl DeliveryKind {
-    pub const ALL: [DeliveryKind; 11] = [
+    pub const ALL: [DeliveryKind; 12] = [
         DeliveryKind::Confirm,
         DeliveryKind::Welcome,
         DeliveryKind::Nudge,
@@ -137,6 +143,7 @@ impl DeliveryKind {
         DeliveryKind::PromiseReview,
         DeliveryKind::WeeklySummary,
         DeliveryKind::FreshLink,
+        DeliveryKind::ReplyUnclear,
         DeliveryKind::Invitation,
         DeliveryKind::SharedSignal,
     ];
@@ -153,6 +160,7 @@ impl DeliveryKind {
             DeliveryKind::PromiseReview => "promise_review",
             DeliveryKind::WeeklySummary => "weekly_summary",
             DeliveryKind::FreshLink => "fresh_link",
+            DeliveryKind::ReplyUnclear => "reply_unclear",
             DeliveryKind::Invitation => "invitation",
             DeliveryKind::SharedSignal => "shared_signal",
         }
@@ -173,19 +181,22 @@ impl DeliveryKind {
             DeliveryKind::Welcome => Shape::Plain(PlainMail::Welcome),
             DeliveryKind::KeepGoing => Shape::Plain(PlainMail::KeepGoing),
             DeliveryKind::FreshLink => Shape::Plain(PlainMail::FreshLink),
-            DeliveryKind::SharedSignal => Shape::Plain(PlainMail::SharedSignal),
-            DeliveryKind::Invitation => Shape::Invitation,
             DeliveryKind::Nudge | DeliveryKind::Test => Shape::Nudge,
             DeliveryKind::PromiseCheck => Shape::Promise(PromiseMail::Check),
             DeliveryKind::PromiseReview => Shape::Promise(PromiseMail::Review),
             DeliveryKind::WeeklySummary => Shape::WeeklySummary,
+            DeliveryKind::ReplyUnclear => Shape::AnswerAgain,
+            DeliveryKind::SharedSignal => Shape::Plain(PlainMail::SharedSignal),
+            DeliveryKind::Invitation => Shape::Invitation,
         }
     }
 
     pub fn words(self) -> Words {
         match self.shape() {
             Shape::Nudge => Words::NudgeVariant,
-            Shape::Plain(_) | Shape::Promise(_) | Shape::WeeklySummary | Shape::Invitation => Words::Mail,
+            Shape::Plain(_) | Shape::Promise(_) | Shape::WeeklySummary | Shape::AnswerAgain | Shape::Invitation => {
+                Words::Mail
+            }
         }
     }
 
@@ -200,6 +211,7 @@ impl DeliveryKind {
             | DeliveryKind::PromiseCheck
             | DeliveryKind::PromiseReview
             | DeliveryKind::FreshLink
+            | DeliveryKind::ReplyUnclear
             | DeliveryKind::SharedSignal => &[],
             DeliveryKind::Welcome => &["time", "timezone"],
             DeliveryKind::Invitation => &["from_name"],
@@ -219,6 +231,7 @@ impl DeliveryKind {
             | DeliveryKind::PromiseCheck
             | DeliveryKind::PromiseReview
             | DeliveryKind::WeeklySummary
+            | DeliveryKind::ReplyUnclear
             | DeliveryKind::SharedSignal => status == S::Active,
             // The inviter's status: an invitation asked for by someone who
             // has left since is not sent.
@@ -244,6 +257,7 @@ impl DeliveryKind {
             | DeliveryKind::PromiseReview
             | DeliveryKind::WeeklySummary
             | DeliveryKind::FreshLink
+            | DeliveryKind::ReplyUnclear
             | DeliveryKind::Invitation
             | DeliveryKind::SharedSignal => false,
         }
@@ -262,6 +276,7 @@ impl DeliveryKind {
             | DeliveryKind::PromiseReview
             | DeliveryKind::WeeklySummary
             | DeliveryKind::FreshLink
+            | DeliveryKind::ReplyUnclear
             | DeliveryKind::Invitation
             | DeliveryKind::SharedSignal => self,
         }
@@ -271,7 +286,7 @@ impl DeliveryKind {
     pub fn promise_mail(self) -> Option<PromiseMail> {
         match self.shape() {
             Shape::Promise(mail) => Some(mail),
-            Shape::Plain(_) | Shape::Nudge | Shape::WeeklySummary | Shape::Invitation => None,
+            Shape::Plain(_) | Shape::Nudge | Shape::WeeklySummary | Shape::AnswerAgain | Shape::Invitation => None,
         }
     }
 }
@@ -303,6 +318,7 @@ mod tests {
                 Shape::Promise(mail) => assert_eq!(mail.kind(), kind),
                 Shape::Nudge => assert_eq!(kind.words(), Words::NudgeVariant),
                 Shape::WeeklySummary => assert_eq!(kind, DeliveryKind::WeeklySummary),
+                Shape::AnswerAgain => assert_eq!(kind, DeliveryKind::ReplyUnclear),
                 Shape::Invitation => assert_eq!(kind, DeliveryKind::Invitation),
             }
         }

@@ -99,7 +99,7 @@ impl MailText {
 pub fn needs_action(kind: DeliveryKind) -> bool {
     match kind.shape() {
         Shape::Plain(_) | Shape::WeeklySummary | Shape::Invitation => true,
-        Shape::Nudge | Shape::Promise(_) => false,
+        Shape::Nudge | Shape::Promise(_) | Shape::AnswerAgain => false,
     }
 }
 

@@ -4,22 +4,39 @@
 //! They name neither the promise's words nor its due time: the words stay
 //! sealed in the database and appear only on the page behind the link.
 
+use chrono::{DateTime, Utc};
+
 use super::{ActionLink, Composer, Content};
-use crate::domain::PromiseMail;
 use crate::domain::mail::{DeliveryRef, Recipient};
 use crate::domain::promise::{CheckAnswer, Outcome};
+use crate::domain::{LinkGeneration, PromiseMail};
 
 impl Composer {
     pub(super) fn promise(&self, d: &DeliveryRef, to: &Recipient, which: PromiseMail) -> Content {
         let words = self.catalog.mail(&to.locale, which.kind()).clone();
+        Content::from_words(
+            words,
+            self.promise_buttons(d.id, to.link_generation, d.slot, which),
+            self.footer_links(d, to),
+        )
+    }
+
+    /// One button per answer to the question of promise mail `id`. The
+    /// "could not read your reply" mail offers the same buttons.
+    pub(super) fn promise_buttons(
+        &self,
+        id: i64,
+        generation: LinkGeneration,
+        slot: DateTime<Utc>,
+        which: PromiseMail,
+    ) -> Vec<ActionLink> {
         let button = |key: &str, label: &str| ActionLink {
             label: label.to_owned(),
-            url: self.links.promise(d.id, to.link_generation, d.slot, Some(key)),
+            url: self.links.promise(id, generation, slot, Some(key)),
         };
-        let buttons = match which {
+        match which {
             PromiseMail::Check => CheckAnswer::ALL.into_iter().map(|a| button(a.key(), a.label())).collect(),
             PromiseMail::Review => Outcome::ALL.into_iter().map(|o| button(o.key(), o.label())).collect(),
-        };
-        Content::from_words(words, buttons, self.footer_links(d, to))
+        }
     }
 }

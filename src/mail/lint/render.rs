@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
 use super::shared;
-use crate::domain::mail::{DeliveryRef, MailBody, MailContext, Recipient, WeekFacts};
+use crate::domain::mail::{AnswerAgain, Buttons, DeliveryRef, MailBody, MailContext, Recipient, WeekFacts};
 use crate::domain::{
     Action, DayAnswer, DeliveryKind, LinkGeneration, LinkSigner, Locale, Shape, SubscriberEmail, TimeZone, Track,
 };
@@ -21,7 +21,7 @@ pub fn sample_values(kind: DeliveryKind) -> Vec<(&'static str, String)> {
         Shape::Plain(_) => kind.placeholders().iter().map(|name| (*name, sample_value(name))).collect(),
         Shape::WeeklySummary => week_numbers(&sample_week()),
         Shape::Invitation => vec![("from_name", sample_value("from_name"))],
-        Shape::Nudge | Shape::Promise(_) => Vec::new(),
+        Shape::Nudge | Shape::Promise(_) | Shape::AnswerAgain => Vec::new(),
     }
 }
 
@@ -134,6 +134,11 @@ pub fn sample_mail(locale: &Locale, kind: DeliveryKind) -> MailContext {
         Shape::Promise(which) => MailBody::Promise(which),
         Shape::WeeklySummary => MailBody::WeeklySummary(sample_week()),
         Shape::Invitation => MailBody::Invitation { invitation_id: 1, from_name: sample_value("from_name") },
+        Shape::AnswerAgain => MailBody::AnswerAgain(AnswerAgain {
+            about_id: 1,
+            about_slot: sample_instant(),
+            buttons: Buttons::Nudge { track: Track::CheckIn, variant: String::new() },
+        }),
     };
     MailContext { delivery: sample_delivery(), to: sample_recipient(locale), body }
 }
