@@ -1,7 +1,7 @@
 //! Periodic jobs: the planning sweep, the lease rescue, the pending-TTL job
-//! that deletes what was never confirmed, and the fold of the metrics'
-//! count deltas (`store::gauges`), which keeps their table small whether or
-//! not a metrics listener runs.
+//! that deletes what was never confirmed, the weekly shared signal, and the
+//! fold of the metrics' count deltas (`store::gauges`), which keeps their
+//! table small whether or not a metrics listener runs.
 //!
 //! tokio-cron-scheduler fires a few UTC cron expressions; each job body only
 //! pokes a `Notify`. The work itself runs in our own tasks, tracked by the
@@ -42,11 +42,15 @@ const EXPIRE_EVERY: &str = "0 */10 * * * *";
 /// Every minute: the deltas the count triggers append are folded into the
 /// totals (the metrics listener's refresh folds too, every `metrics.refresh`).
 const FOLD_EVERY: &str = "0 * * * * *";
+/// Hourly: the shared signal is about the last whole week (Monday 00:00
+/// UTC), so the first tick after that queues it; the others find it queued.
+const SIGNAL_EVERY: &str = "0 7 * * * *";
 /// Advisory lock keys of the singleton jobs (arbitrary, fixed, tend's own;
 /// 0x7465_6e64_0003 is the gauge fold's, `store::gauges`).
 const PLAN_LOCK: i64 = 0x7465_6e64_0001;
 const RESCUE_LOCK: i64 = 0x7465_6e64_0002;
 const EXPIRE_LOCK: i64 = 0x7465_6e64_0004;
+const SIGNAL_LOCK: i64 = 0x7465_6e64_0005;
 
 /// What the periodic jobs work with.
 pub struct Jobs {
@@ -64,11 +68,13 @@ pub async fn start(jobs: Jobs, shutdown: CancellationToken, tracker: &TaskTracke
     let rescue_tick = Arc::new(Notify::new());
     let expire_tick = Arc::new(Notify::new());
     let fold_tick = Arc::new(Notify::new());
+    let signal_tick = Arc::new(Notify::new());
     let mut cron = JobScheduler::new().await.context("failed to create the job scheduler")?;
     cron.add(poke(PLAN_EVERY, plan_tick.clone())?).await.context("failed to add the planning job")?;
     cron.add(poke(RESCUE_EVERY, rescue_tick.clone())?).await.context("failed to add the rescue job")?;
     cron.add(poke(EXPIRE_EVERY, expire_tick.clone())?).await.context("failed to add the pending-TTL job")?;
     cron.add(poke(FOLD_EVERY, fold_tick.clone())?).await.context("failed to add the gauge fold job")?;
+    cron.add(poke(SIGNAL_EVERY, signal_tick.clone())?).await.context("failed to add the shared signal job")?;
     cron.start().await.context("failed to start the job scheduler")?;
 
     // Plan and expire once right away, then on every tick.
@@ -96,10 +102,18 @@ pub async fn start(jobs: Jobs, shutdown: CancellationToken, tracker: &TaskTracke
         async move { store::gauges::fold_deltas(&pool).await.map(|_| ()) }
     }));
     let plan_pool = pool.clone();
+    let signal_planner = planner.clone();
     tracker.spawn(repeat_on(plan_tick, shutdown.clone(), "planning sweep", move || {
         let planner = planner.clone();
         let pool = plan_pool.clone();
         async move { run_as_singleton(&pool, PLAN_LOCK, planner.plan_due()).await.map(|_| ()) }
+    }));
+    signal_tick.notify_one();
+    let signal_pool = pool.clone();
+    tracker.spawn(repeat_on(signal_tick, shutdown.clone(), "shared signal", move || {
+        let planner = signal_planner.clone();
+        let pool = signal_pool.clone();
+        async move { run_as_singleton(&pool, SIGNAL_LOCK, planner.plan_shared_signals()).await.map(|_| ()) }
     }));
     tracker.spawn(repeat_on(rescue_tick, shutdown.clone(), "lease rescue", move || {
         let pool = pool.clone();

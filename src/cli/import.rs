@@ -203,6 +203,7 @@ impl Columns {
             preferences: Preferences { zone, time, max_per_day: options.max_per_day, discreet },
             tracks,
             preconfirmed: options.preconfirmed,
+            invitation: None,
         })
     }
 }

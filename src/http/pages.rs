@@ -101,13 +101,21 @@ pub struct TrackChoice {
     pub title: &'static str,
     pub blurb: &'static str,
     pub checked: bool,
+    /// For the partner trying to trust again: listed in a group of its own.
+    pub partner: bool,
 }
 
 impl TrackChoice {
     pub fn list(is_checked: impl Fn(Track) -> bool) -> Vec<TrackChoice> {
         Track::ALL
             .into_iter()
-            .map(|t| TrackChoice { key: t.key(), title: t.title(), blurb: t.blurb(), checked: is_checked(t) })
+            .map(|t| TrackChoice {
+                key: t.key(),
+                title: t.title(),
+                blurb: t.blurb(),
+                checked: is_checked(t),
+                partner: t.is_for_partner(),
+            })
             .collect()
     }
 }
@@ -118,6 +126,11 @@ pub struct SubscribePage {
     pub zones: Vec<&'static str>,
     pub tracks: Vec<TrackChoice>,
     pub time: String,
+    /// The token of the invitation whose link opened the page, sent back
+    /// with the form; the page then says it came from an invitation.
+    pub invitation: Option<String>,
+    /// The operator's safety line, on the invitation's page.
+    pub safety_note: Option<NoteLine>,
 }
 
 #[derive(Template)]
@@ -174,6 +187,13 @@ pub struct PromiseRecord {
     pub upcoming: Vec<(String, String)>,
 }
 
+/// The partner part of the preferences page: this side's own facts only.
+pub struct PartnerSection {
+    pub linked: bool,
+    /// This side's own switch for the shared signal.
+    pub signal: bool,
+}
+
 #[derive(Template)]
 #[template(path = "preferences.html")]
 pub struct PreferencesPage {
@@ -191,6 +211,7 @@ pub struct PreferencesPage {
     /// Today in the subscriber's zone, the earliest due date a promise may have.
     pub today: String,
     pub weekly_summary: bool,
+    pub partner: PartnerSection,
     /// Opened from a link at most a day old: promise words and deleting.
     pub fresh: bool,
     /// The operator's safety line, framed by the catalog's note.

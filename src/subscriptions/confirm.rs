@@ -1,8 +1,10 @@
 //! Confirming: the second half of the double opt-in. What the request asked
-//! for (zone, time, tracks, discreet on) applies now, not when it was asked, and the
-//! welcome mail is queued in the same transaction, so it exists exactly
-//! when the subscription became active. An unsubscribed address comes back
-//! only through a request made after it unsubscribed.
+//! for (zone, time, tracks, discreet on) applies now, not when it was asked,
+//! and the welcome mail is queued in the same transaction, so it exists
+//! exactly when the subscription became active; a subscriber who came
+//! through a partner's invitation is linked with that partner in it too. An
+//! unsubscribed address comes back only through a request made after it
+//! unsubscribed.
 
 use anyhow::Context;
 use sqlx::{PgConnection, PgPool};
@@ -69,5 +71,6 @@ async fn start(
     };
     activate(conn, &subscriber, scheduling).await?;
     store::deliveries::queue_mail(conn, NewMail::now(subscriber.id, DeliveryKind::Welcome)).await?;
+    super::partners::link_on_confirm(conn, subscriber.id).await?;
     Ok(ConfirmOutcome::Confirmed)
 }

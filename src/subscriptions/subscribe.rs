@@ -36,6 +36,9 @@ pub struct SubscribeRequest {
     pub tracks: TrackSet,
     /// Skip the double opt-in (operators only, `--preconfirmed`).
     pub preconfirmed: bool,
+    /// The invitation whose link led here (verified by the caller): its
+    /// inviter and this subscriber are linked when this address confirms.
+    pub invitation: Option<i64>,
 }
 
 /// What happened. The web page says the same thing for every outcome so that
@@ -118,6 +121,9 @@ async fn ask_to_confirm(
             subscriber.id
         }
     };
+    if let Some(invitation) = request.invitation {
+        super::partners::note_accepted(conn, invitation, id, &request.email).await?;
+    }
     store::deliveries::queue_mail(conn, NewMail::now(id, DeliveryKind::Confirm)).await?;
     Ok(Some(SubscribeOutcome::ConfirmationQueued { subscriber_id: id }))
 }

@@ -25,6 +25,7 @@ mod metrics;
 mod nudges;
 mod operations;
 mod operators;
+mod partners;
 mod preferences;
 mod promises;
 mod relays;

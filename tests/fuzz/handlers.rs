@@ -105,6 +105,8 @@ fn subscribe() {
         ("time", field(TIMES).boxed()),
         ("tracks", field(TRACKS).boxed()),
         ("discreet", field(ON_OFF).boxed()),
+        // An invitation token (the form an invitation link opens): arbitrary or absent.
+        ("invitation", prop_oneof![3 => Just(None), 1 => utf8(80).prop_map(Some)].boxed()),
         // Rarely: a filled-in honeypot is answered like a real request (after 120 ms).
         ("website", prop_oneof![499 => Just(None), 1 => field(&[""])].boxed()),
     ];
@@ -196,8 +198,19 @@ fn answers_and_promise_answers() {
 #[test]
 fn tokens_and_queries() {
     let app = FuzzApp::start();
-    let prefixes =
-        &["/n/", "/p/", "/me/", "/confirm/", "/unsubscribe/", "/resume/", "/", "/outbox?", "/healthz/", "/link?"];
+    let prefixes = &[
+        "/n/",
+        "/p/",
+        "/me/",
+        "/confirm/",
+        "/unsubscribe/",
+        "/resume/",
+        "/invited/",
+        "/",
+        "/outbox?",
+        "/healthz/",
+        "/link?",
+    ];
     let real = vec![
         app.links.answer.clone(),
         app.links.preferences.clone(),

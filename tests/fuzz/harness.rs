@@ -180,6 +180,7 @@ async fn seed(pool: &PgPool, signer: &LinkSigner, sealer: &Sealer) -> Links {
         },
         tracks: Track::defaults(),
         preconfirmed: true,
+        invitation: None,
     };
     let scheduling = Scheduling { jitter: Duration::zero() };
     let id = match tend::subscriptions::subscribe(pool, request, scheduling).await.unwrap() {
