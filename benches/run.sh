@@ -7,7 +7,7 @@
 #
 #   benches/run.sh                      everything (delivery, peers, planning, answers)
 #   benches/run.sh delivery --n 100000 --runs 5 --instances 1,2,4
-#   benches/run.sh planning | answers | peers
+#   benches/run.sh planning | answers | peers | metrics | limits
 #   benches/run.sh delivery --help      every option
 set -euo pipefail
 

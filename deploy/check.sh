@@ -5,6 +5,10 @@
 #   - docker-compose.yml    dclint (compose-spec schema and good practice),
 #                           yamllint, plus structural checks
 #   - production.example.toml  `tend check-config` accepts it
+#   - prometheus-alerts.yml     promtool check rules, and its unit tests
+#                               (prometheus-alerts.test.yml) with promtool test rules
+#   - grafana-dashboard.json    valid JSON, and every tend_ metric it or the
+#                               alerts name is one tend exports (src/metrics)
 # Installs what it needs, idempotently: Debian packages through apt-get (when
 # root), linters into a private Python venv and npm prefix under
 # $TEND_LINT_DIR (default /var/tmp/tend-lint). Pinned versions, so a new
@@ -122,6 +126,31 @@ print(f"{path}: {len(services)} services, structure ok")
 PY
 }
 
+check_monitoring() {
+    say "promtool check rules / test rules deploy/prometheus-alerts.yml, deploy/grafana-dashboard.json"
+    # Debian's promtool comes with the prometheus package (the server is not started).
+    command -v promtool >/dev/null || apt_install --no-install-recommends prometheus
+    promtool check rules deploy/prometheus-alerts.yml
+    promtool test rules deploy/prometheus-alerts.test.yml
+    "$venv/bin/python" - deploy/grafana-dashboard.json deploy/prometheus-alerts.yml src/metrics <<'PY'
+import json, pathlib, re, sys
+
+dashboard_path, alerts_path, metrics_dir = sys.argv[1:4]
+dashboard = json.load(open(dashboard_path))
+exprs = [t["expr"] for p in dashboard["panels"] for t in p.get("targets", [])]
+if not exprs:
+    sys.exit(f"{dashboard_path}: no panel queries anything")
+source = "".join(p.read_text() for p in pathlib.Path(metrics_dir).rglob("*.rs"))
+exported = set(re.findall(r"tend_[a-z_]+", source))
+named = set(re.findall(r"tend_[a-z_]*[a-z]", " ".join(exprs) + open(alerts_path).read()))
+# Histograms are exported as one name with _bucket, _sum and _count series.
+missing = {n for n in named if n not in exported and re.sub(r"_(bucket|sum|count)$", "", n) not in exported}
+if missing:
+    sys.exit(f"metrics tend does not export: {sorted(missing)}")
+print(f"{dashboard_path}: {len(dashboard['panels'])} panels; {len(named)} tend metrics named, all exported")
+PY
+}
+
 check_example_config() {
     say "tend check-config with deploy/production.example.toml"
     "$venv/bin/python" -c 'import sys, tomllib; tomllib.load(open(sys.argv[1], "rb"))' deploy/production.example.toml
@@ -142,5 +171,6 @@ install_tools
 check_unit
 check_dockerfile
 check_compose
+check_monitoring
 check_example_config
 say "deploy checks passed"

@@ -15,9 +15,12 @@ use config::{Config, Environment, File, FileFormat};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
+mod addr;
+mod check;
 mod duration;
 mod inbound;
 mod redact;
+pub use addr::OptionalAddr;
 pub use duration::Duration;
 pub use inbound::{InboundAddresses, InboundSettings};
 pub use redact::redacted_url;
@@ -48,6 +51,8 @@ pub struct Settings {
     pub catalog: CatalogSettings,
     pub content: ContentSettings,
     pub promises: PromiseSettings,
+    pub subscribe: SubscribeSettings,
+    pub metrics: MetricsSettings,
     pub inbound: InboundSettings,
 }
 
@@ -72,6 +77,36 @@ pub struct HttpSettings {
     /// A header set by a trusted reverse proxy that carries the client
     /// address (for example `x-real-ip`); empty: use the peer address.
     pub client_ip_header: String,
+    /// Clients (IPv4 /32, IPv6 /64) the per-client limit tracks at once: a
+    /// table of fixed size, allocated at start.
+    pub rate_limit_clients: usize,
+    /// A client must send a request's headers within this (and an idle
+    /// keep-alive connection closes after it).
+    pub header_timeout: Duration,
+    /// A request's body must arrive within this once its headers have (408).
+    pub body_timeout: Duration,
+    /// Connections served at once; more wait in the kernel's listen queue.
+    pub max_connections: usize,
+}
+
+/// Subscribing and the double opt-in.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct SubscribeSettings {
+    /// An address that never confirmed is deleted this long after its last
+    /// subscribe request, with the mail sent to it.
+    pub pending_ttl: Duration,
+}
+
+/// The Prometheus endpoint, on a listener of its own.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct MetricsSettings {
+    /// Where `GET /metrics` is served; empty: nowhere. Never on `http.bind`.
+    pub bind: OptionalAddr,
+    /// When set, a scrape must send `Authorization: Bearer <token>`.
+    #[serde(serialize_with = "redact")]
+    pub token: SecretString,
+    /// How often the gauges read from the database are refreshed.
+    pub refresh: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -242,79 +277,25 @@ impl Settings {
         if let Ok(url) = std::env::var("DATABASE_URL") {
             builder = builder.set_override("database.url", url)?;
         }
-        let settings: Settings = builder
+        let mut settings: Settings = builder
             .build()
             .context("failed to read the configuration")?
             .try_deserialize()
             .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        settings.trim_keys();
         settings.check()?;
         Ok(settings)
     }
 
-    /// Cross-field rules that serde cannot express. Each error names its key.
-    pub fn check(&self) -> anyhow::Result<()> {
-        let keys = &self.security.link_keys;
-        anyhow::ensure!(!keys.is_empty(), "security.link_keys: at least one key is required");
-        if self.environment == Deployment::Production {
-            anyhow::ensure!(
-                keys.iter().all(|k| k.expose_secret() != DEVELOPMENT_LINK_KEY),
-                "security.link_keys: the development key is refused in production; set TEND__SECURITY__LINK_KEYS"
-            );
-            anyhow::ensure!(
-                keys.iter().all(|k| k.expose_secret().len() >= 32),
-                "security.link_keys: every key must be at least 32 bytes in production"
-            );
-        }
-        let promise_keys = self.security.promise_keys()?;
-        crate::sealing::Sealer::new(&promise_keys)?;
-        if self.environment == Deployment::Production {
-            anyhow::ensure!(
-                promise_keys.iter().all(|k| k.expose_secret() != DEVELOPMENT_PROMISE_KEY),
-                "security.promise_keys: the development key is refused in production; set TEND__SECURITY__PROMISE_KEYS"
-            );
-        }
-        anyhow::ensure!(
-            self.promises.check_before.as_chrono() >= chrono::Duration::hours(1)
-                && self.promises.check_before.as_chrono() <= chrono::Duration::days(7),
-            "promises.check_before: must be between 1h and 7d"
-        );
-        let url = self.http.public_url.trim_end_matches('/');
-        anyhow::ensure!(
-            (url.starts_with("http://") || url.starts_with("https://")) && !url.contains(['\r', '\n', ' ', '?', '#']),
-            "http.public_url: {:?} must be an http:// or https:// URL without query or fragment",
-            self.http.public_url
-        );
-        if self.mail.transport == MailTransportKind::Smtp {
-            anyhow::ensure!(
-                !self.mail.smtp_url.expose_secret().is_empty(),
-                "mail.smtp_url: required when mail.transport = \"smtp\""
-            );
-        }
-        // Reads and parses mail.ca_file: a missing or unusable file stops start-up.
-        crate::mail::smtp::TlsTrust::load(&self.mail.ca_file, &self.mail.tls_server_name)?;
-        anyhow::ensure!(
-            self.mail.timeout.0 < self.sender.lease.0,
-            "mail.timeout ({}) must be shorter than sender.lease ({}) so that a slow send can never outlive its claim",
-            self.mail.timeout,
-            self.sender.lease
-        );
-        self.content.check()?;
-        self.inbound.check(&self.mail.from)?;
-        anyhow::ensure!((1..=5).contains(&self.schedule.max_per_day), "schedule.max_per_day: must be between 1 and 5");
-        anyhow::ensure!(self.sender.batch_size > 0, "sender.batch_size: must be positive");
-        anyhow::ensure!(self.sender.concurrency > 0, "sender.concurrency: must be positive");
-        anyhow::ensure!(self.sender.record_batch > 0, "sender.record_batch: must be positive");
-        anyhow::ensure!(self.schedule.plan_batch > 0, "schedule.plan_batch: must be positive");
-        anyhow::ensure!(self.http.max_body_bytes >= 1024, "http.max_body_bytes: must be at least 1024");
-        anyhow::ensure!(
-            self.http.subscribe_per_client_per_minute > 0,
-            "http.subscribe_per_client_per_minute: must be positive"
-        );
-        anyhow::ensure!(
-            self.http.link_requests_per_client_per_minute > 0,
-            "http.link_requests_per_client_per_minute: must be positive"
-        );
-        Ok(())
+    /// Keys pasted from a file or a terminal often carry a line break. They
+    /// are trimmed here, once, so the production checks compare exactly the
+    /// bytes that sign links and seal promises.
+    fn trim_keys(&mut self) {
+        let trim = |key: &SecretString| SecretString::from(key.expose_secret().trim().to_owned());
+        self.security.link_keys = self.security.link_keys.iter().map(trim).collect();
+        self.security.promise_keys = self.security.promise_keys.iter().map(trim).collect();
+        self.security.promise_key = self.security.promise_key.as_ref().map(trim);
+        self.metrics.token = trim(&self.metrics.token);
     }
 
     pub fn is_local(&self) -> bool {

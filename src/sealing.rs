@@ -92,20 +92,18 @@ pub fn key_id(key: &[u8]) -> i64 {
 }
 
 impl Sealer {
-    /// Each key is 32 random bytes in base64 (`head -c 32 /dev/urandom | base64`);
-    /// the first seals, all of them open. At least one is required.
+    /// Each key is 32 random bytes in base64 (`head -c 32 /dev/urandom | base64`),
+    /// already trimmed (settings trim every key once, when they load); the
+    /// first seals, all of them open. At least one is required.
     pub fn new(keys: &[SecretString]) -> anyhow::Result<Self> {
         anyhow::ensure!(!keys.is_empty(), "security.promise_keys needs at least one key");
         let keys = keys
             .iter()
             .enumerate()
             .map(|(i, key)| {
-                let bytes =
-                    STANDARD.decode(key.expose_secret().trim()).ok().filter(|b| b.len() == 32).with_context(|| {
-                        format!(
-                            "security.promise_keys[{i}] must be 32 bytes in base64 (head -c 32 /dev/urandom | base64)"
-                        )
-                    })?;
+                let bytes = STANDARD.decode(key.expose_secret()).ok().filter(|b| b.len() == 32).with_context(|| {
+                    format!("security.promise_keys[{i}] must be 32 bytes in base64 (head -c 32 /dev/urandom | base64)")
+                })?;
                 Ok(SealingKey { id: key_id(&bytes), cipher: ChaCha20Poly1305::new(Key::from_slice(&bytes)) })
             })
             .collect::<anyhow::Result<Vec<_>>>()?;

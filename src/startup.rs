@@ -1,10 +1,13 @@
 //! Start-up: builds every part from `Settings` once, then runs the roles
 //! this process was asked for (web, scheduler, sender) until shutdown, and
-//! the inbound SMTP listener when `inbound.bind` is set.
+//! in every role the metrics listener (`metrics.bind`) with the periodic
+//! refresh of its gauges, and the inbound SMTP listener when `inbound.bind`
+//! is set.
 
 use std::sync::Arc;
 
 use anyhow::Context;
+use secrecy::ExposeSecret;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -13,18 +16,23 @@ use tokio_util::task::TaskTracker;
 use crate::config::Settings;
 use crate::domain::LinkSigner;
 use crate::domain::Scheduling;
+use crate::http::serve::{ConnectionLimits, serve};
 use crate::http::{self, AppState, Shared};
 use crate::inbound::{Inbound, InboundParts};
 use crate::links::Links;
 use crate::mail::notes::OperatorLines;
 use crate::mail::{Catalog, Composer, Mailer};
 use crate::metrics::Metrics;
+use crate::metrics::gauges::refresh_every;
 use crate::planner::{Planner, PlannerParts};
 use crate::scheduler;
 use crate::sealing::Sealer;
 use crate::sender::{Sender, SenderParts};
 use crate::store;
 use crate::subscriptions::Answers;
+
+/// Scrapers connected at once to the metrics listener (Prometheus uses one).
+const METRICS_CONNECTIONS: usize = 16;
 
 /// Time beyond `mail.timeout` that shutdown waits for in-flight work.
 const SHUTDOWN_SLACK: std::time::Duration = std::time::Duration::from_secs(5);
@@ -45,6 +53,8 @@ impl Roles {
 
 pub struct Application {
     listener: Option<TcpListener>,
+    /// Bound while building (so a taken port stops start-up), served when run.
+    metrics_listener: Option<std::net::TcpListener>,
     state: AppState,
     planner: Planner,
     sender: Sender,
@@ -104,6 +114,7 @@ impl Application {
             stale_after,
             metrics: metrics.clone(),
         });
+        let metrics_listener = bind_metrics(&settings)?;
         let sealer = Sealer::new(&settings.security.promise_keys()?)?;
         let answers = Answers::start(&pool, scheduling);
         let inbound = match settings.inbound.bind_addr()? {
@@ -132,7 +143,7 @@ impl Application {
             metrics,
             settings: Arc::new(settings),
         });
-        Ok(Self { listener, state, planner, sender, roles, inbound })
+        Ok(Self { listener, metrics_listener, state, planner, sender, roles, inbound })
     }
 
     /// The port the inbound listener listens on, if it runs (useful with
@@ -144,6 +155,11 @@ impl Application {
     /// The port the web role listens on (useful with `http.bind = "127.0.0.1:0"`).
     pub fn port(&self) -> Option<u16> {
         self.listener.as_ref().and_then(|l| l.local_addr().ok()).map(|a| a.port())
+    }
+
+    /// The port the metrics listener is on, if `metrics.bind` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_listener.as_ref().and_then(|l| l.local_addr().ok()).map(|a| a.port())
     }
 
     pub fn state(&self) -> &AppState {
@@ -172,17 +188,23 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let grace = self.state.settings.mail.timeout.as_std() + SHUTDOWN_SLACK;
         let tracker = TaskTracker::new();
+        let settings = &self.state.settings;
+        let limits = ConnectionLimits {
+            header_timeout: settings.http.header_timeout.as_std(),
+            max_connections: settings.http.max_connections,
+        };
         if let Some(listener) = self.listener {
-            let app = http::router(self.state.clone());
-            let stop = shutdown.clone();
-            tracker.spawn(async move {
-                // Peer addresses feed the per-client subscribe limit.
-                let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-                let served = axum::serve(listener, app).with_graceful_shutdown(stop.cancelled_owned()).await;
-                if let Err(err) = served {
-                    tracing::error!(error = %err, "web server failed");
-                }
-            });
+            tracker.spawn(serve(listener, http::router(self.state.clone()), limits, shutdown.clone()));
+        }
+        if let Some(listener) = self.metrics_listener {
+            listener.set_nonblocking(true).context("metrics.bind: cannot use the listener")?;
+            let listener = TcpListener::from_std(listener).context("metrics.bind: cannot use the listener")?;
+            let router = http::metrics::router(self.state.metrics.clone(), &settings.metrics.token);
+            let limits = ConnectionLimits { max_connections: METRICS_CONNECTIONS, ..limits };
+            tracker.spawn(serve(listener, router, limits, shutdown.clone()));
+            let refresh = settings.metrics.refresh.as_std();
+            let (metrics, pool) = (self.state.metrics.clone(), self.state.pool.clone());
+            tracker.spawn(refresh_every(metrics, pool, refresh, shutdown.clone()));
         }
         if let Some((listener, inbound)) = self.inbound {
             tracker.spawn(inbound.serve(listener, shutdown.clone(), tracker.clone()));
@@ -195,6 +217,7 @@ impl Application {
                 planner: self.planner.clone(),
                 pool: self.state.pool.clone(),
                 metrics: self.state.metrics.clone(),
+                pending_ttl: self.state.settings.subscribe.pending_ttl.as_chrono(),
             };
             scheduler::start(jobs, shutdown.clone(), &tracker).await?;
         }
@@ -209,6 +232,19 @@ impl Application {
         }
         Ok(())
     }
+}
+
+/// Binds `metrics.bind` now, so a taken port stops start-up with its key.
+/// A listener others can reach without `metrics.token` is allowed (a
+/// private network, a scraper in the next container) but logged.
+fn bind_metrics(settings: &Settings) -> anyhow::Result<Option<std::net::TcpListener>> {
+    let Some(addr) = settings.metrics.bind.0 else { return Ok(None) };
+    if !addr.ip().is_loopback() && settings.metrics.token.expose_secret().is_empty() {
+        tracing::warn!(%addr, "metrics.bind is reachable from other machines and metrics.token is empty");
+    }
+    let listener =
+        std::net::TcpListener::bind(addr).with_context(|| format!("metrics.bind: cannot listen on {addr}"))?;
+    Ok(Some(listener))
 }
 
 /// Binds the inbound listener at build time, so a taken port stops start-up

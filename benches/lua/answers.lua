@@ -1,7 +1,11 @@
--- wrk script for tend's answer pages. MODE=post answers `/n/{token}` with
+-- wrk script for tend's pages. MODE=post answers `/n/{token}` with
 -- "done" (each thread takes every THREADS-th token of the TOKENS file, so
 -- no two requests share a token until the file runs out); MODE=get fetches
--- the pages (from the end of the file); MODE=hello fetches "/".
+-- the pages (from the end of the file); MODE=hello fetches "/";
+-- MODE=metrics fetches "/metrics" (with AUTHORIZATION if set);
+-- MODE=subscribe posts the subscribe form, each request from the next of
+-- CLIENTS distinct IPv4 addresses (in the X-Real-IP header tend trusts),
+-- for one of EMAILS addresses.
 -- done() prints one "BENCH {json}" line that tend-bench parses.
 local mode = os.getenv("MODE") or "get"
 local threads = tonumber(os.getenv("THREADS") or "2")
@@ -14,8 +18,12 @@ function setup(thread)
     next_id = next_id + 1
 end
 
+local clients = tonumber(os.getenv("CLIENTS") or "1")
+local emails = tonumber(os.getenv("EMAILS") or "1000")
+local authorization = os.getenv("AUTHORIZATION")
+
 function init(args)
-    if mode == "hello" then return end
+    if mode == "hello" or mode == "metrics" or mode == "subscribe" then return end
     local i = 0
     for line in io.lines(os.getenv("TOKENS")) do
         if i % threads == id then paths[#paths + 1] = line end
@@ -28,8 +36,26 @@ function init(args)
     end
 end
 
+-- The n-th client address: 10.x.y.z, distinct for n below 2^24.
+local function client_ip(n)
+    return string.format("10.%d.%d.%d", math.floor(n / 65536) % 256, math.floor(n / 256) % 256, n % 256)
+end
+
 function request()
     if mode == "hello" then return wrk.format("GET", "/") end
+    if mode == "metrics" then
+        if authorization then return wrk.format("GET", "/metrics", { ["Authorization"] = authorization }) end
+        return wrk.format("GET", "/metrics")
+    end
+    if mode == "subscribe" then
+        counter = counter + 1
+        local n = ((counter - 1) * threads + id) % clients
+        local body = string.format("email=bench%d%%40bench.example&timezone=UTC&time=08%%3A30", n % emails)
+        return wrk.format("POST", "/subscribe", {
+            ["Content-Type"] = "application/x-www-form-urlencoded",
+            ["X-Real-IP"] = client_ip(n),
+        }, body)
+    end
     counter = counter + 1
     local path = paths[((counter - 1) % #paths) + 1]
     if mode == "post" then

@@ -49,11 +49,13 @@ const LINK_KEY: &str = "development-only-link-key-change-me-in-production";
 
 /// One wrk run, from the script's `done()`.
 #[derive(Debug, Clone, Copy)]
-struct Wrk {
-    rps: f64,
-    p50_ms: f64,
-    p99_ms: f64,
-    failed: i64,
+pub struct Wrk {
+    pub requests: f64,
+    pub rps: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    /// Non-2xx answers (a 429 counts) and socket errors.
+    pub failed: i64,
 }
 
 #[derive(Default)]
@@ -79,15 +81,7 @@ pub async fn run(common: &Common, args: &AnswerArgs, table: &mut Table) -> anyho
         cluster.fresh(DB, population).await?;
         let port = sink::free_port()?;
         let url = cluster.url(DB);
-        let config = TendConfig {
-            database_url: &url,
-            http_port: port,
-            smtp_port: 25,
-            connections: 4,
-            batch_size: 50,
-            db_connections: 8,
-            dkim_key_file: None,
-        };
+        let config = TendConfig { connections: 4, db_connections: 8, ..TendConfig::web(&url, port) };
         let config = write_config(&common.work, "answers", &config)?;
         let tokens = write_tokens(&cluster, port, args.tokens, &common.work.join("tokens.txt")).await?;
         let tend = Process::tend(&common.tend_bin, &config, &["--no-scheduler"])?;
@@ -229,6 +223,17 @@ async fn count_answers(cluster: &Cluster) -> anyhow::Result<i64> {
 }
 
 async fn wrk(port: u16, mode: &str, tokens: &Path, connections: usize, seconds: u32) -> anyhow::Result<Wrk> {
+    wrk_with(port, mode, connections, seconds, &[("TOKENS", tokens.display().to_string())]).await
+}
+
+/// wrk with `lua/answers.lua` in `mode`, two threads, and `env` for the script.
+pub async fn wrk_with(
+    port: u16,
+    mode: &str,
+    connections: usize,
+    seconds: u32,
+    env: &[(&str, String)],
+) -> anyhow::Result<Wrk> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("lua/answers.lua");
     let out = std::process::Command::new("wrk")
         .args(["-t2", &format!("-c{connections}"), &format!("-d{seconds}s"), "--timeout", "5s", "-s"])
@@ -236,7 +241,7 @@ async fn wrk(port: u16, mode: &str, tokens: &Path, connections: usize, seconds: 
         .arg(format!("http://127.0.0.1:{port}"))
         .env("MODE", mode)
         .env("THREADS", "2")
-        .env("TOKENS", tokens)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .stderr(Stdio::inherit())
         .output()
         .context("cannot run wrk (Debian package wrk)")?;
@@ -245,6 +250,7 @@ async fn wrk(port: u16, mode: &str, tokens: &Path, connections: usize, seconds: 
     let v: serde_json::Value = serde_json::from_str(line)?;
     let num = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
     Ok(Wrk {
+        requests: num("requests"),
         rps: num("requests") / num("seconds"),
         p50_ms: num("p50_ms"),
         p99_ms: num("p99_ms"),

@@ -113,8 +113,8 @@ async fn seed(pool: &PgPool, p: Population) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     // Local times spread over the day and a few zones, like real people.
     sqlx::query(
-        r#"insert into subscribers (email, timezone, send_time, status, confirmed_at)
-           select 'sub' || g || '@bench.example',
+        r#"insert into subscribers (email, mailbox, timezone, send_time, status, confirmed_at)
+           select 'sub' || g || '@bench.example', 'sub' || g || '@bench.example',
                   (array['Europe/Berlin', 'America/New_York', 'Asia/Tokyo', 'UTC'])[1 + g % 4],
                   time '06:00' + (g % 900) * interval '1 minute', 'active', now()
            from generate_series(1, $1) g"#,

@@ -40,6 +40,13 @@ pub struct DeliveryArgs {
     /// Sign every message with DKIM (set for the DKIM row).
     #[arg(skip)]
     pub dkim: bool,
+    /// Also measure with the metrics' count triggers on `deliveries`
+    /// switched off, to see what they cost the hot path.
+    #[arg(long)]
+    pub compare_count_triggers: bool,
+    /// The count triggers on `deliveries` are off in this run (set for that row).
+    #[arg(skip)]
+    pub without_count_triggers: bool,
 }
 
 /// One run's figures.
@@ -136,6 +143,12 @@ pub async fn run(common: &Common, args: &DeliveryArgs, table: &mut Table) -> any
     let dkim = DeliveryArgs { dkim: true, ..args.clone() };
     let figure = format!("delivery with DKIM (ed25519), msg/s (N = {}, {} connections)", args.n, args.connections);
     failed.extend(variant_row(common, &cluster, &dkim, 1, figure, ceiling_median, table).await?);
+    if args.compare_count_triggers {
+        let off = DeliveryArgs { without_count_triggers: true, ..args.clone() };
+        let figure =
+            format!("delivery without the count triggers, msg/s (N = {}, {} connections)", args.n, args.connections);
+        failed.extend(variant_row(common, &cluster, &off, 1, figure, ceiling_median, table).await?);
+    }
     for &k in args.instances.iter().filter(|&&k| k > 1) {
         let figure = format!("delivery, {k} instances × {} connections, msg/s", args.connections);
         failed.extend(variant_row(common, &cluster, args, k, figure, ceiling_median, table).await?);
@@ -188,8 +201,16 @@ pub fn memory_rows(table: &mut Table, phase: &str, subscribers: i64, peak: Runs,
 
 /// The smoke test: 2,000 messages once; an error on any loss or duplicate.
 pub async fn smoke(common: &Common) -> anyhow::Result<()> {
-    let args =
-        DeliveryArgs { n: 2_000, subscribers: 2_000, connections: 8, batch: 100, instances: vec![1], dkim: false };
+    let args = DeliveryArgs {
+        n: 2_000,
+        subscribers: 2_000,
+        connections: 8,
+        batch: 100,
+        instances: vec![1],
+        dkim: false,
+        compare_count_triggers: false,
+        without_count_triggers: false,
+    };
     let cluster = Cluster::new(&common.pg);
     let population = Population { subscribers: args.subscribers, tracks_due: false, sent_nudges: false };
     cluster.fresh("bench_smoke", population).await?;
@@ -221,20 +242,23 @@ async fn run_tend_in(
     let sink = Sink::start(&common.work, "tend").await?;
     let url = cluster.url(database);
     let config = TendConfig {
-        database_url: &url,
-        http_port: sink::free_port()?,
         smtp_port: sink.port,
         connections: args.connections,
         batch_size: args.batch,
         db_connections: (args.connections as u32 + 4).max(10),
         dkim_key_file: if args.dkim { Some(dkim_key(&common.work)?) } else { None },
+        ..TendConfig::web(&url, sink::free_port()?)
     };
     let config = write_config(&common.work, "delivery", &config)?;
+    let pool = cluster.pool(database, 2).await?;
+    if args.without_count_triggers {
+        // Only the count triggers are user triggers on deliveries (foreign keys are internal).
+        sqlx::query("alter table deliveries disable trigger user").execute(&pool).await?;
+    }
     let mut tends = Vec::new();
     for _ in 0..instances {
         tends.push(Process::tend(&common.tend_bin, &config, &["--no-web", "--no-scheduler"])?);
     }
-    let pool = cluster.pool(database, 2).await?;
     // Let every instance reach its idle polling loop.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     tends[0].reset_samples();

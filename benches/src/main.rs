@@ -14,6 +14,8 @@
 //! - [`delivery`]: tend's sender against the sink, checked and timed.
 //! - [`planning`]: one planning sweep over 1,000,000 subscribers.
 //! - [`answers`]: wrk against `/n/{token}` and against a hello-world.
+//! - [`metrics`]: scrape latency on the metrics listener, refresh cost.
+//! - [`limits`]: the per-client limit under 100,000 distinct clients.
 //! - [`report`]: medians, the results table.
 //! - `peers` (feature `peers`): the same delivery job on generic job queues.
 
@@ -24,6 +26,8 @@ use clap::{Args, Parser, Subcommand};
 mod answers;
 mod db;
 mod delivery;
+mod limits;
+mod metrics;
 #[cfg(feature = "peers")]
 mod peers;
 mod planning;
@@ -71,6 +75,10 @@ enum Command {
     Planning(planning::PlanningArgs),
     /// Answer POSTs and GET pages with wrk, and the hello-world ceiling.
     Answers(answers::AnswerArgs),
+    /// GET /metrics p99 with a million subscribers, and a gauge refresh's cost.
+    Metrics(metrics::MetricsArgs),
+    /// Subscribe p99 and RSS under 100,000 distinct client addresses.
+    Limits(limits::LimitArgs),
     /// Everything above, in that order.
     All(delivery::DeliveryArgs),
     /// Delivery with N = 2,000, once: fails on any lost or duplicated message.
@@ -95,12 +103,16 @@ async fn main() -> anyhow::Result<()> {
         Command::Peers(args) => peers::run(&common, &args, &mut table).await?,
         Command::Planning(args) => planning::run(&common, &args, &mut table).await?,
         Command::Answers(args) => answers::run(&common, &args, &mut table).await?,
+        Command::Metrics(args) => metrics::run(&common, &args, &mut table).await?,
+        Command::Limits(args) => limits::run(&common, &args, &mut table).await?,
         Command::All(args) => {
             delivery::run(&common, &args, &mut table).await?;
             #[cfg(feature = "peers")]
             peers::run(&common, &args, &mut table).await?;
             planning::run(&common, &planning::PlanningArgs::default(), &mut table).await?;
             answers::run(&common, &answers::AnswerArgs::default(), &mut table).await?;
+            metrics::run(&common, &metrics::MetricsArgs::default(), &mut table).await?;
+            limits::run(&common, &limits::LimitArgs::default(), &mut table).await?;
         }
         Command::Smoke => return delivery::smoke(&common).await,
         Command::PlanOnce { config } => return planning::plan_once(&config).await,

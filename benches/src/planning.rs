@@ -41,15 +41,7 @@ pub async fn run(common: &Common, args: &PlanningArgs, table: &mut Table) -> any
         sqlx::query("update subscriber_tracks set next_due_at = now() - interval '10 minutes'").execute(&pool).await?;
         sqlx::query("vacuum analyze subscriber_tracks").execute(&pool).await?;
         let url = cluster.url(DB);
-        let config = TendConfig {
-            database_url: &url,
-            http_port: 1,
-            smtp_port: 25,
-            connections: 1,
-            batch_size: 1,
-            db_connections: 4,
-            dkim_key_file: None,
-        };
+        let config = TendConfig { batch_size: 1, ..TendConfig::web(&url, 1) };
         let config = write_config(&common.work, "planning", &config)?;
         let out = std::process::Command::new(std::env::current_exe()?)
             .arg("plan-once")

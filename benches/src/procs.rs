@@ -20,6 +20,29 @@ pub struct TendConfig<'a> {
     pub db_connections: u32,
     /// Sign with DKIM (ed25519) using this key file.
     pub dkim_key_file: Option<PathBuf>,
+    /// The metrics listener's port; `None` switches it off (instances run
+    /// side by side, and the default port would be taken by the first).
+    pub metrics_port: Option<u16>,
+    /// Extra lines for the `[http]` table.
+    pub http_extra: &'a str,
+}
+
+impl<'a> TendConfig<'a> {
+    /// An instance that only serves pages: no relay, small pools, no
+    /// metrics listener; benchmarks change what they measure.
+    pub fn web(database_url: &'a str, http_port: u16) -> Self {
+        Self {
+            database_url,
+            http_port,
+            smtp_port: 25,
+            connections: 1,
+            batch_size: 50,
+            db_connections: 4,
+            dkim_key_file: None,
+            metrics_port: None,
+            http_extra: "",
+        }
+    }
 }
 
 pub fn write_config(work: &Path, name: &str, c: &TendConfig) -> anyhow::Result<PathBuf> {
@@ -32,6 +55,9 @@ max_connections = {dbc}
 [http]
 bind = "127.0.0.1:{http}"
 public_url = "http://127.0.0.1:{http}"
+{http_extra}
+[metrics]
+bind = "{metrics}"
 [mail]
 transport = "smtp"
 smtp_url = "smtp://127.0.0.1:{smtp}"
@@ -49,6 +75,8 @@ poll_interval = "20ms"
         smtp = c.smtp_port,
         conns = c.connections,
         batch = c.batch_size,
+        http_extra = c.http_extra,
+        metrics = c.metrics_port.map_or(String::new(), |port| format!("127.0.0.1:{port}")),
     );
     // The DKIM keys go into the [mail] table, before its `from`.
     let dkim = c.dkim_key_file.as_ref().map_or(String::new(), |key| {
@@ -67,9 +95,15 @@ pub struct Process {
 
 impl Process {
     pub fn spawn(bin: &Path, args: &[&str]) -> anyhow::Result<Process> {
+        Self::spawn_with_env(bin, args, &[])
+    }
+
+    /// Like `spawn`, with `env` on top.
+    pub fn spawn_with_env(bin: &Path, args: &[&str], env: &[(&str, &str)]) -> anyhow::Result<Process> {
         let child = Command::new(bin)
             .args(args)
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .env_remove("DATABASE_URL")
             .stdin(Stdio::null())
             .spawn()
@@ -91,6 +125,10 @@ impl Process {
         let mut args = vec!["--config", config, "serve"];
         args.extend_from_slice(roles);
         Self::spawn(bin, &args)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.pid
     }
 
     /// Forgets the samples so far (start of the measured phase).
@@ -128,4 +166,17 @@ pub fn status_kib(pid: u32, key: &str) -> Option<u64> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = text.lines().find(|l| l.starts_with(key))?;
     line[key.len()..].trim().trim_end_matches("kB").trim().parse().ok()
+}
+
+/// `GET path` on loopback with an `Authorization` header; the whole answer.
+pub async fn http_get(port: u16, path: &str, authorization: &str) -> anyhow::Result<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {authorization}\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await?;
+    Ok(answer)
 }

@@ -84,6 +84,8 @@ export TEND__MAIL__TIMEOUT=4s TEND__SENDER__LEASE=6s TEND__SENDER__POLL_INTERVAL
 export TEND__SENDER__BATCH_SIZE=20 TEND__SENDER__CONCURRENCY=$concurrency TEND__SENDER__RETRY_BASE=1s
 export TEND__SENDER__RECORD_BATCH=$record_batch TEND__MAIL__POOL_SIZE=$concurrency
 export TEND__HTTP__BIND="127.0.0.1:$http_port" TEND__HTTP__PUBLIC_URL="http://127.0.0.1:$http_port"
+# Port 0: instances started side by side never collide on the metrics port.
+export TEND__METRICS__BIND=127.0.0.1:0
 export TEND__DATABASE__CONNECT_TIMEOUT=2s RUST_LOG=${RUST_LOG:-warn}
 "$tend_bin" migrate >/dev/null
 
@@ -117,8 +119,8 @@ wait_exit() { # pid seconds -> sets exit_status (or "running"); not in a subshel
 
 seed() { # fresh queue of $1 confirmation mails, due now
     psql_ -c "truncate subscribers, deliveries, suppressed_addresses cascade" \
-        -c "insert into subscribers (email, timezone, send_time, status)
-            select 'f' || g || '@example.com', 'UTC', '08:30', 'pending' from generate_series(1, $1) g" \
+        -c "insert into subscribers (email, mailbox, timezone, send_time, status)
+            select 'f' || g || '@example.com', 'f' || g || '@example.com', 'UTC', '08:30', 'pending' from generate_series(1, $1) g" \
         -c "insert into deliveries (subscriber_id, kind, slot, due_at) select id, 'confirm', now(), now() from subscribers"
     rm -rf "$dump"
 }

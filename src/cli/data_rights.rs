@@ -1,7 +1,8 @@
 //! `tend subscriber export|forget EMAIL`: a subscriber's data rights.
 //!
 //! Export prints, as JSON on stdout, every row tend holds about one person:
-//! the subscriber, their tracks, every delivery and every answer, and of a
+//! the subscriber, their tracks, every delivery and every answer, their
+//! promises, a subscribe request waiting for its confirmation, and of a
 //! partner link only this side's facts (linked, their own signal switch;
 //! never the partner's address or data). Forget
 //! erases all of it in one transaction and keeps only an anonymous count
@@ -37,6 +38,8 @@ struct Export {
     suppression: Option<admin::SuppressionRecord>,
     /// Promises with their words unsealed: the export is for the person.
     promises: Vec<PromiseExport>,
+    /// Settings asked for in a subscribe request not confirmed yet.
+    pending_request: Option<store::requests::RequestRecord>,
     partner: PartnerExport,
 }
 
@@ -95,6 +98,7 @@ pub async fn export(pool: &PgPool, sealer: &Sealer, email: &str) -> anyhow::Resu
         answers,
         suppression,
         promises,
+        pending_request: store::requests::record(pool, id).await?,
         partner,
     };
     let json = serde_json::to_string_pretty(&document).context("failed to write the export")?;

@@ -15,7 +15,9 @@
 //! means an import never re-subscribes someone who unsubscribed. New
 //! subscribers confirm by double opt-in (through `subscriptions::subscribe`,
 //! which queues the mail and applies the per-address limit) unless the
-//! operator says `--preconfirmed`.
+//! operator says `--preconfirmed`. A row whose inbox has had its
+//! confirmation mails for now is not added: importing the file again later
+//! adds it.
 //!
 //! Exit status: 0 if every row was imported or already known, 2 if any row
 //! was rejected or the file itself is unusable, 1 on a database failure.
@@ -55,13 +57,10 @@ struct Tally {
 
 pub async fn run(pool: &PgPool, path: &Path, options: ImportOptions) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(path).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
-    let (columns, rows) = parse_file(&text).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
-    let mut progress = Progress::new("import", rows.len() as u64);
+    let requests = parse_requests(&text, &options).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+    let mut progress = Progress::new("import", requests.len() as u64);
     let mut tally = Tally::default();
-    for (row_number, fields) in rows {
-        let request = fields
-            .and_then(|fields| columns.request(&fields, &options))
-            .map_err(|reason| format!("row {row_number}: {reason}"));
+    for request in requests {
         match request {
             Ok(request) => import_one(pool, request, options.scheduling, &mut tally).await?,
             Err(message) => {
@@ -74,11 +73,11 @@ pub async fn run(pool: &PgPool, path: &Path, options: ImportOptions) -> anyhow::
     progress.finish();
     let total = tally.queued + tally.activated + tally.rate_limited + tally.known + tally.rejected;
     println!(
-        "{}: {} rows: {} added ({} confirmation mails queued, {} active, {} pending over today's mail limit), \
-         {} already known, {} rejected",
+        "{}: {} rows: {} added ({} confirmation mails queued, {} active), {} not added yet (their inbox has had \
+         its confirmation mails for now; import the file again later), {} already known, {} rejected",
         path.display(),
         total,
-        tally.queued + tally.activated + tally.rate_limited,
+        tally.queued + tally.activated,
         tally.queued,
         tally.activated,
         tally.rate_limited,
@@ -108,7 +107,7 @@ async fn import_one(
     match subscriptions::subscribe(pool, request, scheduling).await? {
         SubscribeOutcome::ConfirmationQueued { .. } => tally.queued += 1,
         SubscribeOutcome::Activated { .. } => tally.activated += 1,
-        SubscribeOutcome::RateLimited { .. } => tally.rate_limited += 1,
+        SubscribeOutcome::RateLimited => tally.rate_limited += 1,
         // Someone subscribed between our look-up and now.
         SubscribeOutcome::AlreadySubscribed { .. } => tally.known += 1,
     }
@@ -128,6 +127,21 @@ struct Columns {
 
 /// A data row: its row number and its fields, or why it could not be split.
 type Row = (usize, Result<Vec<String>, String>);
+
+/// Every data row of a file as a subscribe request, or why it is refused
+/// (`row N: reason`); `Err` if the file itself is unusable (no header, an
+/// unknown column). Pure: no database, nothing written.
+pub fn parse_requests(text: &str, options: &ImportOptions) -> Result<Vec<Result<SubscribeRequest, String>>, String> {
+    let (columns, rows) = parse_file(text)?;
+    Ok(rows
+        .into_iter()
+        .map(|(row_number, fields)| {
+            fields
+                .and_then(|fields| columns.request(&fields, options))
+                .map_err(|reason| format!("row {row_number}: {reason}"))
+        })
+        .collect())
+}
 
 fn parse_file(text: &str) -> Result<(Columns, Vec<Row>), String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);

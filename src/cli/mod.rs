@@ -17,7 +17,7 @@ use crate::{shutdown, telemetry};
 mod catalog;
 mod data_rights;
 mod healthcheck;
-mod import;
+pub mod import;
 mod keys;
 mod progress;
 mod send_test;

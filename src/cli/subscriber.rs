@@ -80,8 +80,8 @@ pub async fn run(settings: Settings, command: SubscriberCommand) -> anyhow::Resu
                     SubscribeOutcome::ConfirmationQueued { .. } => "confirmation mail queued",
                     SubscribeOutcome::Activated { .. } => "active",
                     SubscribeOutcome::AlreadySubscribed { .. } => "already subscribed; nothing changed",
-                    SubscribeOutcome::RateLimited { .. } =>
-                        "pending; confirmation limit for today reached, no mail queued",
+                    SubscribeOutcome::RateLimited =>
+                        "not added: that inbox has had its confirmation mails for now (3 a day, 1 a week after an unsubscribe)",
                 }
             );
             Ok(())

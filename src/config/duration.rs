@@ -13,16 +13,18 @@ impl Duration {
         let (number, unit) = text.split_at(split);
         let number: u64 =
             number.parse().map_err(|_| format!("{input:?} is not a duration such as 30s, 5m, 3h or 2d"))?;
-        let seconds = match unit {
+        let per_unit: u64 = match unit {
             "ms" => return Ok(Self(std::time::Duration::from_millis(number))),
-            "s" => number,
-            "m" => number * 60,
-            "h" => number * 3600,
-            "d" => number * 86_400,
+            "s" => 1,
+            "m" => 60,
+            "h" => 3600,
+            "d" => 86_400,
             _ => {
                 return Err(format!("{input:?} has an unknown unit: use ms, s, m, h or d"));
             }
         };
+        // A number of days that does not fit in seconds is refused, not wrapped.
+        let seconds = number.checked_mul(per_unit).ok_or_else(|| format!("{input:?} is far too long"))?;
         Ok(Self(std::time::Duration::from_secs(seconds)))
     }
 
@@ -79,5 +81,6 @@ mod tests {
         assert!(Duration::parse("soon").unwrap_err().contains("soon"));
         assert!(Duration::parse("5 weeks").is_err());
         assert!(Duration::parse("").is_err());
+        assert!(Duration::parse("18446744073709551615d").unwrap_err().contains("too long"));
     }
 }

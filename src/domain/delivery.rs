@@ -225,7 +225,9 @@ impl DeliveryKind {
     pub fn wanted_by(self, status: SubscriberStatus) -> bool {
         use SubscriberStatus as S;
         match self {
-            DeliveryKind::Confirm => status == S::Pending,
+            // An unsubscribed address asks to come back through a new
+            // request; unsubscribing cancels the confirmations queued before.
+            DeliveryKind::Confirm => matches!(status, S::Pending | S::Unsubscribed),
             DeliveryKind::Welcome => matches!(status, S::Active | S::Paused),
             DeliveryKind::Nudge
             | DeliveryKind::PromiseCheck

@@ -30,9 +30,10 @@ pub fn local_to_utc(date: NaiveDate, time: NaiveTime, zone: TimeZone) -> DateTim
 
 /// Every real transition is minute-aligned and shorter than a day, so the
 /// first wall-clock minute after `wall` that exists is where the gap ends.
+/// (Checked: a wall time at the end of chrono's calendar has no later minute.)
 fn first_instant_after_gap(wall: NaiveDateTime, tz: Tz) -> DateTime<Utc> {
     (1..=24 * 60)
-        .map(|m| wall + Duration::minutes(m))
+        .map_while(|m| wall.checked_add_signed(Duration::minutes(m)))
         .find_map(|w| tz.from_local_datetime(&w).earliest())
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or_else(|| wall.and_utc())

@@ -27,6 +27,9 @@ pub enum AppError {
     /// 404: forged, tampered, expired or cross-purpose link. One message for all.
     #[error("This link is not valid or has expired.")]
     InvalidLink,
+    /// 403: a form post from another site (`Origin`/`Referer`).
+    #[error("This form can only be sent from this site's own page.")]
+    CrossSite,
     /// 410: a genuine link of an earlier link generation. The page offers to
     /// mail a fresh link to the address on file, and says nothing else.
     #[error(
@@ -39,6 +42,12 @@ pub enum AppError {
     /// 404: no such page.
     #[error("There is no page here.")]
     NotFound,
+    /// 408: the request's body did not arrive within `http.body_timeout`.
+    #[error("The request took too long to arrive. Please try again.")]
+    RequestTimeout,
+    /// 413: a body larger than `http.max_body_bytes`.
+    #[error("The request was too large.")]
+    TooLarge,
     /// 415: a body we cannot read.
     #[error("Send a form (application/x-www-form-urlencoded) or JSON (application/json).")]
     UnsupportedMediaType,
@@ -58,7 +67,10 @@ impl AppError {
     fn status(&self) -> StatusCode {
         match self {
             AppError::BadInput { .. } => StatusCode::BAD_REQUEST,
+            AppError::CrossSite => StatusCode::FORBIDDEN,
             AppError::InvalidLink | AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RevokedLink => StatusCode::GONE,
             AppError::NeedsFreshLink => StatusCode::FORBIDDEN,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -159,10 +171,12 @@ pub async fn render_problems(request: Request, next: Next) -> Response {
 fn title(status: StatusCode) -> &'static str {
     match status {
         StatusCode::BAD_REQUEST => "Please check the form",
+        StatusCode::FORBIDDEN => "Not from here",
         StatusCode::NOT_FOUND => "Not found",
         StatusCode::GONE => "This link no longer works",
         StatusCode::FORBIDDEN => "This needs a fresh link",
         StatusCode::PAYLOAD_TOO_LARGE => "Too much data",
+        StatusCode::REQUEST_TIMEOUT => "Too slow",
         StatusCode::TOO_MANY_REQUESTS => "Please slow down",
         s if s.is_server_error() => "Sorry",
         _ => "That did not work",

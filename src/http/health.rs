@@ -1,13 +1,12 @@
-//! `GET /healthz` (the process answers), `GET /readyz` (the database answers
-//! and is migrated) and `GET /metrics` (Prometheus text format: this
-//! application's counters, then gauges from the database; see `metrics`).
+//! `GET /healthz` (the process answers) and `GET /readyz` (the database
+//! answers and is migrated). Metrics are not here: they have a listener of
+//! their own (`http::metrics`).
 
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 
 use super::AppState;
-use super::error::AppError;
 use crate::store;
 
 pub async fn healthz() -> &'static str {
@@ -20,11 +19,4 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "not ready: the database is unreachable or not migrated\n")
     }
-}
-
-pub async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse, AppError> {
-    let mut out = String::new();
-    state.metrics.render(&mut out);
-    crate::metrics::render_gauges(&state.pool, &mut out).await?;
-    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out))
 }

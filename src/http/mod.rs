@@ -1,22 +1,25 @@
-//! The web front: subscribe page, the pages behind every emailed link, health
-//! and metrics. Handlers parse input into domain types, hand the state change
-//! to `subscriptions` (answers to its batcher), read what the page shows from
-//! `store`, and render a page (or JSON). `GET` and `HEAD` never change state:
-//! mail scanners fetch every link, only a button (`POST`) acts.
+//! The web front: subscribe page, the pages behind every emailed link and
+//! health checks, served by [`serve`] (timeouts, a connection limit); and,
+//! on a listener of its own, [`metrics`]. Handlers parse input into domain
+//! types, hand the state change to `subscriptions` (answers to its batcher),
+//! read what the page shows from `store`, and render a page (or JSON). `GET`
+//! and `HEAD` never change state: mail scanners fetch every link, only a
+//! button (`POST`) acts.
 
-use std::sync::Arc;
-use std::time::Instant;
-
-use axum::Router;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::Extension;
+use axum::Router;
+use axum::body::Body;
 use axum::extract::State;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use sqlx::PgPool;
 
 use crate::config::Settings;
@@ -35,6 +38,7 @@ mod fields;
 mod fresh_link;
 mod health;
 mod invitation;
+pub mod metrics;
 mod nudge;
 mod opened;
 mod outbox;
@@ -44,11 +48,14 @@ mod preferences;
 mod promise;
 mod rate_limit;
 mod resume;
+mod same_origin;
+pub mod serve;
 mod subscribe;
 mod unsubscribe;
 
 pub use error::AppError;
 use rate_limit::RateLimiter;
+use same_origin::SiteOrigin;
 
 /// What every handler can reach: cloned per request by the extractors, so
 /// it is one `Arc` (cloning the link keys and channels each time showed up
@@ -81,25 +88,30 @@ pub struct Shared {
     pub scheduling: Scheduling,
     /// Where answers go to be written in batches.
     pub answers: Answers,
-    /// Requests are counted here; `/metrics` renders it.
+    /// Requests are counted here; the metrics listener renders it.
     pub metrics: Arc<Metrics>,
     pub settings: Arc<Settings>,
 }
 
 pub fn router(state: AppState) -> Router {
-    // Only the two forms that take an address need the client's (their rate limits).
-    let client_ip_header = Arc::new(state.settings.http.client_ip_header.to_ascii_lowercase());
+    // Only the two forms that take an address need the client's (their rate
+    // limits), and only they refuse posts from other sites.
+    let http = &state.settings.http;
+    let client_ip_header = Arc::new(http.client_ip_header.to_ascii_lowercase());
+    // Checked at start-up (`Settings::check`), so the origin always exists.
+    let site = Arc::new(SiteOrigin::of(state.settings.public_url()).expect("http.public_url was checked"));
     let limited = |per_minute: u32| {
         let header = client_ip_header.clone();
         (
-            Extension(Arc::new(RateLimiter::per_minute(per_minute))),
+            Extension(Arc::new(RateLimiter::per_minute(per_minute, http.rate_limit_clients))),
             middleware::from_fn(move |request, next| identify_client(header.clone(), request, next)),
+            middleware::from_fn_with_state(site.clone(), same_origin::refuse_cross_site),
         )
     };
-    let (limiter, identify) = limited(state.settings.http.subscribe_per_client_per_minute);
-    let subscribe_submit = post(subscribe::submit).layer(limiter).layer(identify);
-    let (limiter, identify) = limited(state.settings.http.link_requests_per_client_per_minute);
-    let fresh_link_submit = post(fresh_link::submit).layer(limiter).layer(identify);
+    let (limiter, identify, same_site) = limited(http.subscribe_per_client_per_minute);
+    let subscribe_submit = post(subscribe::submit).layer(limiter).layer(identify).layer(same_site);
+    let (limiter, identify, same_site) = limited(http.link_requests_per_client_per_minute);
+    let fresh_link_submit = post(fresh_link::submit).layer(limiter).layer(identify).layer(same_site);
     let mut app = Router::new()
         .route("/", get(subscribe::page))
         .route("/subscribe", subscribe_submit)
@@ -112,17 +124,45 @@ pub fn router(state: AppState) -> Router {
         .route("/resume/{token}", get(resume::page).post(resume::submit))
         .route("/p/{token}", get(promise::page).post(promise::submit))
         .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(health::metrics));
+        .route("/readyz", get(health::readyz));
     if state.settings.is_local() {
         app = app.route("/outbox", get(outbox::page));
     }
+    let body = BodyLimits {
+        timeout: state.settings.http.body_timeout.as_std(),
+        max_bytes: state.settings.http.max_body_bytes,
+    };
     app.fallback(|| async { AppError::NotFound })
         .layer(DefaultBodyLimit::max(state.settings.http.max_body_bytes))
+        .layer(middleware::from_fn_with_state(body, read_body_in_time))
         .layer(middleware::from_fn(error::render_problems))
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn_with_state(state.metrics.clone(), trace_requests))
         .with_state(state)
+}
+
+#[derive(Debug, Clone, Copy)]
+struct BodyLimits {
+    timeout: Duration,
+    max_bytes: usize,
+}
+
+/// Reads the whole body before any handler runs: a client that trickles it
+/// gets 408 after `http.body_timeout` instead of holding a task, and one
+/// that sends more than `http.max_body_bytes` gets 413 without it being
+/// buffered. (hyper's header timeout covers the part before the body.)
+async fn read_body_in_time(State(limits): State<BodyLimits>, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let read = tokio::time::timeout(limits.timeout, Limited::new(body, limits.max_bytes).collect()).await;
+    match read {
+        Ok(Ok(collected)) => next.run(Request::from_parts(parts, Body::from(collected.to_bytes()))).await,
+        Ok(Err(err)) if err.is::<LengthLimitError>() => AppError::TooLarge.into_response(),
+        // The client went away or sent a broken chunked body.
+        Ok(Err(_)) => {
+            AppError::BadInput { field: "body", message: "the request body could not be read".into() }.into_response()
+        }
+        Err(_elapsed) => AppError::RequestTimeout.into_response(),
+    }
 }
 
 /// The client's address, as `rate_limit::client_ip` decided it.
@@ -174,15 +214,17 @@ async fn trace_requests(State(metrics): State<Arc<Metrics>>, request: Request, n
 /// Requests slower than this are logged at `warn` whatever their status.
 const SLOW_REQUEST_MS: u64 = 1000;
 
-/// Tokens live in URLs: never leak them through `Referer`, never cache the
-/// pages that show them, and allow no third-party content.
+/// Tokens live in URLs: never leak them through `Referer` to another site
+/// (`same-origin` still lets a form post say it comes from tend, which the
+/// subscribe form's cross-site check needs), never cache the pages that
+/// show them, and allow no third-party content.
 async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     let set = |headers: &mut axum::http::HeaderMap, name, value: &'static str| {
         headers.entry(name).or_insert(HeaderValue::from_static(value));
     };
-    set(headers, header::REFERRER_POLICY, "no-referrer");
+    set(headers, header::REFERRER_POLICY, "same-origin");
     set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(headers, header::X_FRAME_OPTIONS, "DENY");
     set(headers, header::CACHE_CONTROL, "no-store");

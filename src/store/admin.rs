@@ -18,6 +18,8 @@ use crate::domain::DeliveryKind;
 pub struct SubscriberRecord {
     pub id: i64,
     pub email: String,
+    /// The inbox the address reaches (what the confirmation cap counts by).
+    pub mailbox: String,
     pub timezone: String,
     pub send_time: NaiveTime,
     pub max_per_day: i16,
@@ -76,7 +78,7 @@ pub struct AnswerRecord {
 pub async fn subscriber_record(db: impl PgExecutor<'_>, id: i64) -> anyhow::Result<Option<SubscriberRecord>> {
     sqlx::query_as!(
         SubscriberRecord,
-        r#"select id, email, timezone, send_time, max_per_day, status, created_at, confirmed_at, status_changed_at,
+        r#"select id, email, mailbox, timezone, send_time, max_per_day, status, created_at, confirmed_at, status_changed_at,
                   consecutive_misses, link_generation, discreet
            from subscribers where id = $1"#,
         id

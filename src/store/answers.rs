@@ -41,26 +41,3 @@ pub async fn since(
     .context("failed to load recent answers")?;
     rows.into_iter().map(|r| Ok((Track::parse(&r.track)?, Action::parse(&r.action)?, r.answered_at))).collect()
 }
-
-/// (action, count) over all answers, for metrics.
-pub async fn count_by_action(db: impl PgExecutor<'_>) -> anyhow::Result<Vec<(String, i64)>> {
-    let rows = sqlx::query!(r#"select action, count(*) as "n!" from answers group by action order by action"#)
-        .fetch_all(db)
-        .await
-        .context("failed to count answers")?;
-    Ok(rows.into_iter().map(|r| (r.action, r.n)).collect())
-}
-
-/// (track, nudges sent, nudges answered) over the last 30 days, for metrics.
-pub async fn rates_by_track(db: impl PgExecutor<'_>) -> anyhow::Result<Vec<(String, i64, i64)>> {
-    let rows = sqlx::query!(
-        r#"select d.track as "track!", count(*) as "sent!", count(a.delivery_id) as "answered!"
-           from deliveries d left join answers a on a.delivery_id = d.id
-           where d.kind = 'nudge' and d.status = 'sent' and d.sent_at >= now() - interval '30 days'
-           group by d.track order by d.track"#
-    )
-    .fetch_all(db)
-    .await
-    .context("failed to compute answer rates")?;
-    Ok(rows.into_iter().map(|r| (r.track, r.sent, r.answered)).collect())
-}

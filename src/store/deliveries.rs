@@ -8,7 +8,7 @@
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, PgExecutor};
+use sqlx::PgConnection;
 
 use crate::domain::DeliveryKind;
 
@@ -86,7 +86,8 @@ pub async fn queue_mail(conn: &mut PgConnection, mail: NewMail) -> anyhow::Resul
 }
 
 /// Mails of `kind` queued for a subscriber since `since`: the per-address
-/// limits on confirmations and fresh links.
+/// limit on fresh links (confirmations are capped per inbox, in
+/// `store::requests`).
 pub async fn queued_since(
     conn: &mut PgConnection,
     subscriber_id: i64,
@@ -132,18 +133,6 @@ pub async fn suppress_address(conn: &mut PgConnection, email: &str, code: i16, r
     .await
     .context("failed to suppress an address")?;
     Ok(())
-}
-
-/// Counts by kind and status, for `tend stats`, metrics and tests.
-pub async fn count_by_status(db: impl PgExecutor<'_>) -> anyhow::Result<Vec<(DeliveryKind, String, i64)>> {
-    let rows = sqlx::query!(
-        r#"select kind as "kind: DeliveryKind", status, count(*) as "n!"
-           from deliveries group by kind, status order by kind, status"#
-    )
-    .fetch_all(db)
-    .await
-    .context("failed to count deliveries")?;
-    Ok(rows.into_iter().map(|r| (r.kind, r.status, r.n)).collect())
 }
 
 /// Singleton jobs (the planning sweep, the lease rescue) run on one instance

@@ -19,12 +19,14 @@ pub mod admin;
 pub mod answering;
 pub mod answers;
 pub mod deliveries;
+pub mod gauges;
 pub mod inbound;
 pub mod links;
 pub mod mail_context;
 pub mod nudges;
 pub mod partners;
 pub mod promises;
+pub mod requests;
 pub mod subscribers;
 pub mod tracks;
 

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
 
 use crate::domain::{
-    LinkGeneration, Locale, Scheduling, Slots, SubscriberEmail, SubscriberStatus, TimeOfDay, TimeZone,
+    LinkGeneration, Locale, MailboxKey, Scheduling, Slots, SubscriberEmail, SubscriberStatus, TimeOfDay, TimeZone,
 };
 
 /// A subscriber as stored, parsed back into domain types.
@@ -123,42 +123,46 @@ pub async fn lock(conn: &mut PgConnection, id: i64) -> anyhow::Result<Option<Sub
     .transpose()
 }
 
-/// Inserts a pending subscriber, or locks the existing one with that address.
-/// Returns the subscriber as it now stands and whether it was created.
+/// Inserts a pending subscriber with what they asked for.
 #[tracing::instrument(skip_all)]
-pub async fn insert_or_lock(
+pub async fn insert_pending(
     conn: &mut PgConnection,
     email: &SubscriberEmail,
+    mailbox: &MailboxKey,
     prefs: &Preferences,
-) -> anyhow::Result<(Subscriber, bool)> {
-    let inserted = sqlx::query_as!(
+) -> anyhow::Result<Subscriber> {
+    sqlx::query_as!(
         Row,
-        r#"insert into subscribers (email, timezone, send_time, max_per_day, discreet, status)
-           values ($1, $2, $3, $4, $5, 'pending')
-           on conflict (lower(email)) do nothing
+        r#"insert into subscribers (email, mailbox, timezone, send_time, max_per_day, discreet, status)
+           values ($1, $2, $3, $4, $5, $6, 'pending')
            returning id, email, timezone, send_time, max_per_day, status, created_at, locale, link_generation, discreet"#,
         email.as_str(),
+        mailbox.as_str(),
         prefs.zone.name(),
         prefs.time.naive(),
         prefs.max_per_day as i16,
         prefs.discreet
     )
-    .fetch_optional(&mut *conn)
+    .fetch_one(conn)
     .await
-    .context("failed to insert a subscriber")?;
-    if let Some(row) = inserted {
-        return Ok((row.try_into()?, true));
-    }
-    let existing = sqlx::query_as!(
+    .context("failed to insert a subscriber")?
+    .try_into()
+}
+
+/// Loads and locks the subscriber with this address, whatever its case.
+#[tracing::instrument(skip_all)]
+pub async fn lock_by_email(conn: &mut PgConnection, email: &SubscriberEmail) -> anyhow::Result<Option<Subscriber>> {
+    sqlx::query_as!(
         Row,
         r#"select id, email, timezone, send_time, max_per_day, status, created_at, locale, link_generation, discreet
            from subscribers where lower(email) = lower($1) for update"#,
         email.as_str()
     )
-    .fetch_one(&mut *conn)
+    .fetch_optional(conn)
     .await
-    .context("failed to lock an existing subscriber")?;
-    Ok((existing.try_into()?, false))
+    .context("failed to lock a subscriber by address")?
+    .map(Subscriber::try_from)
+    .transpose()
 }
 
 #[tracing::instrument(skip_all, fields(subscriber_id = id))]
@@ -174,6 +178,17 @@ pub async fn update_preferences(conn: &mut PgConnection, id: i64, prefs: &Prefer
     .execute(conn)
     .await
     .context("failed to update a subscriber's preferences")?;
+    Ok(())
+}
+
+/// Discreet mail on, whatever else is waiting for a confirmation: a request
+/// may make mail more discreet at once, never less.
+#[tracing::instrument(skip_all, fields(subscriber_id = id))]
+pub async fn switch_discreet_on(conn: &mut PgConnection, id: i64) -> anyhow::Result<()> {
+    sqlx::query!(r#"update subscribers set discreet = true where id = $1"#, id)
+        .execute(conn)
+        .await
+        .context("failed to switch discreet mail on")?;
     Ok(())
 }
 

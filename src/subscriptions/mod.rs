@@ -18,6 +18,7 @@ use crate::store::{self, subscribers::Subscriber};
 
 mod answer;
 mod confirm;
+mod expiry;
 mod forget;
 pub mod inbound;
 mod links;
@@ -30,6 +31,7 @@ mod unsubscribe;
 
 pub use answer::{AnswerOutcome, Answers, Asked, answer_all};
 pub use confirm::{ConfirmOutcome, confirm};
+pub use expiry::expire_unconfirmed;
 pub use forget::{Erasure, ErasureRequester, forget};
 pub use links::{FRESH_LINKS_PER_DAY, FreshLink, request_fresh_link, request_fresh_link_for, sign_out_links};
 pub use partners::{INVITATION_EVERY, InvitationRequest, InviteOutcome, invite, set_shared_signal, unlink};
@@ -37,10 +39,6 @@ pub use preferences::{PreferencesChange, pause, resume, set_weekly_summary, upda
 pub use reseal::{ResealBatch, reseal_batch};
 pub use subscribe::{SubscribeOutcome, SubscribeRequest, subscribe};
 pub use unsubscribe::unsubscribe;
-
-/// At most this many confirmation mails per address per day, so nobody can
-/// flood a stranger's inbox through the subscribe form.
-pub const CONFIRMATIONS_PER_DAY: i64 = 3;
 
 /// The database clock, read inside the caller's transaction.
 async fn db_now(conn: &mut PgConnection) -> anyhow::Result<DateTime<Utc>> {

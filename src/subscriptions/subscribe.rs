@@ -1,21 +1,33 @@
 //! Subscribing: double opt-in, idempotent, and silent about who is subscribed.
 //!
+//! Confirmation mails are capped per inbox (`domain::MailboxKey`), whatever
+//! alias asks: three a day, or one a week once someone at that inbox
+//! unsubscribed (`domain::ConfirmationCap`). A request over the cap changes and sends nothing. A
+//! request for an address that already has a row (pending, or
+//! unsubscribed) is kept aside and applied only when its confirmation is
+//! pressed ([`super::confirm`]), so subscribing someone else's address
+//! never changes their settings.
+//!
 //! A returning address (pending, or unsubscribed) that gets a new
 //! confirmation mail, or is activated by an operator, starts a new link
 //! generation: nothing mailed to it before works afterwards. Discreet mail
-//! is sticky here: a subscribe request can switch it on, never off (only the
+//! is sticky: a subscribe request can switch it on, never off (only the
 //! subscriber's preferences can), so nobody can make a discreet person's
 //! next confirmation mail say what it is about by typing their address.
+//! Switching it on is the one setting that applies before the confirmation,
+//! so that the confirmation mail itself is already discreet.
 
 use anyhow::Context;
-use chrono::Duration;
+use sqlx::PgConnection;
 use sqlx::PgPool;
 
-use super::{CONFIRMATIONS_PER_DAY, activate, db_now};
-use crate::domain::Scheduling;
-use crate::domain::{DeliveryKind, SubscriberEmail, SubscriberStatus, TrackSet};
+use super::{activate, db_now};
+use crate::domain::{
+    ConfirmationCap, DeliveryKind, MailboxKey, Scheduling, SubscriberEmail, SubscriberStatus, TrackSet,
+};
 use crate::store::deliveries::NewMail;
-use crate::store::{self, subscribers::Preferences};
+use crate::store::requests::{self, Requested};
+use crate::store::{self, subscribers::Preferences, subscribers::Subscriber};
 
 #[derive(Debug, Clone)]
 pub struct SubscribeRequest {
@@ -43,10 +55,8 @@ pub enum SubscribeOutcome {
     AlreadySubscribed {
         subscriber_id: i64,
     },
-    /// Too many confirmation mails for this address today: nothing sent.
-    RateLimited {
-        subscriber_id: i64,
-    },
+    /// The inbox had its confirmation mails for now: nothing written, nothing sent.
+    RateLimited,
 }
 
 #[tracing::instrument(skip_all, fields(preconfirmed = request.preconfirmed))]
@@ -56,47 +66,92 @@ pub async fn subscribe(
     scheduling: Scheduling,
 ) -> anyhow::Result<SubscribeOutcome> {
     let mut tx = pool.begin().await.context("failed to start a transaction")?;
-    let (subscriber, created) =
-        store::subscribers::insert_or_lock(&mut tx, &request.email, &request.preferences).await?;
-    let id = subscriber.id;
-    if !created
-        && matches!(subscriber.status, SubscriberStatus::Active | SubscriberStatus::Paused | SubscriberStatus::Resting)
-    {
-        return Ok(SubscribeOutcome::AlreadySubscribed { subscriber_id: id });
-    }
-    // New, still pending, or returning after unsubscribing: take the latest choices.
-    let preferences = Preferences {
-        discreet: request.preferences.discreet || (!created && subscriber.discreet),
-        ..request.preferences.clone()
-    };
-    store::subscribers::update_preferences(&mut tx, id, &preferences).await?;
-    store::tracks::choose(&mut tx, id, &request.tracks).await?;
-    if let Some(invitation) = request.invitation {
-        super::partners::note_accepted(&mut tx, invitation, id, &request.email).await?;
-    }
-    let outcome = if request.preconfirmed {
-        let subscriber = store::subscribers::get(&mut *tx, id).await?.context("subscriber vanished")?;
-        activate(&mut tx, &subscriber, scheduling).await?;
-        if !created {
-            store::links::bump(&mut tx, id).await?;
+    let mailbox = MailboxKey::of(&request.email);
+    // One subscribe per inbox at a time: the cap below counts, then queues.
+    requests::lock_mailbox(&mut tx, &mailbox).await?;
+    let existing = store::subscribers::lock_by_email(&mut tx, &request.email).await?;
+    let outcome = match existing {
+        Some(subscriber) if is_subscribed(subscriber.status) => {
+            return Ok(SubscribeOutcome::AlreadySubscribed { subscriber_id: subscriber.id });
         }
-        SubscribeOutcome::Activated { subscriber_id: id }
-    } else {
-        if subscriber.status != SubscriberStatus::Pending {
-            store::subscribers::set_status(&mut tx, id, SubscriberStatus::Pending).await?;
-        }
-        let since = db_now(&mut tx).await? - Duration::days(1);
-        if store::deliveries::queued_since(&mut tx, id, DeliveryKind::Confirm, since).await? >= CONFIRMATIONS_PER_DAY {
-            // Keep the preference update but send nothing more today.
-            SubscribeOutcome::RateLimited { subscriber_id: id }
-        } else {
-            if !created {
-                store::links::bump(&mut tx, id).await?;
-            }
-            store::deliveries::queue_mail(&mut tx, NewMail::now(id, DeliveryKind::Confirm)).await?;
-            SubscribeOutcome::ConfirmationQueued { subscriber_id: id }
-        }
+        existing if request.preconfirmed => activate_now(&mut tx, existing, &request, &mailbox, scheduling).await?,
+        existing => match ask_to_confirm(&mut tx, existing, &request, &mailbox).await? {
+            Some(outcome) => outcome,
+            None => return Ok(SubscribeOutcome::RateLimited),
+        },
     };
     tx.commit().await.context("failed to commit a subscription")?;
     Ok(outcome)
+}
+
+fn is_subscribed(status: SubscriberStatus) -> bool {
+    match status {
+        SubscriberStatus::Active | SubscriberStatus::Paused | SubscriberStatus::Resting => true,
+        SubscriberStatus::Pending | SubscriberStatus::Unsubscribed => false,
+    }
+}
+
+/// Queues a confirmation mail if the inbox's cap allows one; `None` if not.
+/// A new address gets its row with what it asked for; an existing row keeps
+/// its settings, and the request waits for the confirmation.
+async fn ask_to_confirm(
+    conn: &mut PgConnection,
+    existing: Option<Subscriber>,
+    request: &SubscribeRequest,
+    mailbox: &MailboxKey,
+) -> anyhow::Result<Option<SubscribeOutcome>> {
+    let cap = ConfirmationCap::at(db_now(conn).await?, requests::unsubscribed_at(conn, mailbox).await?);
+    if requests::confirmations_since(conn, mailbox, cap.since).await? >= cap.mails {
+        return Ok(None);
+    }
+    let id = match existing {
+        None => {
+            let subscriber =
+                store::subscribers::insert_pending(conn, &request.email, mailbox, &request.preferences).await?;
+            store::tracks::choose(conn, subscriber.id, &request.tracks).await?;
+            subscriber.id
+        }
+        Some(subscriber) => {
+            let requested = Requested { preferences: request.preferences.clone(), tracks: request.tracks.clone() };
+            requests::put(conn, subscriber.id, &requested).await?;
+            if request.preferences.discreet && !subscriber.discreet {
+                store::subscribers::switch_discreet_on(conn, subscriber.id).await?;
+            }
+            store::links::bump(conn, subscriber.id).await?;
+            subscriber.id
+        }
+    };
+    if let Some(invitation) = request.invitation {
+        super::partners::note_accepted(conn, invitation, id, &request.email).await?;
+    }
+    store::deliveries::queue_mail(conn, NewMail::now(id, DeliveryKind::Confirm)).await?;
+    Ok(Some(SubscribeOutcome::ConfirmationQueued { subscriber_id: id }))
+}
+
+/// An operator's `--preconfirmed`: the settings apply at once and the
+/// subscription is active, with no confirmation mail.
+async fn activate_now(
+    conn: &mut PgConnection,
+    existing: Option<Subscriber>,
+    request: &SubscribeRequest,
+    mailbox: &MailboxKey,
+    scheduling: Scheduling,
+) -> anyhow::Result<SubscribeOutcome> {
+    let id = match existing {
+        None => store::subscribers::insert_pending(conn, &request.email, mailbox, &request.preferences).await?.id,
+        Some(subscriber) => {
+            requests::take(conn, subscriber.id).await?;
+            let preferences = Preferences {
+                discreet: request.preferences.discreet || subscriber.discreet,
+                ..request.preferences.clone()
+            };
+            store::subscribers::update_preferences(conn, subscriber.id, &preferences).await?;
+            store::links::bump(conn, subscriber.id).await?;
+            subscriber.id
+        }
+    };
+    store::tracks::choose(conn, id, &request.tracks).await?;
+    let subscriber = store::subscribers::get(&mut *conn, id).await?.context("subscriber vanished")?;
+    activate(conn, &subscriber, scheduling).await?;
+    Ok(SubscribeOutcome::Activated { subscriber_id: id })
 }

@@ -236,6 +236,49 @@ async fn a_token_rewritten_to_name_another_subscriber_is_refused(pool: PgPool) {
     assert_eq!(app.status_of("alice@example.com").await.as_deref(), Some("active"));
 }
 
+/// Inputs found by the fuzzers (`tests/fuzz`, seeds in
+/// `tests/fuzz/regressions/`) and the edges around them, over TCP: a clear
+/// 400 naming the field, never a 500 or a dropped connection, nothing written.
+#[sqlx::test]
+async fn dates_at_the_end_of_the_calendar_get_a_400_never_a_500_or_a_dropped_connection(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let id = app.subscribe_and_confirm("edges@example.com").await;
+    let key = LinkSigner::new(&[tend::config::DEVELOPMENT_LINK_KEY.to_owned().into()]).unwrap();
+    let preferences = format!("/me/{}", token(&key, Purpose::Preferences, id, Utc::now() + Duration::days(1)));
+    let before = app.snapshot().await;
+    for (date, time, zone) in [
+        // The panic: the last day chrono knows, in a zone behind UTC.
+        ("+262142-12-31", "18:00", "Pacific/Kiritimati"),
+        ("+262142-12-31", "14:00", "America/Adak"),
+        ("+262142-12-31", "23:59", "US/Samoa"),
+        ("+262143-01-01", "00:00", "UTC"),
+        ("-262143-01-01", "00:00", "Asia/Tokyo"),
+        ("9999-12-31", "23:59", "America/Adak"),
+        ("0999-12-31", "23:59", "Pacific/Kiritimati"),
+        ("10000-01-01", "00:00", "UTC"),
+    ] {
+        let body = format!(
+            "action=promise&promise=call%20at%20lunch&due_date={}&due_time={}&timezone={}",
+            urlencode(date),
+            urlencode(time),
+            urlencode(zone)
+        );
+        let response = app
+            .client
+            .post(app.url(&preferences))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("an answer, not a dropped connection");
+        assert_eq!(response.status(), 400, "{date} {time} {zone}");
+        let answer: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(answer["field"], "due_date", "{date} {time} {zone}: {answer}");
+    }
+    assert_eq!(app.snapshot().await, before);
+}
+
 /// Everything about the subscriber a refused request must leave alone.
 async fn person(app: &crate::helpers::TestApp) -> ([i64; 4], Vec<(String, bool, i32)>) {
     let rows = sqlx::query_as("select status, discreet, link_generation from subscribers order by id")

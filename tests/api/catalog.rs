@@ -13,7 +13,12 @@ use crate::helpers::spawn_app_with;
 
 fn tend(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_tend"));
-    command.args(args).env_remove("TEND_CONFIG").env_remove("TEND__CATALOG__PATH");
+    // Port 0: never the default metrics port, which another test may hold.
+    command
+        .args(args)
+        .env_remove("TEND_CONFIG")
+        .env_remove("TEND__CATALOG__PATH")
+        .env("TEND__METRICS__BIND", "127.0.0.1:0");
     for (key, value) in env {
         command.env(key, value);
     }

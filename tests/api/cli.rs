@@ -131,3 +131,62 @@ async fn migrate_is_idempotent(pool: PgPool) {
     assert!(output.status.success(), "{}", text(&output));
     assert!(text(&output).contains("migrations applied"));
 }
+
+#[sqlx::test]
+async fn the_local_environment_on_a_public_address_exits_2_naming_environment_and_http_bind(pool: PgPool) {
+    let output = tend(&pool, &["serve"], &[("TEND__HTTP__BIND", "0.0.0.0:8080")]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    let message = text(&output);
+    assert!(message.contains("environment") && message.contains("http.bind"), "{message}");
+    assert!(message.contains("0.0.0.0:8080"), "{message}");
+    // The same address is fine for production (with keys of its own).
+    let production = tend(
+        &pool,
+        &["check-config"],
+        &[
+            ("TEND__HTTP__BIND", "0.0.0.0:8080"),
+            ("TEND__ENVIRONMENT", "production"),
+            ("TEND__SECURITY__LINK_KEYS", "a-production-key-that-is-long-enough-0123456789"),
+            ("TEND__SECURITY__PROMISE_KEY", "cHJvZHVjdGlvbi10ZXN0LXByb21pc2Uta2V5LTAxMjM="),
+        ],
+    );
+    assert!(production.status.success(), "{}", text(&production));
+}
+
+#[sqlx::test]
+async fn a_development_key_with_a_line_break_is_still_the_development_key(pool: PgPool) {
+    let production = [
+        ("TEND__ENVIRONMENT", "production"),
+        ("TEND__SECURITY__LINK_KEYS", "a-production-key-that-is-long-enough-0123456789"),
+    ];
+    let promise = format!("{}\n", tend::config::DEVELOPMENT_PROMISE_KEY);
+    let output =
+        tend(&pool, &["check-config"], &[production[0], production[1], ("TEND__SECURITY__PROMISE_KEY", &promise)]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(text(&output).contains("security.promise_key"), "{}", text(&output));
+    let link = format!("  {}\n", tend::config::DEVELOPMENT_LINK_KEY);
+    let output = tend(&pool, &["check-config"], &[production[0], ("TEND__SECURITY__LINK_KEYS", &link)]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(text(&output).contains("security.link_keys"), "{}", text(&output));
+}
+
+#[sqlx::test]
+async fn check_config_hides_passwords_holding_slashes_and_at_signs(pool: PgPool) {
+    let passwords = ["pa/ss/word", "p@ss@word", "s3/cr@t?x#y"];
+    for password in passwords {
+        let output = tend(
+            &pool,
+            &["check-config"],
+            &[
+                ("DATABASE_URL", &format!("postgres://tend:{password}@db.internal:5432/tend")),
+                ("TEND__MAIL__SMTP_URL", &format!("smtp://mailer:{password}@relay.example.org:587")),
+                ("TEND__METRICS__TOKEN", password),
+            ],
+        );
+        assert!(output.status.success(), "{}", text(&output));
+        let printed = text(&output);
+        assert!(!printed.contains(password) && !printed.contains("mailer:"), "{printed}");
+        assert!(printed.contains("url = \"postgres://[redacted]@db.internal:5432/tend\""), "{printed}");
+        assert!(printed.contains("smtp_url = \"smtp://[redacted]@relay.example.org:587/\""), "{printed}");
+    }
+}

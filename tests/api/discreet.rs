@@ -221,3 +221,32 @@ async fn a_stranger_typing_a_discreet_person_s_address_cannot_make_their_mail_lo
     assert_eq!(mails.len(), 2);
     mails.iter().for_each(assert_discreet);
 }
+
+/// A request for a pending address changes nothing until it is confirmed,
+/// with one exception: it may switch discreet mail on at once, so that the
+/// confirmation mail it brings is already discreet. Confirming a later,
+/// loud request keeps it on.
+#[sqlx::test]
+async fn a_request_switches_discreet_mail_on_at_once_and_a_later_confirmation_never_off(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let email = "late@example.com";
+    assert_eq!(app.subscribe(email).await.status(), 200);
+    let stored = || async {
+        let row = sqlx::query_as::<_, (bool, String)>("select discreet, timezone from subscribers");
+        row.fetch_one(&app.pool).await.unwrap()
+    };
+    let tokyo = format!("email={}&timezone=Asia%2FTokyo&time=08%3A30&discreet=on", urlencode(email));
+    assert_eq!(app.post_form("/subscribe", tokyo).await.status(), 200);
+    let (on, zone) = stored().await;
+    assert!(on, "discreet at once");
+    assert_ne!(zone, "Asia/Tokyo", "the rest waits for the confirmation");
+    assert_eq!(app.subscribe(email).await.status(), 200);
+    app.dispatch_all_pending_emails().await;
+    let mails = app.smtp.received_by(email);
+    assert_eq!(mails.len(), 3);
+    mails[1..].iter().for_each(assert_discreet);
+
+    let confirm = app.links_in(&mails[2], "/confirm/").pop().unwrap();
+    assert_eq!(app.post_form(&confirm, "").await.status(), 200);
+    assert!(stored().await.0, "the loud request confirmed, discreet stays on");
+}

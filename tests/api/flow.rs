@@ -124,6 +124,7 @@ async fn subscribe_answers_the_same_for_new_pending_active_and_unsubscribed_addr
     app.subscribe_and_confirm("gone@example.com").await;
     let gone = app.subscriber_id("gone@example.com").await;
     tend::subscriptions::unsubscribe(&app.pool, gone).await.unwrap();
+    let mails_before = app.smtp.received_by("gone@example.com").len();
 
     let mut pages = Vec::new();
     for email in ["new@example.com", "pending@example.com", "active@example.com", "gone@example.com"] {
@@ -131,9 +132,16 @@ async fn subscribe_answers_the_same_for_new_pending_active_and_unsubscribed_addr
         pages.push((response.status(), response.text().await.unwrap()));
     }
     assert!(pages.windows(2).all(|w| w[0] == w[1]), "every answer is identical");
-    // The active subscriber is untouched; the one who left must confirm again.
+    // The active subscriber is untouched; the one who left stays unsubscribed
+    // until they press the new confirmation.
     assert_eq!(app.status_of("active@example.com").await.as_deref(), Some("active"));
-    assert_eq!(app.status_of("gone@example.com").await.as_deref(), Some("pending"));
+    assert_eq!(app.status_of("gone@example.com").await.as_deref(), Some("unsubscribed"));
+    app.dispatch_all_pending_emails().await;
+    assert_eq!(app.smtp.received_by("gone@example.com").len(), mails_before + 1, "a new confirmation");
+    let again = app.smtp.received_by("gone@example.com").pop().unwrap();
+    let confirm = app.links_in(&again, "/confirm/").pop().unwrap();
+    assert_eq!(app.post_form(&confirm, "").await.status(), 200);
+    assert_eq!(app.status_of("gone@example.com").await.as_deref(), Some("active"));
 }
 
 #[sqlx::test]

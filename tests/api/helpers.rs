@@ -6,8 +6,11 @@ use chrono::{DateTime, Timelike, Utc};
 use reqwest::redirect::Policy;
 use serde_json::Value;
 use sqlx::PgPool;
+use std::sync::Arc;
+
 use tend::config::{MailTransportKind, Settings, StartTls};
 use tend::domain::{Claims, LinkGeneration, LinkSigner, Purpose};
+use tend::metrics::Metrics;
 use tend::planner::{Planner, SweepReport};
 use tend::sender::{ExecutionOutcome, Sender};
 use tend::startup::{Application, Roles};
@@ -24,6 +27,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub planner: Planner,
     pub sender: Sender,
+    /// `GET /metrics` on the metrics listener (`metrics.bind`, port 0), if on.
+    pub metrics_url: Option<String>,
+    metrics: Arc<Metrics>,
     /// The inbound SMTP listener's port, when `inbound.bind` was set.
     pub inbound_port: Option<u16>,
     shutdown: CancellationToken,
@@ -52,17 +58,20 @@ pub async fn spawn_app_with(pool: PgPool, customize: impl FnOnce(&mut Settings))
     settings.schedule.jitter = tend::config::Duration::parse("0s").unwrap();
     // Tests share one client address; the per-client limits have their own tests.
     settings.http.subscribe_per_client_per_minute = 100_000;
+    settings.metrics.bind = tend::config::OptionalAddr(Some(([127, 0, 0, 1], 0).into()));
     settings.http.link_requests_per_client_per_minute = 100_000;
     customize(&mut settings);
     settings.check().expect("test settings are valid");
     let app = Application::build_with_listener(settings, pool.clone(), Some(listener), Roles::WEB).expect("app builds");
     let planner = app.planner().clone();
     let sender = app.sender().clone();
+    let metrics_url = app.metrics_port().map(|port| format!("http://127.0.0.1:{port}/metrics"));
+    let metrics = app.metrics().clone();
     let inbound_port = app.inbound_port();
     let shutdown = CancellationToken::new();
     tokio::spawn(app.run_until_stopped(shutdown.clone()));
     let client = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
-    TestApp { address, pool, smtp, client, planner, sender, inbound_port, shutdown }
+    TestApp { address, pool, smtp, client, planner, sender, metrics_url, metrics, inbound_port, shutdown }
 }
 
 /// The subscribe form of `subscribe_and_confirm_soon`: the preferred time a
@@ -139,6 +148,16 @@ impl TestApp {
             }
         }
         panic!("the queue did not drain");
+    }
+
+    /// Refreshes the gauges (the step the periodic refresh runs), then
+    /// scrapes the metrics listener.
+    pub async fn scrape(&self) -> String {
+        self.metrics.gauges().refresh(&self.pool).await.expect("gauges refresh");
+        let url = self.metrics_url.as_deref().expect("metrics.bind is set");
+        let response = self.client.get(url).send().await.expect("GET /metrics");
+        assert_eq!(response.status(), 200);
+        response.text().await.unwrap()
     }
 
     pub async fn plan(&self) -> SweepReport {
@@ -293,7 +312,12 @@ pub fn database_url(pool: &PgPool) -> String {
 /// Blocking: async tests that also serve something call it via `spawn_blocking`.
 pub fn tend(pool: &PgPool, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tend"));
-    command.args(args).env("DATABASE_URL", database_url(pool)).env_remove("TEND_CONFIG");
+    // Port 0: never the default metrics port, which another test may hold.
+    command
+        .args(args)
+        .env("DATABASE_URL", database_url(pool))
+        .env_remove("TEND_CONFIG")
+        .env("TEND__METRICS__BIND", "127.0.0.1:0");
     for (key, value) in env {
         command.env(key, value);
     }
@@ -303,4 +327,60 @@ pub fn tend(pool: &PgPool, args: &[&str], env: &[(&str, &str)]) -> std::process:
 /// Everything a `tend` process printed, stdout then stderr.
 pub fn output_text(output: &std::process::Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+}
+
+/// A free TCP port on loopback (for a `tend serve` process to bind).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A real `tend serve` (all roles, mail to the outbox folder) on free ports,
+/// stopped with SIGKILL when dropped.
+pub struct TendServe {
+    child: std::process::Child,
+    /// `http://127.0.0.1:PORT` of the public listener.
+    pub base: String,
+    /// `http://127.0.0.1:PORT/metrics` of the metrics listener.
+    pub metrics_url: String,
+    outbox: std::path::PathBuf,
+}
+
+impl TendServe {
+    /// Starts it with `env` on top and waits until `/healthz` answers.
+    pub async fn start(pool: &PgPool, env: &[(&str, &str)]) -> TendServe {
+        let (port, metrics_port) = (free_port(), free_port());
+        let base = format!("http://127.0.0.1:{port}");
+        let outbox = std::env::temp_dir().join(format!("tend-serve-{}-{port}", std::process::id()));
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tend"));
+        command
+            .arg("serve")
+            .env_remove("TEND_CONFIG")
+            .env("DATABASE_URL", database_url(pool))
+            .env("TEND__HTTP__BIND", format!("127.0.0.1:{port}"))
+            .env("TEND__HTTP__PUBLIC_URL", &base)
+            .env("TEND__METRICS__BIND", format!("127.0.0.1:{metrics_port}"))
+            .env("TEND__MAIL__OUTBOX_DIR", &outbox)
+            .env("RUST_LOG", "warn")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let child = command.spawn().expect("tend serve starts");
+        let serve = TendServe { child, base, metrics_url: format!("http://127.0.0.1:{metrics_port}/metrics"), outbox };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while reqwest::get(format!("{}/healthz", serve.base)).await.is_err() {
+            assert!(std::time::Instant::now() < deadline, "tend serve did not answer /healthz");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        serve
+    }
+}
+
+impl Drop for TendServe {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.outbox);
+    }
 }

@@ -69,6 +69,7 @@ async fn secrets_tokens_and_addresses_never_reach_the_logs(pool: PgPool) {
         .env("TEND__SECURITY__LINK_KEYS", link_key)
         .env("TEND__MAIL__SMTP_PASSWORD", smtp_password)
         .env("TEND__SENDER__POLL_INTERVAL", "100ms")
+        .env("TEND__METRICS__BIND", "127.0.0.1:0")
         .env("TEND__INBOUND__BIND", format!("127.0.0.1:{inbound_port}"))
         .env("TEND__INBOUND__DOMAIN", "reply.tend.test")
         .env("RUST_LOG", "debug")

@@ -204,6 +204,7 @@ async fn export_prints_everything_held_about_one_subscriber_as_json(pool: PgPool
     assert_eq!(export["answers"][0]["action"], "partly");
     assert_eq!(export["tracks"][0]["ease"], 2.0);
     assert!(export["suppression"].is_null());
+    assert!(export["pending_request"].is_null());
     assert!(!String::from_utf8_lossy(&output.stdout).contains("other@example.com"));
     assert!(String::from_utf8_lossy(&output.stderr).contains("3 tracks, 2 deliveries, 1 answers"), "{}", text(&output));
 }

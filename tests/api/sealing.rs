@@ -95,8 +95,9 @@ type StoredRow = (i64, i64, Vec<u8>, Vec<u8>, i16, Option<i64>);
 /// old key, a quarter bound under the old key, a quarter already current.
 async fn ten_thousand_promises(pool: &PgPool) -> Vec<Vec<u8>> {
     let subscribers: Vec<i64> = sqlx::query_scalar(
-        "insert into subscribers (email, timezone, send_time, status)
-         select 'r' || g || '@example.com', 'UTC', '08:30', 'active' from generate_series(1, 100) g returning id",
+        "insert into subscribers (email, mailbox, timezone, send_time, status)
+         select 'r' || g || '@example.com', 'r' || g || '@example.com', 'UTC', '08:30', 'active'
+         from generate_series(1, 100) g returning id",
     )
     .fetch_all(pool)
     .await

@@ -117,15 +117,8 @@ async fn run_peer(
 ) -> anyhow::Result<(f64, delivery::Check)> {
     let sink = Sink::start(&common.work, name).await?;
     let url = cluster.url(DB);
-    let config = TendConfig {
-        database_url: &url,
-        http_port: 1,
-        smtp_port: sink.port,
-        connections: args.connections,
-        batch_size: 1,
-        db_connections: 4,
-        dkim_key_file: None,
-    };
+    let config =
+        TendConfig { smtp_port: sink.port, connections: args.connections, batch_size: 1, ..TendConfig::web(&url, 1) };
     let config = write_config(&common.work, "peer", &config)?;
     let settings = tend::config::Settings::load(Some(&config))?;
     let pool = cluster.pool(DB, args.connections as u32 + 4).await?;

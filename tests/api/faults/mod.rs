@@ -200,8 +200,9 @@ async fn four_instances_racing_over_5000_due_rows_send_each_exactly_once(pool: P
         apps.push(app_on(pool.clone(), relay.port, |s| s.sender.batch_size = 100).await);
     }
     sqlx::query(
-        "insert into subscribers (email, timezone, send_time, status)
-         select 'racer' || g || '@example.com', 'UTC', '08:30', 'pending' from generate_series(1, 5000) g",
+        "insert into subscribers (email, mailbox, timezone, send_time, status)
+         select 'racer' || g || '@example.com', 'racer' || g || '@example.com', 'UTC', '08:30', 'pending'
+         from generate_series(1, 5000) g",
     )
     .execute(&pool)
     .await

@@ -19,8 +19,9 @@ use crate::helpers::database_url;
 /// `n` confirmation mails for `n` pending subscribers, all due now.
 async fn seed_confirmations(pool: &PgPool, n: i64) {
     sqlx::query(
-        "insert into subscribers (email, timezone, send_time, status)
-         select 'stream' || g || '@example.com', 'UTC', '08:30', 'pending' from generate_series(1, $1) g",
+        "insert into subscribers (email, mailbox, timezone, send_time, status)
+         select 'stream' || g || '@example.com', 'stream' || g || '@example.com', 'UTC', '08:30', 'pending'
+         from generate_series(1, $1) g",
     )
     .bind(n)
     .execute(pool)
@@ -84,6 +85,7 @@ fn spawn_tend_serve(pool: &PgPool, relay: &Relay) -> Child {
             ("TEND__SENDER__RECORD_BATCH", RECORD_BATCH.to_string()),
             ("TEND__SENDER__BATCH_SIZE", "200".to_owned()),
             ("TEND__SENDER__POLL_INTERVAL", "100ms".to_owned()),
+            ("TEND__METRICS__BIND", "127.0.0.1:0".to_owned()),
             ("RUST_LOG", "warn".to_owned()),
         ])
         .stdout(Stdio::null())
@@ -244,8 +246,8 @@ async fn a_database_error_while_loading_a_weekly_summary_is_retried_not_cancelle
     let relay = Relay::start().await;
     let app = app_on(pool.clone(), relay.port, |_| {}).await;
     sqlx::query(
-        "insert into subscribers (email, timezone, send_time, status, weekly_summary, next_summary_at)
-         values ('weekly@example.com', 'UTC', '08:30', 'active', true, now() + interval '7 days')",
+        "insert into subscribers (email, mailbox, timezone, send_time, status, weekly_summary, next_summary_at)
+         values ('weekly@example.com', 'weekly@example.com', 'UTC', '08:30', 'active', true, now() + interval '7 days')",
     )
     .execute(&pool)
     .await

@@ -25,7 +25,7 @@ async fn send(app: &TestApp, from: &str, to: &str, message: &str) -> String {
 }
 
 async fn metrics(app: &TestApp) -> String {
-    app.get("/metrics").await.text().await.unwrap()
+    app.scrape().await
 }
 
 #[sqlx::test]

@@ -187,14 +187,7 @@ async fn a_vacation_auto_reply_records_nothing_and_sends_nothing(pool: PgPool) {
     assert_eq!(answer_of(&app, nudge.delivery_id).await, None);
     assert_eq!(app.snapshot().await, before, "nothing recorded, no mail queued");
     assert_eq!(app.smtp.received_by("away@example.com").len(), mails, "never answered");
-    assert!(
-        app.get("/metrics")
-            .await
-            .text()
-            .await
-            .unwrap()
-            .contains("tend_inbound_replies_total{outcome=\"auto_reply\"} 1")
-    );
+    assert!(app.scrape().await.contains("tend_inbound_replies_total{outcome=\"auto_reply\"} 1"));
 }
 
 #[sqlx::test]

@@ -1,8 +1,10 @@
 //! Metrics for operators, in Prometheus' text format: one [`Metrics`] per
 //! running application, which the sender, the scheduler's jobs, the planner
-//! and the HTTP layer all count into, plus gauges read from the database
-//! when a scrape asks ([`render_gauges`]); the inbound listener's counters
-//! are in [`inbound`].
+//! and the HTTP layer all count into, plus gauges read from the database by
+//! a periodic refresh and served from memory ([`gauges`]), so a scrape runs
+//! no query. They are served on a listener of their own (`metrics.bind`,
+//! `http::metrics`), never on the public one; the inbound listener's
+//! counters are in [`inbound`].
 //!
 //! The counters are per application instance, not process-wide statics, so
 //! two applications in one process (the tests run many) never count into
@@ -16,9 +18,9 @@ use std::fmt::Write;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use sqlx::PgPool;
+pub mod gauges;
 
-use crate::store;
+pub use gauges::Gauges;
 
 pub mod inbound;
 pub use inbound::{InboundCounters, Refusal, ReplyOutcome};
@@ -114,6 +116,8 @@ pub struct Metrics {
     /// allocates only the first time a route is seen.
     requests: Mutex<BTreeMap<String, BTreeMap<u16, u64>>>,
     latency: Histogram,
+    /// The database's figures as last read.
+    gauges: Gauges,
     /// Replies, bounces, complaints and refusals of the inbound listener.
     pub inbound: InboundCounters,
 }
@@ -166,6 +170,18 @@ impl Metrics {
         self.latency.sum_micros.fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
     }
 
+    pub fn gauges(&self) -> &Gauges {
+        &self.gauges
+    }
+
+    /// The whole scrape: counters, then the cached gauges.
+    pub fn render_all(&self) -> String {
+        let mut out = String::with_capacity(8 * 1024);
+        self.render(&mut out);
+        self.gauges.render(&mut out);
+        out
+    }
+
     /// Appends this application's counters.
     pub fn render(&self, out: &mut String) {
         out.push_str("# HELP tend_delivery_events_total Delivery attempts and claims by what happened, since start.\n");
@@ -206,54 +222,6 @@ impl Metrics {
         let _ = writeln!(out, "tend_send_seconds_sum {sum:.6}");
         let _ = writeln!(out, "tend_send_seconds_count {total}");
     }
-}
-
-/// Appends the gauges read from the database: outbox and subscribers by
-/// status, queue depth and age, answers by action, answer rates per track,
-/// promise outcomes.
-pub async fn render_gauges(pool: &PgPool, out: &mut String) -> anyhow::Result<()> {
-    out.push_str("# HELP tend_deliveries Deliveries in the outbox by kind and status.\n# TYPE tend_deliveries gauge\n");
-    for (kind, status, n) in store::deliveries::count_by_status(pool).await? {
-        let _ = writeln!(out, "tend_deliveries{{kind=\"{kind}\",status=\"{status}\"}} {n}");
-    }
-    out.push_str("# HELP tend_subscribers Subscribers by status.\n# TYPE tend_subscribers gauge\n");
-    for (status, n) in store::subscribers::count_by_status(pool).await? {
-        let _ = writeln!(out, "tend_subscribers{{status=\"{status}\"}} {n}");
-    }
-    let (due, oldest) = store::nudges::due_queue(pool).await?;
-    out.push_str("# HELP tend_queue_due Deliveries due now and not yet claimed.\n# TYPE tend_queue_due gauge\n");
-    let _ = writeln!(out, "tend_queue_due {due}");
-    out.push_str("# HELP tend_queue_oldest_due_seconds How long the oldest due delivery has waited.\n");
-    out.push_str("# TYPE tend_queue_oldest_due_seconds gauge\n");
-    let _ = writeln!(out, "tend_queue_oldest_due_seconds {oldest:.3}");
-    out.push_str("# HELP tend_answers Answers recorded, by action.\n# TYPE tend_answers gauge\n");
-    for (action, n) in store::answers::count_by_action(pool).await? {
-        let _ = writeln!(out, "tend_answers{{action=\"{action}\"}} {n}");
-    }
-    out.push_str("# HELP tend_answer_rate Share of nudges sent in the last 30 days that were answered, by track.\n");
-    out.push_str("# TYPE tend_answer_rate gauge\n");
-    for (track, sent, answered) in store::answers::rates_by_track(pool).await? {
-        let rate = if sent == 0 { 0.0 } else { answered as f64 / sent as f64 };
-        let _ = writeln!(out, "tend_answer_rate{{track=\"{track}\"}} {rate:.4}");
-    }
-    render_promises(pool, out).await
-}
-
-async fn render_promises(pool: &PgPool, out: &mut String) -> anyhow::Result<()> {
-    out.push_str("# HELP tend_promises Promises by outcome (open: not answered yet).\n# TYPE tend_promises gauge\n");
-    let outcomes = store::promises::outcome_totals(pool).await?;
-    for (outcome, n) in &outcomes {
-        let _ = writeln!(out, "tend_promises{{outcome=\"{outcome}\"}} {n}");
-    }
-    let count = |key: &str| outcomes.iter().find(|(k, _)| k == key).map_or(0, |(_, n)| *n);
-    let (early, broken) = (count("renegotiated"), count("not_kept"));
-    out.push_str(
-        "# HELP tend_promises_renegotiated_early_ratio Of promises not kept as made, the share renegotiated early.\n",
-    );
-    out.push_str("# TYPE tend_promises_renegotiated_early_ratio gauge\n");
-    let ratio = if early + broken == 0 { 0.0 } else { early as f64 / (early + broken) as f64 };
-    let _ = writeln!(out, "tend_promises_renegotiated_early_ratio {ratio:.4}");
-    Ok(())
 }
 
 #[cfg(test)]
