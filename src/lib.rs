@@ -27,6 +27,7 @@
 //! - [`scheduler`]: the few periodic jobs that drive planner and rescue.
 //! - [`mail`]: the catalog and its lint, the pure composer, transports.
 //! - [`http`]: pages, their one error type, health and metrics.
+//! - [`i18n`]: the interface words (Fluent files per locale) and dates.
 //! - [`metrics`]: one set of counters per application (deliveries, planning,
 //!   HTTP requests, send latency) and the database gauges.
 //! - [`progress`]: heatmaps and the weekly summary's sentences (pure).
@@ -40,6 +41,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod i18n;
 pub mod links;
 pub mod mail;
 pub mod metrics;

@@ -63,30 +63,6 @@ impl Track {
         }
     }
 
-    /// The name a subscriber reads on pages and in mails.
-    pub fn title(self) -> &'static str {
-        match self {
-            Track::CheckIn => "Open, honest talk",
-            Track::FollowThrough => "Follow-through",
-            Track::Transparency => "Transparency",
-            Track::Patience => "Patience",
-            Track::Responsibility => "Taking responsibility",
-            Track::Support => "Professional support",
-        }
-    }
-
-    /// One line under the title on the subscribe and preferences pages.
-    pub fn blurb(self) -> &'static str {
-        match self {
-            Track::CheckIn => "A calm check-in; listen and reflect back without defending.",
-            Track::FollowThrough => "Keep one small promise; say early when one can't be kept.",
-            Track::Transparency => "Share plans before being asked, as a support that tapers off.",
-            Track::Patience => "Accept your partner's pace; reassure without asking for trust back.",
-            Track::Responsibility => "Name a mistake plainly and say what changes.",
-            Track::Support => "Consider a counsellor or couples therapy, gently.",
-        }
-    }
-
     pub fn on_by_default(self) -> bool {
         matches!(self, Track::CheckIn | Track::FollowThrough | Track::Transparency)
     }

@@ -105,6 +105,7 @@ impl Mailer {
             .header(ListUnsubscribePost)
             .header(ListId(self.list_id.clone()))
             .header(AutoSubmitted)
+            .header(ContentLanguage(email.language.to_owned()))
             .multipart(
                 MultiPart::alternative()
                     .singlepart(
@@ -174,6 +175,9 @@ struct ListId(String);
 /// `Auto-Submitted: auto-generated` (RFC 3834): no auto-replies, please.
 #[derive(Clone)]
 struct AutoSubmitted;
+/// `Content-Language: de` (RFC 3282): the language the mail is written in.
+#[derive(Clone)]
+struct ContentLanguage(String);
 
 impl ListUnsubscribe {
     fn value(&self) -> String {
@@ -195,11 +199,17 @@ impl AutoSubmitted {
         "auto-generated".into()
     }
 }
+impl ContentLanguage {
+    fn value(&self) -> String {
+        self.0.clone()
+    }
+}
 
 simple_header!(ListUnsubscribe, "List-Unsubscribe", |s| ListUnsubscribe(s.to_owned()));
 simple_header!(ListUnsubscribePost, "List-Unsubscribe-Post", |_| { ListUnsubscribePost });
 simple_header!(ListId, "List-Id", |s| ListId(s.to_owned()));
 simple_header!(AutoSubmitted, "Auto-Submitted", |_| AutoSubmitted);
+simple_header!(ContentLanguage, "Content-Language", |s| ContentLanguage(s.to_owned()));
 
 #[cfg(test)]
 mod tests {

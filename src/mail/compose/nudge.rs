@@ -8,6 +8,7 @@
 use super::{ActionLink, Composer, Content};
 use crate::domain::mail::{DeliveryRef, Recipient};
 use crate::domain::{Action, PageFacts, Track, variant_fingerprint};
+use crate::i18n;
 use crate::mail::catalog::{Nudge, fill};
 use crate::mail::notes;
 
@@ -15,9 +16,10 @@ impl Composer {
     pub(super) fn nudge(&self, d: &DeliveryRef, to: &Recipient, track: Track, variant: &str) -> Content {
         let nudge = self.nudge_text(&to.locale, track, variant);
         let frame = self.catalog.nudge_frame(&to.locale);
+        let t = i18n::tr(&to.locale);
         let page = PageFacts { subscriber_id: to.subscriber_id, track, variant: variant_fingerprint(&nudge.variant) };
         let answer = |action: Action| ActionLink {
-            label: action.label().into(),
+            label: t.action(action),
             url: self.links.answer_with(d.id, to.link_generation, d.slot, &page, action),
         };
         let links = self.footer_links(d, to);
@@ -29,7 +31,7 @@ impl Composer {
             actions_intro: frame.actions_intro.clone(),
             actions: Action::ALL.into_iter().map(answer).collect(),
             figures: Vec::new(),
-            footer: fill(&frame.footer, &[("track", &track.title().to_lowercase())]),
+            footer: fill(&frame.footer, &[("track", &t.track_in_sentence(track))]),
             preferences_url: links.preferences,
             unsubscribe_url: links.unsubscribe,
         }

@@ -8,17 +8,19 @@ use super::{ActionLink, Composer, Content};
 use crate::domain::PromiseMail;
 use crate::domain::mail::{DeliveryRef, Recipient};
 use crate::domain::promise::{CheckAnswer, Outcome};
+use crate::i18n;
 
 impl Composer {
     pub(super) fn promise(&self, d: &DeliveryRef, to: &Recipient, which: PromiseMail) -> Content {
         let words = self.catalog.mail(&to.locale, which.kind()).clone();
-        let button = |key: &str, label: &str| ActionLink {
-            label: label.to_owned(),
+        let t = i18n::tr(&to.locale);
+        let button = |key: &str, label: String| ActionLink {
+            label,
             url: self.links.promise(d.id, to.link_generation, d.slot, Some(key)),
         };
         let buttons = match which {
-            PromiseMail::Check => CheckAnswer::ALL.into_iter().map(|a| button(a.key(), a.label())).collect(),
-            PromiseMail::Review => Outcome::ALL.into_iter().map(|o| button(o.key(), o.label())).collect(),
+            PromiseMail::Check => CheckAnswer::ALL.into_iter().map(|a| button(a.key(), t.check_answer(a))).collect(),
+            PromiseMail::Review => Outcome::ALL.into_iter().map(|o| button(o.key(), t.outcome(o))).collect(),
         };
         Content::from_words(words, buttons, self.footer_links(d, to))
     }
