@@ -128,7 +128,7 @@ answer-promise-label = Made a promise today? Write it down, and tend will check 
 answer-promise-placeholder = Call at lunch
 answer-page-note = Preferences, pause or your progress: this link only answers the nudge.
 mail-me-preferences-link = Mail me a link to my preferences
-next-track-nudge = Your next nudge for “{ $track }” comes on { $when }.
+next-track-nudge = Your next { $track } nudge comes on { $when }.
 track-paused = This track is paused. You can turn it back on from your preferences.
 
 ## Answers, tracks and promise answers

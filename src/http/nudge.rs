@@ -199,7 +199,10 @@ fn nudge_page(
 
 fn next_sentence(t: Tr, track: Track, next: Option<DateTime<Utc>>, zone: TimeZone) -> String {
     match next {
-        Some(at) => t.with("next-track-nudge", &[("track", t.track(track).into()), ("when", t.when(at, zone).into())]),
+        Some(at) => t.with(
+            "next-track-nudge",
+            &[("track", t.track_in_sentence(track).into()), ("when", t.when(at, zone).into())],
+        ),
         None => t.get("track-paused"),
     }
 }

@@ -15,6 +15,7 @@ mod faults;
 mod flow;
 mod helpers;
 mod kinds;
+mod languages;
 mod least_privilege;
 mod links;
 mod logs;
