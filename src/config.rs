@@ -16,8 +16,10 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 mod duration;
+mod inbound;
 mod redact;
 pub use duration::Duration;
+pub use inbound::{InboundAddresses, InboundSettings};
 pub use redact::redacted_url;
 use redact::{redact, redact_all, redact_optional, redact_url};
 
@@ -46,6 +48,7 @@ pub struct Settings {
     pub catalog: CatalogSettings,
     pub content: ContentSettings,
     pub promises: PromiseSettings,
+    pub inbound: InboundSettings,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -296,6 +299,7 @@ impl Settings {
             self.sender.lease
         );
         self.content.check()?;
+        self.inbound.check(&self.mail.from)?;
         anyhow::ensure!((1..=5).contains(&self.schedule.max_per_day), "schedule.max_per_day: must be between 1 and 5");
         anyhow::ensure!(self.sender.batch_size > 0, "sender.batch_size: must be positive");
         anyhow::ensure!(self.sender.concurrency > 0, "sender.concurrency: must be positive");

@@ -28,6 +28,7 @@
 //! - [`mail`]: the catalog and its lint, the pure composer, transports.
 //! - [`http`]: pages, their one error type, health and metrics.
 //! - [`i18n`]: the interface words (Fluent files per locale) and dates.
+//! - [`inbound`]: the SMTP listener for replies, bounces and complaints.
 //! - [`metrics`]: one set of counters per application (deliveries, planning,
 //!   HTTP requests, send latency) and the database gauges.
 //! - [`progress`]: heatmaps and the weekly summary's sentences (pure).
@@ -42,6 +43,7 @@ pub mod config;
 pub mod domain;
 pub mod http;
 pub mod i18n;
+pub mod inbound;
 pub mod links;
 pub mod mail;
 pub mod metrics;

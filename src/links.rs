@@ -1,6 +1,7 @@
 //! Links in emails: where each URL points, what its token may do, how long
-//! it works, and what a page may show for a link of a given age. Tokens are
-//! derived from stored facts (ids, the subscriber's link generation and
+//! it works, and what a page may show for a link of a given age; and the
+//! reply and bounce addresses, which carry the same kind of token. Tokens
+//! are derived from stored facts (ids, the subscriber's link generation and
 //! instants), so the same delivery renders the same links on every attempt.
 //!
 //! Least privilege, the rules SECURITY.md states: a page never mints a link
@@ -10,7 +11,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::domain::{Action, Claims, LinkGeneration, LinkOwner, LinkSigner, PageFacts, Purpose};
+use crate::domain::{
+    Action, AddressKind, Claims, InboundDomain, LinkGeneration, LinkOwner, LinkSigner, PageFacts, Purpose,
+};
 
 /// How long each kind of link keeps working after the mail that carries it.
 pub const CONFIRM_TTL: Duration = Duration::days(7);
@@ -18,6 +21,11 @@ pub const ANSWER_TTL: Duration = Duration::days(14);
 pub const PREFERENCES_TTL: Duration = Duration::days(90);
 /// Unsubscribing must keep working long after the mail was read.
 pub const UNSUBSCRIBE_TTL: Duration = Duration::days(400);
+/// A reply address takes replies as long as the mail's answer links work.
+pub const REPLY_TTL: Duration = ANSWER_TTL;
+/// A bounce address takes DSNs and complaints for a month: relays give up
+/// within days (Postfix after five), and feedback loops report within weeks.
+pub const BOUNCE_TTL: Duration = Duration::days(30);
 /// A link at most this old may show promise words and erase data; a fresh
 /// link (asked for by mail) works for exactly this long.
 pub const FRESH: Duration = Duration::hours(24);
@@ -93,6 +101,24 @@ impl Links {
             Some(a) => format!("{url}?a={a}"),
             None => url,
         }
+    }
+
+    /// A delivery's reply address (the `Reply-To` of a nudge or promise
+    /// mail: a reply there answers it) or bounce address (its envelope
+    /// sender, VERP: its bounces and complaints come back there).
+    pub fn address(
+        &self,
+        kind: AddressKind,
+        delivery_id: i64,
+        generation: LinkGeneration,
+        slot: DateTime<Utc>,
+        domain: &InboundDomain,
+    ) -> String {
+        let ttl = match kind {
+            AddressKind::Reply => REPLY_TTL,
+            AddressKind::Bounce => BOUNCE_TTL,
+        };
+        self.signer.sign_address(kind, delivery_id, generation, slot + ttl, domain)
     }
 
     pub fn unsubscribe(&self, owner: LinkOwner, issued: DateTime<Utc>) -> String {

@@ -1,7 +1,8 @@
 //! Metrics for operators, in Prometheus' text format: one [`Metrics`] per
 //! running application, which the sender, the scheduler's jobs, the planner
 //! and the HTTP layer all count into, plus gauges read from the database
-//! when a scrape asks ([`render_gauges`]).
+//! when a scrape asks ([`render_gauges`]); the inbound listener's counters
+//! are in [`inbound`].
 //!
 //! The counters are per application instance, not process-wide statics, so
 //! two applications in one process (the tests run many) never count into
@@ -18,6 +19,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use sqlx::PgPool;
 
 use crate::store;
+
+pub mod inbound;
+pub use inbound::{InboundCounters, Refusal, ReplyOutcome};
 
 /// What happened to one delivery attempt, or to a claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,6 +114,8 @@ pub struct Metrics {
     /// allocates only the first time a route is seen.
     requests: Mutex<BTreeMap<String, BTreeMap<u16, u64>>>,
     latency: Histogram,
+    /// Replies, bounces, complaints and refusals of the inbound listener.
+    pub inbound: InboundCounters,
 }
 
 #[derive(Debug, Default)]
@@ -174,6 +180,7 @@ impl Metrics {
         }
         self.render_requests(out);
         self.render_latency(out);
+        self.inbound.render(out);
     }
 
     fn render_requests(&self, out: &mut String) {

@@ -1,5 +1,6 @@
 //! Start-up: builds every part from `Settings` once, then runs the roles
-//! this process was asked for (web, scheduler, sender) until shutdown.
+//! this process was asked for (web, scheduler, sender) until shutdown, and
+//! the inbound SMTP listener when `inbound.bind` is set.
 
 use std::sync::Arc;
 
@@ -13,6 +14,7 @@ use crate::config::Settings;
 use crate::domain::LinkSigner;
 use crate::domain::Scheduling;
 use crate::http::{self, AppState, Shared};
+use crate::inbound::{Inbound, InboundParts};
 use crate::links::Links;
 use crate::mail::notes::OperatorLines;
 use crate::mail::{Catalog, Composer, Mailer};
@@ -47,6 +49,8 @@ pub struct Application {
     planner: Planner,
     sender: Sender,
     roles: Roles,
+    /// The inbound listener and its socket, when `inbound.bind` is set.
+    inbound: Option<(TcpListener, Arc<Inbound>)>,
 }
 
 impl Application {
@@ -81,7 +85,9 @@ impl Application {
         let links = Links::new(settings.public_url(), LinkSigner::new(&settings.security.link_keys)?);
         let mailer = Arc::new(Mailer::from_settings(&settings.mail)?);
         let lines = OperatorLines::from(&settings.content);
-        let composer = Arc::new(Composer::new(links.clone(), catalog.clone(), lines.clone(), &mailer.from_domain()));
+        let announced = settings.inbound.announced_domain(&settings.mail.from)?;
+        let composer = Composer::new(links.clone(), catalog.clone(), lines.clone(), &mailer.from_domain());
+        let composer = Arc::new(composer.with_inbound(announced));
         let scheduling = Scheduling { jitter: settings.schedule.jitter.as_chrono() };
         let stale_after = settings.schedule.stale_after.as_chrono();
         let metrics = Arc::new(Metrics::default());
@@ -103,6 +109,21 @@ impl Application {
         });
         let sealer = Sealer::new(&settings.security.promise_keys()?)?;
         let answers = Answers::start(&pool, scheduling);
+        let inbound = match settings.inbound.bind_addr()? {
+            Some(addr) => Some((
+                bind_inbound(addr)?,
+                Inbound::new(InboundParts {
+                    pool: pool.clone(),
+                    signer: links.signer().clone(),
+                    domain: settings.inbound.domain(&settings.mail.from)?,
+                    answers: answers.clone(),
+                    scheduling,
+                    metrics: metrics.clone(),
+                    settings: settings.inbound.clone(),
+                }),
+            )),
+            None => None,
+        };
         let state = AppState::new(Shared {
             pool,
             links,
@@ -114,7 +135,13 @@ impl Application {
             metrics,
             settings: Arc::new(settings),
         });
-        Ok(Self { listener, state, planner, sender, roles })
+        Ok(Self { listener, state, planner, sender, roles, inbound })
+    }
+
+    /// The port the inbound listener listens on, if it runs (useful with
+    /// `inbound.bind = "127.0.0.1:0"`).
+    pub fn inbound_port(&self) -> Option<u16> {
+        self.inbound.as_ref().and_then(|(l, _)| l.local_addr().ok()).map(|a| a.port())
     }
 
     /// The port the web role listens on (useful with `http.bind = "127.0.0.1:0"`).
@@ -160,6 +187,9 @@ impl Application {
                 }
             });
         }
+        if let Some((listener, inbound)) = self.inbound {
+            tracker.spawn(inbound.serve(listener, shutdown.clone(), tracker.clone()));
+        }
         if self.roles.sender {
             tracker.spawn(self.sender.clone().run_until_stopped(shutdown.clone()));
         }
@@ -182,4 +212,13 @@ impl Application {
         }
         Ok(())
     }
+}
+
+/// Binds the inbound listener at build time, so a taken port stops start-up
+/// with the key's name (callers are inside the Tokio runtime).
+fn bind_inbound(addr: std::net::SocketAddr) -> anyhow::Result<TcpListener> {
+    let listener =
+        std::net::TcpListener::bind(addr).with_context(|| format!("inbound.bind: cannot listen on {addr}"))?;
+    listener.set_nonblocking(true).context("inbound.bind: cannot make the socket non-blocking")?;
+    TcpListener::from_std(listener).context("inbound.bind: cannot hand the socket to the runtime")
 }

@@ -30,7 +30,10 @@ pub async fn run(settings: &Settings, email: &str, track: Option<&str>) -> anyho
     let mailer = Mailer::from_settings(&settings.mail).map_err(|e| usage(&format!("{e:#}")))?;
     let links = Links::new(settings.public_url(), LinkSigner::new(&settings.security.link_keys)?);
     let lines = OperatorLines::from(&settings.content);
-    let composer = Composer::new(links, Arc::new(catalog), lines, &mailer.from_domain());
+    // The same envelope sender and Reply-To as real mail, so the test also
+    // checks the bounce domain's SPF record.
+    let announced = settings.inbound.announced_domain(&settings.mail.from)?;
+    let composer = Composer::new(links, Arc::new(catalog), lines, &mailer.from_domain()).with_inbound(announced);
 
     let variant = composer.catalog().next_variant(&Locale::en(), track, None).variant.clone();
     let sample = MailContext {

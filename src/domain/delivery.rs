@@ -32,6 +32,9 @@ pub enum DeliveryKind {
     WeeklySummary,
     /// "Send me a fresh link": one short-lived link to the preferences page.
     FreshLink,
+    /// "tend could not read your reply": sent at most once a day, with the
+    /// buttons of the mail the reply was about.
+    ReplyUnclear,
 }
 
 /// Where a kind's words come from.
@@ -55,6 +58,9 @@ pub enum Shape {
     Promise(PromiseMail),
     /// Catalog words, the week's numbers and the progress pictures.
     WeeklySummary,
+    /// Catalog words and the answer buttons of another delivery (the nudge
+    /// or promise mail an unclear reply was about).
+    AnswerAgain,
 }
 
 /// The mails that are catalog words and one button.
@@ -117,7 +123,7 @@ impl PromiseMail {
 }
 
 impl DeliveryKind {
-    pub const ALL: [DeliveryKind; 9] = [
+    pub const ALL: [DeliveryKind; 10] = [
         DeliveryKind::Confirm,
         DeliveryKind::Welcome,
         DeliveryKind::Nudge,
@@ -127,6 +133,7 @@ impl DeliveryKind {
         DeliveryKind::PromiseReview,
         DeliveryKind::WeeklySummary,
         DeliveryKind::FreshLink,
+        DeliveryKind::ReplyUnclear,
     ];
 
     /// The name in the database enum and in the catalog (`[en.mail.<key>]`).
@@ -141,6 +148,7 @@ impl DeliveryKind {
             DeliveryKind::PromiseReview => "promise_review",
             DeliveryKind::WeeklySummary => "weekly_summary",
             DeliveryKind::FreshLink => "fresh_link",
+            DeliveryKind::ReplyUnclear => "reply_unclear",
         }
     }
 
@@ -163,13 +171,14 @@ impl DeliveryKind {
             DeliveryKind::PromiseCheck => Shape::Promise(PromiseMail::Check),
             DeliveryKind::PromiseReview => Shape::Promise(PromiseMail::Review),
             DeliveryKind::WeeklySummary => Shape::WeeklySummary,
+            DeliveryKind::ReplyUnclear => Shape::AnswerAgain,
         }
     }
 
     pub fn words(self) -> Words {
         match self.shape() {
             Shape::Nudge => Words::NudgeVariant,
-            Shape::Plain(_) | Shape::Promise(_) | Shape::WeeklySummary => Words::Mail,
+            Shape::Plain(_) | Shape::Promise(_) | Shape::WeeklySummary | Shape::AnswerAgain => Words::Mail,
         }
     }
 
@@ -183,7 +192,8 @@ impl DeliveryKind {
             | DeliveryKind::Test
             | DeliveryKind::PromiseCheck
             | DeliveryKind::PromiseReview
-            | DeliveryKind::FreshLink => &[],
+            | DeliveryKind::FreshLink
+            | DeliveryKind::ReplyUnclear => &[],
             DeliveryKind::Welcome => &["time", "timezone"],
             DeliveryKind::WeeklySummary => &["sent", "done", "partly", "not_yet", "unanswered"],
         }
@@ -200,7 +210,8 @@ impl DeliveryKind {
             DeliveryKind::Nudge
             | DeliveryKind::PromiseCheck
             | DeliveryKind::PromiseReview
-            | DeliveryKind::WeeklySummary => status == S::Active,
+            | DeliveryKind::WeeklySummary
+            | DeliveryKind::ReplyUnclear => status == S::Active,
             DeliveryKind::KeepGoing => status == S::Resting,
             DeliveryKind::Test => true,
             // Anyone but the not yet confirmed may manage, or erase, their data.
@@ -221,7 +232,8 @@ impl DeliveryKind {
             | DeliveryKind::PromiseCheck
             | DeliveryKind::PromiseReview
             | DeliveryKind::WeeklySummary
-            | DeliveryKind::FreshLink => false,
+            | DeliveryKind::FreshLink
+            | DeliveryKind::ReplyUnclear => false,
         }
     }
 
@@ -237,7 +249,8 @@ impl DeliveryKind {
             | DeliveryKind::PromiseCheck
             | DeliveryKind::PromiseReview
             | DeliveryKind::WeeklySummary
-            | DeliveryKind::FreshLink => self,
+            | DeliveryKind::FreshLink
+            | DeliveryKind::ReplyUnclear => self,
         }
     }
 
@@ -245,7 +258,7 @@ impl DeliveryKind {
     pub fn promise_mail(self) -> Option<PromiseMail> {
         match self.shape() {
             Shape::Promise(mail) => Some(mail),
-            Shape::Plain(_) | Shape::Nudge | Shape::WeeklySummary => None,
+            Shape::Plain(_) | Shape::Nudge | Shape::WeeklySummary | Shape::AnswerAgain => None,
         }
     }
 }
@@ -277,6 +290,7 @@ mod tests {
                 Shape::Promise(mail) => assert_eq!(mail.kind(), kind),
                 Shape::Nudge => assert_eq!(kind.words(), Words::NudgeVariant),
                 Shape::WeeklySummary => assert_eq!(kind, DeliveryKind::WeeklySummary),
+                Shape::AnswerAgain => assert_eq!(kind, DeliveryKind::ReplyUnclear),
             }
         }
     }

@@ -5,7 +5,8 @@
 //! The body's variant follows the kind's [`Shape`](super::Shape): a plain
 //! mail carries its placeholder values, a nudge its track and variant, a
 //! promise mail which question it asks, the weekly summary the week's
-//! answers.
+//! answers, the "could not read your reply" mail the buttons of the mail
+//! the reply was about.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -68,6 +69,27 @@ pub enum MailBody {
     /// "Still realistic?" or "did it happen?", with its answer buttons.
     Promise(PromiseMail),
     WeeklySummary(WeekFacts),
+    /// "Could not read your reply", with the buttons of the mail it was about.
+    AnswerAgain(AnswerAgain),
+}
+
+/// The mail an unclear reply was about, and so which buttons to offer.
+#[derive(Debug, Clone)]
+pub struct AnswerAgain {
+    /// The nudge or promise mail's delivery: its links, and its reply
+    /// address, are the ones it carried itself.
+    pub about_id: i64,
+    pub about_slot: DateTime<Utc>,
+    pub buttons: Buttons,
+}
+
+/// Which answer buttons a mail has.
+#[derive(Debug, Clone)]
+pub enum Buttons {
+    /// One per [`super::Action`], for the nudge's track and variant.
+    Nudge { track: Track, variant: String },
+    /// The promise question's answers.
+    Promise(PromiseMail),
 }
 
 impl MailBody {
@@ -78,6 +100,7 @@ impl MailBody {
             MailBody::Nudge { .. } => DeliveryKind::Nudge,
             MailBody::Promise(which) => which.kind(),
             MailBody::WeeklySummary(_) => DeliveryKind::WeeklySummary,
+            MailBody::AnswerAgain(_) => DeliveryKind::ReplyUnclear,
         }
     }
 }

@@ -3,14 +3,17 @@
 //! boundary (HTTP, CLI, config) and carried as these types afterwards.
 
 mod action;
+pub mod bounce;
 mod delivery;
 mod email;
 pub mod engine;
+pub mod inbound_address;
 mod locale;
 pub mod mail;
 pub mod nudge_link;
 mod on_off;
 pub mod promise;
+pub mod reply;
 pub mod schedule;
 pub mod slots;
 mod time_of_day;
@@ -21,6 +24,7 @@ mod track;
 pub use action::{Action, ActionError, DayAnswer};
 pub use delivery::{DeliveryKind, Page, PlainMail, PromiseMail, Shape, Words};
 pub use email::{EmailError, REDACTED_ADDRESS, SubscriberEmail, redact_addresses};
+pub use inbound_address::{AddressClaims, AddressError, AddressKind, InboundDomain};
 pub use locale::{Locale, LocaleError};
 pub use nudge_link::{PageFacts, variant_fingerprint};
 pub use on_off::{OnOffError, parse_on_off};

@@ -72,19 +72,11 @@ impl LinkSigner {
 
 #[cfg(test)]
 mod tests {
-    use chrono::{Duration, TimeZone};
-    use secrecy::SecretString;
+    use chrono::Duration;
 
     use super::*;
     use crate::domain::token::LinkGeneration;
-
-    fn signer(key: &str) -> LinkSigner {
-        LinkSigner::new(&[SecretString::from(key.to_owned())]).unwrap()
-    }
-
-    fn now() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap()
-    }
+    use crate::domain::token::fixtures::{now, signer};
 
     fn facts() -> PageFacts {
         PageFacts { subscriber_id: 77, track: Track::Patience, variant: variant_fingerprint("pa-03") }
@@ -97,7 +89,7 @@ mod tests {
 
     #[test]
     fn a_nudge_link_carries_its_page_facts() {
-        let s = signer("k1");
+        let s = signer(&["k1"]);
         let token = s.sign(&answer(42, Duration::days(14)));
         assert_eq!(token.len(), 78);
         let claims = s.verify_nudge(&token, now()).unwrap();
@@ -106,7 +98,7 @@ mod tests {
 
     #[test]
     fn answer_links_of_both_earlier_layouts_still_verify() {
-        let s = signer("k1");
+        let s = signer(&["k1"]);
         let expires = now() + Duration::days(14);
         let oldest = s.sign_layout1(Purpose::Answer, 42, expires);
         let claims = s.verify_nudge(&oldest, now()).unwrap();
@@ -123,9 +115,9 @@ mod tests {
 
     #[test]
     fn forged_tampered_expired_or_other_purpose_nudge_links_fail() {
-        let s = signer("k1");
+        let s = signer(&["k1"]);
         let token = s.sign(&answer(42, Duration::days(14)));
-        assert_eq!(signer("other").verify_nudge(&token, now()), Err(TokenError::Invalid));
+        assert_eq!(signer(&["other"]).verify_nudge(&token, now()), Err(TokenError::Invalid));
         let mut tampered = token.clone().into_bytes();
         tampered[30] = if tampered[30] == b'A' { b'B' } else { b'A' };
         assert_eq!(s.verify_nudge(&String::from_utf8(tampered).unwrap(), now()), Err(TokenError::Invalid));

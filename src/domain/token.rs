@@ -36,9 +36,10 @@ use sha2::Sha256;
 
 use super::nudge_link::{self, PageFacts};
 
-const TAG_LEN: usize = 16;
-/// Set in the first byte of a layout-2 token; layout 1's purposes are 1 to 7.
-const LAYOUT_2: u8 = 0x80;
+pub(super) const TAG_LEN: usize = 16;
+/// Set in the first byte of a layout-2 token (and of an address token,
+/// [`super::inbound_address`]); layout 1's purposes are 1 to 7.
+pub(super) const LAYOUT_2: u8 = 0x80;
 /// purpose ‖ subject ‖ expires.
 pub(super) const LAYOUT_1_LEN: usize = 1 + 8 + 8;
 /// Layout 1 plus issued ‖ generation.
@@ -59,6 +60,12 @@ pub enum Purpose {
     /// Answering a nudge, with what its page shows ([`super::nudge_link`]).
     /// Links minted before it (`Answer`) still work.
     Nudge = 7,
+    /// The `Reply-To` address of a nudge or promise mail (one delivery):
+    /// a reply there answers it ([`super::inbound_address`]).
+    Reply = 8,
+    /// The per-delivery envelope sender (VERP): bounces and complaints
+    /// about one delivery come back to it.
+    Bounce = 9,
 }
 
 impl Purpose {
@@ -71,6 +78,8 @@ impl Purpose {
             5 => Purpose::Resume,
             6 => Purpose::Promise,
             7 => Purpose::Nudge,
+            8 => Purpose::Reply,
+            9 => Purpose::Bounce,
             _ => return None,
         })
     }
@@ -84,22 +93,29 @@ impl Purpose {
             Purpose::Answer | Purpose::Promise | Purpose::Nudge => Duration::days(14),
             Purpose::Preferences | Purpose::Resume => Duration::days(90),
             Purpose::Unsubscribe => Duration::days(400),
+            // Addresses were never minted in layout 1; these are their
+            // lifetimes ([`crate::links`]), so that the match stays whole.
+            Purpose::Reply => Duration::days(14),
+            Purpose::Bounce => Duration::days(30),
         }
     }
 
     /// Whether a link of this purpose must be of the subscriber's current
     /// generation. Unsubscribing is the exception: RFC 8058 and the large
     /// mailbox providers require a `List-Unsubscribe` link to keep working,
-    /// and stopping mail is always allowed.
+    /// and stopping mail is always allowed. A bounce address is the same
+    /// case: a hard bounce or a complaint only ever stops mail, and
+    /// feedback loops report weeks late.
     pub fn is_revocable(self) -> bool {
         match self {
-            Purpose::Unsubscribe => false,
+            Purpose::Unsubscribe | Purpose::Bounce => false,
             Purpose::Confirm
             | Purpose::Answer
             | Purpose::Preferences
             | Purpose::Resume
             | Purpose::Promise
-            | Purpose::Nudge => true,
+            | Purpose::Nudge
+            | Purpose::Reply => true,
         }
     }
 }
@@ -120,7 +136,7 @@ pub enum TokenError {
 /// A subscriber's link generation: every link carries the one it was minted
 /// in, and only links of the current one work (unsubscribe links excepted).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct LinkGeneration(u32);
+pub struct LinkGeneration(pub(super) u32);
 
 impl LinkGeneration {
     /// Every subscriber's first, and what layout-1 links carry.
@@ -277,11 +293,17 @@ impl LinkSigner {
 
     /// `base64url(body ‖ tag)`, signed with the first key.
     pub(super) fn seal(&self, body: &[u8]) -> String {
+        URL_SAFE_NO_PAD.encode(self.signed_bytes(body))
+    }
+
+    /// `body ‖ tag`, signed with the first key: what every token encodes,
+    /// in a URL (base64url) or an address (base32).
+    pub(super) fn signed_bytes(&self, body: &[u8]) -> Vec<u8> {
         let mut mac = self.keys[0].clone();
         mac.update(body);
         let mut bytes = body.to_vec();
         bytes.extend_from_slice(&mac.finalize().into_bytes()[..TAG_LEN]);
-        URL_SAFE_NO_PAD.encode(bytes)
+        bytes
     }
 
     /// The body of a sealed token of one of the known lengths, if any key signed it.
@@ -293,6 +315,12 @@ impl LinkSigner {
             return Err(TokenError::Invalid);
         };
         let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| TokenError::Invalid)?;
+        self.verified_body(&bytes, body_len)
+    }
+
+    /// The body of decoded `body ‖ tag` bytes of exactly `body_len` body
+    /// bytes, if any key signed it.
+    pub(super) fn verified_body(&self, bytes: &[u8], body_len: usize) -> Result<Vec<u8>, TokenError> {
         if bytes.len() != body_len + TAG_LEN {
             return Err(TokenError::Invalid);
         }
@@ -322,13 +350,17 @@ pub(super) fn unexpired(claims: Claims, now: DateTime<Utc>) -> Result<Claims, To
     Ok(claims)
 }
 
-fn be_i64(bytes: &[u8]) -> Result<i64, TokenError> {
+pub(super) fn be_i64(bytes: &[u8]) -> Result<i64, TokenError> {
     Ok(i64::from_be_bytes(bytes.try_into().map_err(|_| TokenError::Invalid)?))
 }
 
-fn instant(seconds: i64) -> Result<DateTime<Utc>, TokenError> {
+pub(super) fn instant(seconds: i64) -> Result<DateTime<Utc>, TokenError> {
     DateTime::from_timestamp(seconds, 0).ok_or(TokenError::Invalid)
 }
+
+/// What the token tests of this module and its neighbours share.
+#[cfg(test)]
+pub(super) mod fixtures;
 
 #[cfg(test)]
 mod tests;

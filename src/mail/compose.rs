@@ -27,10 +27,11 @@ use askama::Template;
 use super::catalog::{Catalog, MailText};
 use super::notes::{self, NoteLine, OperatorLines};
 use crate::domain::mail::{DeliveryRef, MailBody, MailContext, Recipient};
-use crate::domain::{Locale, Page, PlainMail};
+use crate::domain::{AddressKind, InboundDomain, Locale, Page, PlainMail};
 use crate::i18n::{self, Tr};
 use crate::links::Links;
 
+mod answer_again;
 mod nudge;
 mod promise;
 mod summary;
@@ -53,6 +54,12 @@ pub struct OutgoingEmail {
     pub unsubscribe_url: String,
     /// `Content-Language`: the locale the mail is written in.
     pub language: &'static str,
+    /// `Reply-To`: the address where a reply answers the mail's question
+    /// (nudges, promise mails, "could not read your reply").
+    pub reply_to: Option<String>,
+    /// The envelope sender (Return-Path), this delivery's bounce address;
+    /// `None` leaves it to the transport (the From address).
+    pub envelope_from: Option<String>,
 }
 
 pub struct ActionLink {
@@ -134,11 +141,20 @@ pub struct Composer {
     /// The operator's resources and safety lines (`content.*`).
     lines: OperatorLines,
     message_id_domain: String,
+    /// Where replies and bounces reach tend (`inbound.domain`), when they can.
+    inbound: Option<InboundDomain>,
 }
 
 impl Composer {
     pub fn new(links: Links, catalog: Arc<Catalog>, lines: OperatorLines, message_id_domain: &str) -> Self {
-        Self { links, catalog, lines, message_id_domain: message_id_domain.to_owned() }
+        Self { links, catalog, lines, message_id_domain: message_id_domain.to_owned(), inbound: None }
+    }
+
+    /// Mails carry reply and bounce addresses at `domain` (see
+    /// `config::InboundSettings`); without this they carry neither.
+    pub fn with_inbound(mut self, domain: Option<InboundDomain>) -> Self {
+        self.inbound = domain;
+        self
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -152,6 +168,7 @@ impl Composer {
             MailBody::Nudge { track, variant } => self.nudge(&mail.delivery, &mail.to, *track, variant),
             MailBody::Promise(which) => self.promise(&mail.delivery, &mail.to, *which),
             MailBody::WeeklySummary(week) => self.weekly_summary(&mail.delivery, &mail.to, week),
+            MailBody::AnswerAgain(again) => self.answer_again(&mail.delivery, &mail.to, again),
         };
         let from_name = mail.to.discreet.then(|| {
             let words = self.catalog.discreet(&mail.to.locale, mail.body.kind());
@@ -159,7 +176,27 @@ impl Composer {
             content.heading = words.heading.clone();
             self.catalog.discreet_from(&mail.to.locale).to_owned()
         });
-        OutgoingEmail { from_name, ..self.render(&mail.delivery, &mail.to, content) }
+        let email = OutgoingEmail { from_name, ..self.render(&mail.delivery, &mail.to, content) };
+        self.with_return_addresses(email, mail)
+    }
+
+    /// Every mail's bounces come back to its own address; replies to a mail
+    /// that asks something answer it (a "could not read your reply" mail
+    /// takes replies for the mail it is about). Both carry the recipient's
+    /// link generation, as the mail's links do.
+    fn with_return_addresses(&self, email: OutgoingEmail, mail: &MailContext) -> OutgoingEmail {
+        let Some(domain) = &self.inbound else { return email };
+        let (d, generation) = (&mail.delivery, mail.to.link_generation);
+        let answers = match &mail.body {
+            MailBody::Nudge { .. } | MailBody::Promise(_) => Some((d.id, d.slot)),
+            MailBody::AnswerAgain(again) => Some((again.about_id, again.about_slot)),
+            MailBody::Plain { .. } | MailBody::WeeklySummary(_) => None,
+        };
+        OutgoingEmail {
+            reply_to: answers.map(|(id, slot)| self.links.address(AddressKind::Reply, id, generation, slot, domain)),
+            envelope_from: Some(self.links.address(AddressKind::Bounce, d.id, generation, d.slot, domain)),
+            ..email
+        }
     }
 
     /// Catalog words with their placeholders filled, and one button that
@@ -218,6 +255,8 @@ impl Composer {
             message_id: self.message_id(&d.message_key),
             unsubscribe_url: content.unsubscribe_url,
             language: t.lang(),
+            reply_to: None,
+            envelope_from: None,
         }
     }
 

@@ -5,12 +5,15 @@
 //! out can read and click everything without an SMTP server. `smtp` speaks to a relay through tend's
 //! own connection pool (`super::smtp`), which knows how far each transaction
 //! got. Both return a `SendOutcome`, which tells the sender whether to
-//! record, retry or give up.
+//! record, retry or give up. The envelope is set explicitly: its sender is
+//! the delivery's bounce address (VERP) when the composer gave one, and a
+//! `Reply-To` header carries its reply address.
 
 use std::path::PathBuf;
 
 use anyhow::Context;
 use lettre::Message;
+use lettre::address::Envelope;
 use lettre::message::dkim::DkimConfig;
 use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
@@ -91,12 +94,24 @@ impl Mailer {
 
     fn build(&self, email: &OutgoingEmail) -> anyhow::Result<Message> {
         let to: Mailbox = email.to.parse().context("recipient address")?;
+        let mut builder = Message::builder();
+        if let Some(reply_to) = &email.reply_to {
+            builder = builder.reply_to(reply_to.parse().context("reply address")?);
+        }
+        // MAIL FROM is the envelope's sender: this delivery's bounce address
+        // when there is one, or else the From address.
+        let sender = match &email.envelope_from {
+            Some(bounce) => bounce.parse().context("bounce address")?,
+            None => self.from.email.clone(),
+        };
+        let envelope = Envelope::new(Some(sender), vec![to.email.clone()]).context("envelope")?;
         // Discreet mail has a From name of its own; the address never changes.
         let from = match &email.from_name {
             Some(name) => Mailbox::new(Some(name.clone()), self.from.email.clone()),
             None => self.from.clone(),
         };
-        let mut message = Message::builder()
+        let mut message = builder
+            .envelope(envelope)
             .from(from)
             .to(to)
             .subject(email.subject.clone())

@@ -4,7 +4,8 @@
 //! Each shape of mail loads what its body carries; a plain mail names its
 //! placeholder values here. Whether the subscriber still wants the mail is
 //! the kind's rule (`DeliveryKind::wanted_by`), plus the weekly summary's own
-//! switch. An `Err` is a failure to read (the database blinked): the sender
+//! switch and, for "could not read your reply", whether the mail it is
+//! about is still unanswered. An `Err` is a failure to read (the database blinked): the sender
 //! retries it like a 4xx; only [`Loaded::NotWanted`] and [`Loaded::Broken`]
 //! cancel a delivery.
 
@@ -12,7 +13,7 @@ use chrono::Duration;
 use sqlx::PgPool;
 
 use super::deliveries::Claimed;
-use crate::domain::mail::{DeliveryRef, MailBody, MailContext, WeekFacts};
+use crate::domain::mail::{AnswerAgain, Buttons, DeliveryRef, MailBody, MailContext, WeekFacts};
 use crate::domain::{DayAnswer, PlainMail, Shape};
 use crate::store;
 
@@ -43,6 +44,10 @@ pub async fn load(pool: &PgPool, claimed: &Claimed) -> anyhow::Result<Loaded> {
             Some(week) => MailBody::WeeklySummary(week),
             None => return Ok(Loaded::NotWanted("the weekly summary was switched off")),
         },
+        Shape::AnswerAgain => match answer_again(pool, claimed).await? {
+            Ok(again) => MailBody::AnswerAgain(again),
+            Err(not_sent) => return Ok(not_sent),
+        },
     };
     let delivery = DeliveryRef { id: claimed.id, slot: claimed.slot, message_key: claimed.message_key.clone() };
     Ok(Loaded::Mail(Box::new(MailContext { delivery, to: claimed.to.clone(), body })))
@@ -56,6 +61,26 @@ fn plain_values(mail: PlainMail, claimed: &Claimed) -> Vec<(&'static str, String
             vec![("time", claimed.send_time.to_string()), ("timezone", claimed.to.zone.name().to_owned())]
         }
     }
+}
+
+/// The buttons of the mail an unclear reply was about; not wanted once
+/// that mail was answered meanwhile (a second reply, a button) or is gone.
+async fn answer_again(pool: &PgPool, claimed: &Claimed) -> anyhow::Result<Result<AnswerAgain, Loaded>> {
+    let Some(about_id) = claimed.about_delivery_id else {
+        return Ok(Err(Loaded::Broken("a reply_unclear row without the delivery it is about")));
+    };
+    let Some(about) = store::inbound::delivery(pool, about_id).await? else {
+        return Ok(Err(Loaded::NotWanted("the mail the reply was about is gone")));
+    };
+    if about.answered {
+        return Ok(Err(Loaded::NotWanted("the mail the reply was about was answered meanwhile")));
+    }
+    let buttons = match (about.kind.shape(), about.track, about.variant) {
+        (Shape::Nudge, Some(track), Some(variant)) => Buttons::Nudge { track, variant },
+        (Shape::Promise(which), _, _) => Buttons::Promise(which),
+        _ => return Ok(Err(Loaded::Broken("a reply_unclear row about a mail without buttons"))),
+    };
+    Ok(Ok(AnswerAgain { about_id, about_slot: about.slot, buttons }))
 }
 
 /// The week before the summary's slot, or `None` if the subscriber switched

@@ -19,6 +19,7 @@ pub mod admin;
 pub mod answering;
 pub mod answers;
 pub mod deliveries;
+pub mod inbound;
 pub mod links;
 pub mod mail_context;
 pub mod nudges;

@@ -19,6 +19,7 @@ use crate::store::{self, subscribers::Subscriber};
 mod answer;
 mod confirm;
 mod forget;
+pub mod inbound;
 mod links;
 mod preferences;
 pub mod promises;

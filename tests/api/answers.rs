@@ -22,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 use crate::helpers::{TestApp, spawn_app};
 
 /// Confirms a subscriber and sends their first nudge: (subscriber, nudge id, track).
-async fn first_nudge(app: &TestApp, email: &str) -> (i64, i64, String) {
+pub async fn first_nudge(app: &TestApp, email: &str) -> (i64, i64, String) {
     let id = app.subscribe_and_confirm(email).await;
     app.travel_to_next_slot(id).await;
     app.plan().await;

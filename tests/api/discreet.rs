@@ -82,7 +82,9 @@ fn first_text_line(mail: &ReceivedMail) -> String {
     body.lines().find(|l| !l.trim().is_empty()).unwrap().to_owned()
 }
 
-fn assert_discreet(mail: &ReceivedMail) {
+/// Nothing a discreet mail shows before it is opened gives tend away
+/// (the inbound tests check the "which one fits?" mail with it too).
+pub fn assert_discreet(mail: &ReceivedMail) {
     let from = mail.header("From").unwrap();
     assert!(from.starts_with("\"Daily notes\"") || from.starts_with("Daily notes"), "{from}");
     let subject = mail.header("Subject").unwrap();

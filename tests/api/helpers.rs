@@ -24,6 +24,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub planner: Planner,
     pub sender: Sender,
+    /// The inbound SMTP listener's port, when `inbound.bind` was set.
+    pub inbound_port: Option<u16>,
     shutdown: CancellationToken,
 }
 
@@ -56,10 +58,11 @@ pub async fn spawn_app_with(pool: PgPool, customize: impl FnOnce(&mut Settings))
     let app = Application::build_with_listener(settings, pool.clone(), Some(listener), Roles::WEB).expect("app builds");
     let planner = app.planner().clone();
     let sender = app.sender().clone();
+    let inbound_port = app.inbound_port();
     let shutdown = CancellationToken::new();
     tokio::spawn(app.run_until_stopped(shutdown.clone()));
     let client = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
-    TestApp { address, pool, smtp, client, planner, sender, shutdown }
+    TestApp { address, pool, smtp, client, planner, sender, inbound_port, shutdown }
 }
 
 /// The subscribe form of `subscribe_and_confirm_soon`: the preferred time a

@@ -52,6 +52,7 @@ fn link(mail: &ReceivedMail, base: &str, path: &str) -> String {
 async fn secrets_tokens_and_addresses_never_reach_the_logs(pool: PgPool) {
     let smtp = StubSmtpServer::start().await;
     let port = free_port();
+    let inbound_port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let log_path = std::env::temp_dir().join(format!("tend-logs-{}-{port}.log", std::process::id()));
     let link_key = "log-test-link-key-that-must-never-be-printed-0123";
@@ -68,6 +69,8 @@ async fn secrets_tokens_and_addresses_never_reach_the_logs(pool: PgPool) {
         .env("TEND__SECURITY__LINK_KEYS", link_key)
         .env("TEND__MAIL__SMTP_PASSWORD", smtp_password)
         .env("TEND__SENDER__POLL_INTERVAL", "100ms")
+        .env("TEND__INBOUND__BIND", format!("127.0.0.1:{inbound_port}"))
+        .env("TEND__INBOUND__DOMAIN", "reply.tend.test")
         .env("RUST_LOG", "debug")
         .stdout(log.try_clone().unwrap())
         .stderr(log)
@@ -108,6 +111,7 @@ async fn secrets_tokens_and_addresses_never_reach_the_logs(pool: PgPool) {
     assert_eq!(form(&preferences, "action=sign_out_links".into()).send().await.unwrap().status(), 200);
     assert_eq!(client.get(&preferences).send().await.unwrap().status(), 410);
     assert_eq!(client.get(format!("{base}/confirm/forged-token")).send().await.unwrap().status(), 404);
+    let addresses = mail_back(&pool, inbound_port, link_key).await;
     assert_eq!(client.post(&unsubscribe).body("List-Unsubscribe=One-Click").send().await.unwrap().status(), 200);
     // The relay refused the bounce address for good (5.1.1), naming it.
     count_reaches(&pool, "select count(*) from suppressed_addresses", 1).await;
@@ -128,6 +132,10 @@ async fn secrets_tokens_and_addresses_never_reach_the_logs(pool: PgPool) {
         assert!(!logs.contains(token), "a link token leaked into the logs");
     }
     assert!(!logs.contains("forged-token"), "URIs are not logged");
+    assert!(logs.contains("a reply came in") && logs.contains("refused a recipient"), "inbound mail was logged");
+    for address in addresses.iter().map(String::as_str).chain(["stranger@example.com"]) {
+        assert!(!logs.to_lowercase().contains(&address.to_lowercase()), "an address leaked into the logs: {address}");
+    }
     for line in logs.lines() {
         assert_eq!(redact_addresses(line), line, "an address reached the log: {line}");
     }
@@ -146,4 +154,43 @@ async fn secrets_tokens_and_addresses_never_reach_the_logs(pool: PgPool) {
     assert!(kept.iter().any(|r| r.contains("queued") && r.contains(REDACTED_ADDRESS)), "{kept:?}");
     assert!(kept.iter().all(|r| redact_addresses(r) == *r && !r.contains("example.com")), "{kept:?}");
     std::fs::remove_file(&log_path).ok();
+}
+
+/// Mail to the listener of the `tend serve` above: a stranger's reply to the
+/// confirmation's reply address, a DSN to its bounce address, a forged
+/// recipient. Returns the addresses used, which must not be logged.
+async fn mail_back(pool: &PgPool, port: u16, link_key: &str) -> Vec<String> {
+    use tend::domain::{AddressKind, InboundDomain, LinkGeneration, LinkSigner};
+
+    use crate::inbound::client::{Client, Envelope};
+    use crate::inbound::{DSN, PLAIN, fill};
+
+    let (id, slot, generation): (i64, chrono::DateTime<chrono::Utc>, i32) = sqlx::query_as(
+        "select d.id, d.slot, s.link_generation from deliveries d join subscribers s on s.id = d.subscriber_id
+         where d.kind = 'confirm' and s.email = 'log@example.com'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let signer = LinkSigner::new(&[link_key.to_owned().into()]).unwrap();
+    let domain = InboundDomain::parse("reply.tend.test").unwrap();
+    let (expires, generation) = (slot + chrono::Duration::days(14), LinkGeneration::from_stored(generation).unwrap());
+    let reply_to = signer.sign_address(AddressKind::Reply, id, generation, expires, &domain);
+    let bounce = signer.sign_address(AddressKind::Bounce, id, generation, expires, &domain);
+    let sent = [
+        ("stranger@example.com", &reply_to, fill(PLAIN, "stranger@example.com", &reply_to, "Done")),
+        ("", &bounce, fill(DSN, "log@example.com", &bounce, "").replace("5.1.1", "4.2.2").replace("failed", "delayed")),
+    ];
+    for (from, to, message) in &sent {
+        let mut client = Client::connect(port).await;
+        assert!(client.send(&Envelope { from, to: &[to.as_str()], message }).await.starts_with("250"));
+        client.quit().await;
+    }
+    let forged = format!("r-{}@reply.tend.test", "a".repeat(60));
+    let mut client = Client::connect(port).await;
+    client.command("EHLO client.example.com").await;
+    client.command("MAIL FROM:<stranger@example.com>").await;
+    assert!(client.command(&format!("RCPT TO:<{forged}>")).await.starts_with("550"));
+    client.quit().await;
+    vec![reply_to, bounce, forged]
 }

@@ -14,6 +14,7 @@ mod erasure;
 mod faults;
 mod flow;
 mod helpers;
+mod inbound;
 mod kinds;
 mod languages;
 mod least_privilege;

@@ -17,6 +17,8 @@ use tokio::net::{TcpListener, TcpStream};
 
 #[derive(Debug, Clone)]
 pub struct ReceivedMail {
+    /// The envelope sender (MAIL FROM), angle brackets removed.
+    pub from: String,
     pub to: Vec<String>,
     /// The message as transmitted, dot-unstuffed, with CRLF line ends.
     pub data: String,
@@ -82,6 +84,7 @@ async fn session(stream: TcpStream, store: Arc<Mutex<Vec<ReceivedMail>>>) {
     let mut lines = BufReader::new(read);
     let _ = write.all_reply("220 test.local ESMTP ready\r\n").await;
     let mut to = Vec::new();
+    let mut from = String::new();
     let mut line = String::new();
     loop {
         line.clear();
@@ -95,6 +98,8 @@ async fn session(stream: TcpStream, store: Arc<Mutex<Vec<ReceivedMail>>>) {
             "250 ok\r\n"
         } else if upper.starts_with("MAIL FROM") {
             to.clear();
+            let rest = line.trim()[10..].trim();
+            from = rest.split_whitespace().next().unwrap_or_default().trim_matches(['<', '>']).to_owned();
             "250 ok\r\n"
         } else if upper.starts_with("RCPT TO") {
             let address = line.trim()[8..].trim().trim_start_matches('<').trim_end_matches('>').to_owned();
@@ -124,7 +129,11 @@ async fn session(stream: TcpStream, store: Arc<Mutex<Vec<ReceivedMail>>>) {
                 data.push_str(line.strip_prefix('.').unwrap_or(&line));
             }
             let reply = format!("250 2.0.0 Ok: queued as 4F3A2B for <{}>\r\n", to.join(">, <"));
-            store.lock().unwrap().push(ReceivedMail { to: std::mem::take(&mut to), data });
+            store.lock().unwrap().push(ReceivedMail {
+                from: std::mem::take(&mut from),
+                to: std::mem::take(&mut to),
+                data,
+            });
             if write.all_reply(&reply).await.is_err() {
                 return;
             }

@@ -1,16 +1,8 @@
-use chrono::{Duration, TimeZone};
+use chrono::Duration;
 
+use super::fixtures::{now, signer};
 use super::*;
 use crate::domain::Track;
-
-fn signer(keys: &[&str]) -> LinkSigner {
-    let keys: Vec<SecretString> = keys.iter().map(|k| SecretString::from(k.to_string())).collect();
-    LinkSigner::new(&keys).unwrap()
-}
-
-fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap()
-}
 
 fn claims(purpose: Purpose, subject: i64, generation: u32, lifetime: Duration) -> Claims {
     Claims::new(purpose, subject, LinkGeneration(generation), now(), lifetime)

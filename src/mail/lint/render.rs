@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
 use super::shared;
-use crate::domain::mail::{DeliveryRef, MailBody, MailContext, Recipient, WeekFacts};
+use crate::domain::mail::{AnswerAgain, Buttons, DeliveryRef, MailBody, MailContext, Recipient, WeekFacts};
 use crate::domain::{
     Action, DayAnswer, DeliveryKind, LinkGeneration, LinkSigner, Locale, Shape, SubscriberEmail, TimeZone, Track,
 };
@@ -20,7 +20,7 @@ pub fn sample_values(kind: DeliveryKind) -> Vec<(&'static str, String)> {
     match kind.shape() {
         Shape::Plain(_) => kind.placeholders().iter().map(|name| (*name, sample_value(name))).collect(),
         Shape::WeeklySummary => week_numbers(&sample_week()),
-        Shape::Nudge | Shape::Promise(_) => Vec::new(),
+        Shape::Nudge | Shape::Promise(_) | Shape::AnswerAgain => Vec::new(),
     }
 }
 
@@ -131,6 +131,11 @@ pub fn sample_mail(locale: &Locale, kind: DeliveryKind) -> MailContext {
         Shape::Nudge => MailBody::Nudge { track: Track::CheckIn, variant: String::new() },
         Shape::Promise(which) => MailBody::Promise(which),
         Shape::WeeklySummary => MailBody::WeeklySummary(sample_week()),
+        Shape::AnswerAgain => MailBody::AnswerAgain(AnswerAgain {
+            about_id: 1,
+            about_slot: sample_instant(),
+            buttons: Buttons::Nudge { track: Track::CheckIn, variant: String::new() },
+        }),
     };
     MailContext { delivery: sample_delivery(), to: sample_recipient(locale), body }
 }

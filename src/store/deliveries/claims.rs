@@ -30,6 +30,8 @@ pub struct Claimed {
     pub variant: Option<String>,
     /// The promise a promise mail is about.
     pub promise_id: Option<i64>,
+    /// The delivery a "could not read your reply" mail is about.
+    pub about_delivery_id: Option<i64>,
     pub slot: DateTime<Utc>,
     /// The random part of the Message-ID, stable across attempts.
     pub message_key: String,
@@ -70,6 +72,7 @@ struct ClaimRow {
     track: Option<String>,
     variant: Option<String>,
     promise_id: Option<i64>,
+    about_delivery_id: Option<i64>,
     slot: DateTime<Utc>,
     message_key: String,
     subscriber_id: i64,
@@ -102,6 +105,7 @@ fn parse(row: ClaimRow) -> anyhow::Result<Claimed> {
         track,
         variant: row.variant,
         promise_id: row.promise_id,
+        about_delivery_id: row.about_delivery_id,
         slot: row.slot,
         message_key: row.message_key,
         to: Recipient {
@@ -140,7 +144,8 @@ pub async fn claim_due(pool: &PgPool, owner: &str, limit: i64, lease: chrono::Du
                lease_expires_at = now() + make_interval(secs => $3)
            from picked, subscribers s
            where d.id = picked.id and s.id = d.subscriber_id
-           returning d.id, d.attempt, d.kind as "kind: DeliveryKind", d.track, d.variant, d.promise_id, d.slot,
+           returning d.id, d.attempt, d.kind as "kind: DeliveryKind", d.track, d.variant, d.promise_id,
+                     d.about_delivery_id, d.slot,
                      d.message_key::text as "message_key!", s.id as subscriber_id, s.email, s.timezone, s.send_time,
                      s.status, s.locale, s.link_generation, s.discreet,
                      exists(select 1 from suppressed_addresses x where x.email = lower(s.email)) as "suppressed!""#,

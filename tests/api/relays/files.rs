@@ -1,6 +1,7 @@
 //! What a relay instance's folder holds (see `postfix.rs` for the layout):
 //! Postfix's `main.cf` and `master.cf` with one `smtpd` service per [`Port`],
-//! the access maps that choose its answers, the TLS files, and Dovecot's
+//! the access maps that choose its answers, the transport map that makes it
+//! an MX for tend's inbound domain, the TLS files, and Dovecot's
 //! configuration and password file.
 
 use std::fs;
@@ -15,7 +16,7 @@ pub const RELAY_NAME: &str = "relay.tend.test";
 /// The SASL user Dovecot knows (its password is made per instance).
 pub const USERNAME: &str = "tend";
 
-/// The relay's four doors.
+/// The relay's five doors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Port {
     /// A submission service: STARTTLS before anything else (the relay
@@ -27,10 +28,21 @@ pub enum Port {
     Smtps,
     /// No STARTTLS offered at all; relays for loopback.
     Plain,
+    /// An MX: takes mail for the inbound domain from anyone (no TLS, no
+    /// login), never holds it, and relays it to tend's listener through
+    /// the transport map (see [`MxRoute`]).
+    Mx,
+}
+
+/// Where an MX instance relays the inbound domain: tend's listener.
+#[derive(Debug, Clone)]
+pub struct MxRoute {
+    pub domain: String,
+    pub port: u16,
 }
 
 impl Port {
-    pub const ALL: [Port; 4] = [Port::Submission, Port::LoginOnly, Port::Smtps, Port::Plain];
+    pub const ALL: [Port; 5] = [Port::Submission, Port::LoginOnly, Port::Smtps, Port::Plain, Port::Mx];
 
     /// Also the `syslog_name` suffix: its log lines read `postfix/NAME/smtpd[…]`.
     pub fn service(self) -> &'static str {
@@ -39,6 +51,7 @@ impl Port {
             Port::LoginOnly => "login-only",
             Port::Smtps => "smtps",
             Port::Plain => "plain",
+            Port::Mx => "mx",
         }
     }
 
@@ -58,6 +71,10 @@ impl Port {
                  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject\n"
             }
             Port::Plain => "  -o smtpd_tls_security_level=none\n",
+            Port::Mx => {
+                "  -o smtpd_tls_security_level=none\n  -o smtpd_relay_restrictions=reject_unauth_destination\n  \
+                 -o smtpd_recipient_restrictions=\n"
+            }
         }
     }
 }
@@ -74,7 +91,7 @@ const AT_RCPT: &str = "\
 /// After the data: the whole message was read, then refused.
 const AT_END_OF_DATA: &str = "/^full@/ 552 5.2.2 Mailbox full\n";
 
-pub fn write_files(dir: &Path, ports: &[(Port, u16)], password: &str) {
+pub fn write_files(dir: &Path, ports: &[(Port, u16)], password: &str, mx: Option<&MxRoute>) {
     let d = dir.display();
     for sub in ["conf", "tls", "data", "dovecot", "queue/pid"] {
         fs::create_dir_all(dir.join(sub)).unwrap();
@@ -99,6 +116,11 @@ pub fn write_files(dir: &Path, ports: &[(Port, u16)], password: &str) {
 
     fs::write(dir.join("conf/at_rcpt"), AT_RCPT).unwrap();
     fs::write(dir.join("conf/at_end_of_data"), AT_END_OF_DATA).unwrap();
+    // The lines docs/operations.md gives operators, with a texthash: table
+    // (no postmap needed) instead of hash:.
+    let relay_domain = mx.map(|route| route.domain.as_str()).unwrap_or_default();
+    let transport = mx.map(|r| format!("{} smtp:[127.0.0.1]:{}\n", r.domain, r.port)).unwrap_or_default();
+    fs::write(dir.join("conf/transport"), transport).unwrap();
     fs::write(
         dir.join("conf/main.cf"),
         format!(
@@ -129,6 +151,10 @@ smtpd_sasl_path = private/auth
 smtpd_relay_restrictions = permit_mynetworks, reject
 smtpd_recipient_restrictions = check_recipient_access regexp:{d}/conf/at_rcpt
 smtpd_end_of_data_restrictions = check_recipient_access regexp:{d}/conf/at_end_of_data
+relay_domains = {relay_domain}
+transport_maps = texthash:{d}/conf/transport
+smtp_tls_security_level = none
+smtp_dns_support_level = disabled
 "
         ),
     )
@@ -149,6 +175,9 @@ trace     unix  - - n -    0 bounce
 anvil     unix  - - n -    1 anvil
 scache    unix  - - n -    1 scache
 postlog   unix-dgram n - n - 1 postlogd
+smtp      unix  - - n -    - smtp
+error     unix  - - n -    - error
+retry     unix  - - n -    - error
 ";
     fs::write(dir.join("conf/master.cf"), master_cf).unwrap();
     // Postfix rereads a file changed within the last second until it is

@@ -9,7 +9,7 @@
 
 mod files;
 mod pki;
-mod postfix;
+pub mod postfix;
 
 use std::sync::{Arc, Mutex};
 

@@ -40,7 +40,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use super::files::write_files;
-pub use super::files::{Port, RELAY_NAME, USERNAME};
+pub use super::files::{MxRoute, Port, RELAY_NAME, USERNAME};
 
 /// Where the instances' folders go: a place every user can traverse.
 const BASE: &str = "/tmp";
@@ -74,6 +74,16 @@ impl Postfix {
     /// Starts a fresh instance, or returns `None` when the real-relay tests
     /// are switched off with `TEND_SKIP_RELAY_TESTS=1`.
     pub fn start() -> Option<Postfix> {
+        Self::start_with(None)
+    }
+
+    /// Starts an instance whose [`Port::Mx`] relays `route.domain` to tend's
+    /// inbound listener, as an operator's MX would.
+    pub fn start_mx(route: MxRoute) -> Option<Postfix> {
+        Self::start_with(Some(route))
+    }
+
+    fn start_with(mx: Option<MxRoute>) -> Option<Postfix> {
         if std::env::var_os("TEND_SKIP_RELAY_TESTS").is_some() {
             eprintln!("SKIPPED: real-relay test (TEND_SKIP_RELAY_TESTS is set)");
             return None;
@@ -91,7 +101,7 @@ impl Postfix {
         );
         sweep_stale_instances();
         for _ in 0..3 {
-            if let Some(relay) = Self::try_start() {
+            if let Some(relay) = Self::try_start(mx.as_ref()) {
                 return Some(relay);
             }
         }
@@ -99,14 +109,14 @@ impl Postfix {
     }
 
     /// One try; `None` when a port chosen as free was taken meanwhile.
-    fn try_start() -> Option<Postfix> {
+    fn try_start(mx: Option<&MxRoute>) -> Option<Postfix> {
         let n = INSTANCES.fetch_add(1, Ordering::SeqCst);
         let dir = Path::new(BASE).join(format!("tend-relay-{}-{n}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         let ports: Vec<(Port, u16)> =
             free_ports(Port::ALL.len()).into_iter().zip(Port::ALL).map(|(p, s)| (s, p)).collect();
         let password = format!("{:032x}", rand::random::<u128>());
-        write_files(&dir, &ports, &password);
+        write_files(&dir, &ports, &password, mx);
         let dovecot = spawn_group(
             Command::new("/usr/sbin/dovecot").arg("-F").arg("-c").arg(dir.join("dovecot.conf")),
             &dir.join("dovecot.out"),
@@ -200,6 +210,20 @@ impl Postfix {
             assert!(started.elapsed() < DEADLINE, "no {tag} line with {needle:?} in Postfix's log: {}", self.log());
             std::thread::sleep(Duration::from_millis(25));
         }
+    }
+
+    /// The line in which Postfix's `smtp` client finished with `recipient`
+    /// (as tend's listener answered: `status=sent`, `status=bounced`,
+    /// `status=deferred`), if it has. Tests whose tend runs on their own
+    /// runtime poll it with an async sleep: a blocking wait would stop the
+    /// listener that Postfix is waiting for.
+    pub fn delivery_line(&self, recipient: &str) -> Option<String> {
+        let to = format!("to=<{}>", recipient.to_ascii_lowercase());
+        let log = self.log();
+        let line = log
+            .lines()
+            .find(|l| l.contains("postfix/smtp[") && l.to_ascii_lowercase().contains(&to) && l.contains("status="));
+        line.map(str::to_owned)
     }
 
     /// Every message the relay accepted. It is on hold before the relay
