@@ -4,7 +4,8 @@
 //! relationship, promis or tend (and their German and Spanish kin: vertrau,
 //! beziehung, versprech, zusage, confianza, pareja, relaci, prome,
 //! compromis), and every
-//! track's key and title as a phrase (`check-in` is the phrase "check in").
+//! track's key and its title in every supported locale as a phrase
+//! (`check-in` is the phrase "check in").
 //! Besides, these words follow the rubric like every other text: the
 //! locale's banned-phrases list and the subject length.
 
