@@ -7,6 +7,7 @@
 use sqlx::PgPool;
 
 use crate::helpers::{TestApp, form_soon, output_text, spawn_app, tend, urlencode};
+use crate::promises::deliver_promise_mail;
 use crate::stub_smtp::ReceivedMail;
 
 mod text;
@@ -82,14 +83,8 @@ async fn walk(app: &TestApp, email: &str, choice: Choice<'_>) -> Walk {
     // The promise's words are the subscriber's own, in no language: their address.
     let promise = format!("action=promise&promise={}&due_date={due}&due_time=12%3A30", urlencode(email));
     pages.push(("promise noted", html(post(preferences.clone(), promise).await).await));
-    sqlx::query("update deliveries set due_at = now() where kind = 'promise_check' and subscriber_id = $1")
-        .bind(id)
-        .execute(&app.pool)
-        .await
-        .unwrap();
-    app.dispatch_all_pending_emails().await;
-    let check = last_mail(&mut mails, "promise check");
-    let promise_page = app.links_in(&check, "/p/").pop().unwrap();
+    let promise_page = deliver_promise_mail(app, email, "promise_check").await;
+    last_mail(&mut mails, "promise check");
     pages.push(("promise", html(get(promise_page).await).await));
 
     pages.push(("fresh link asked", html(post(preferences.clone(), "action=send_link".into()).await).await));

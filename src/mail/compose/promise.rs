@@ -7,19 +7,15 @@
 use chrono::{DateTime, Utc};
 
 use super::{ActionLink, Composer, Content};
+use crate::domain::PromiseMail;
 use crate::domain::mail::{DeliveryRef, Recipient};
 use crate::domain::promise::{CheckAnswer, Outcome};
-use crate::domain::PromiseMail;
 use crate::i18n;
 
 impl Composer {
     pub(super) fn promise(&self, d: &DeliveryRef, to: &Recipient, which: PromiseMail) -> Content {
         let words = self.catalog.mail(&to.locale, which.kind()).clone();
-        Content::from_words(
-            words,
-            self.promise_buttons(d.id, to, d.slot, which),
-            self.footer_links(d, to),
-        )
+        Content::from_words(words, self.promise_buttons(d.id, to, d.slot, which), self.footer_links(d, to))
     }
 
     /// One button per answer to the question of promise mail `id`. The
