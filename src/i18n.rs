@@ -15,6 +15,10 @@
 //! locales need nothing more than names and one pattern, which ICU4X would
 //! bring with several megabytes of compiled data.
 //!
+//! `fluent-bundle` rather than `fluent-templates`: the latter wraps the same
+//! bundles in directory loaders, lazy statics and macros, and tend has three
+//! files to compile in and parse once.
+//!
 //! A [`Tr`] is one locale's view: `Copy`, and what every template takes.
 
 use std::sync::OnceLock;
