@@ -6,7 +6,9 @@
 
 use sqlx::PgPool;
 
-use crate::helpers::{TestApp, form_soon, output_text, spawn_app, tend, urlencode};
+use tend::domain::Purpose;
+
+use crate::helpers::{TestApp, dev_signer, form_soon, output_text, spawn_app, tend, token, urlencode};
 use crate::promises::deliver_promise_mail;
 use crate::stub_smtp::ReceivedMail;
 
@@ -93,6 +95,10 @@ async fn walk(app: &TestApp, email: &str, choice: Choice<'_>) -> Walk {
     pages.push(("preferences", html(get(preferences.clone()).await).await));
     let unsubscribe = app.links_in(&nudge, "/unsubscribe/").pop().unwrap();
     pages.push(("unsubscribe", html(get(unsubscribe.clone()).await).await));
+    // The "keep going" page, as the link in a keep-going mail opens it.
+    let week = chrono::Utc::now() + chrono::Duration::days(7);
+    let resume = format!("/resume/{}", token(&dev_signer(), Purpose::Resume, id, week));
+    pages.push(("keep going", html(get(resume).await).await));
     pages.push(("signed out", html(post(preferences.clone(), "action=sign_out_links".into()).await).await));
     let gone = get(preferences).await;
     assert_eq!(gone.status(), 410);
@@ -134,6 +140,7 @@ async fn choosing_german_on_the_form_makes_every_page_and_mail_german(pool: PgPo
     assert_nothing_left_in_english(&en, &de, "de");
     let page = |label| &de.pages.iter().find(|(l, _)| *l == label).unwrap().1;
     assert!(page("confirm").contains("Bestätige dein Abo"));
+    assert!(page("keep going").contains("Weitermachen?"));
     assert!(page("answered").contains("Gut gemacht"));
     assert!(page("preferences").contains("Deine Einstellungen"));
     assert!(page("unsubscribed").contains("Du hast abbestellt"));
