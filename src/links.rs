@@ -19,6 +19,9 @@ use crate::domain::{
 pub const CONFIRM_TTL: Duration = Duration::days(7);
 pub const ANSWER_TTL: Duration = Duration::days(14);
 pub const PREFERENCES_TTL: Duration = Duration::days(90);
+/// An invitation's subscribe page works as long as a second invitation to
+/// the same address would be refused.
+pub const INVITATION_TTL: Duration = Duration::days(30);
 /// Unsubscribing must keep working long after the mail was read.
 pub const UNSUBSCRIBE_TTL: Duration = Duration::days(400);
 /// A reply address takes replies as long as the mail's answer links work.
@@ -137,6 +140,14 @@ impl Links {
     /// A preferences link that is fresh for the whole of its short life.
     pub fn fresh_preferences(&self, owner: LinkOwner, issued: DateTime<Utc>) -> String {
         self.url("me", Purpose::Preferences, owner, issued, FRESH)
+    }
+
+    /// An invitation's subscribe page. The subject is the invitation; the
+    /// generation is the inviter's, so signing out their links (or leaving)
+    /// switches the invitation off too.
+    pub fn invitation(&self, invitation_id: i64, inviter: LinkGeneration, issued: DateTime<Utc>) -> String {
+        let claims = Claims::new(Purpose::Invitation, invitation_id, inviter, issued, INVITATION_TTL);
+        format!("{}/invited/{}", self.base, self.signer.sign(&claims))
     }
 
     fn url(&self, path: &str, purpose: Purpose, owner: LinkOwner, issued: DateTime<Utc>, ttl: Duration) -> String {

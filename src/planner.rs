@@ -24,6 +24,7 @@ use crate::store::nudges::{NewNudge, VariantSeen};
 use crate::store::{self, subscribers::Subscriber, tracks::PlannedTrack, tracks::TrackState};
 
 mod expiry;
+mod signals;
 pub mod summaries;
 
 #[derive(Clone)]

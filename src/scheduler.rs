@@ -1,4 +1,5 @@
-//! Periodic jobs: the planning sweep and the lease rescue.
+//! Periodic jobs: the planning sweep, the lease rescue and the weekly
+//! shared signal.
 //!
 //! tokio-cron-scheduler fires a few UTC cron expressions; each job body only
 //! pokes a `Notify`. The work itself runs in our own tasks, tracked by the
@@ -8,7 +9,7 @@
 //!
 //! Several instances may run against one database: each job body runs under
 //! a PostgreSQL advisory lock (`run_as_singleton`), so one instance does a
-//! tick's work and the others skip that tick. Both jobs are idempotent and
+//! tick's work and the others skip that tick. Every job is idempotent and
 //! fenced anyway; the lock saves the duplicated effort. While PostgreSQL is
 //! away a tick fails, is logged and the next tick tries again.
 
@@ -32,9 +33,13 @@ const PLAN_EVERY: &str = "*/30 * * * * *";
 /// Every 5 seconds: a crashed instance's claims wait at most lease + 5 s.
 /// The query only touches rows in `sending` whose lease ran out (indexed).
 const RESCUE_EVERY: &str = "*/5 * * * * *";
+/// Hourly: the shared signal is about the last whole week (Monday 00:00
+/// UTC), so the first tick after that queues it; the others find it queued.
+const SIGNAL_EVERY: &str = "0 7 * * * *";
 /// Advisory lock keys of the singleton jobs (arbitrary, fixed, tend's own).
 const PLAN_LOCK: i64 = 0x7465_6e64_0001;
 const RESCUE_LOCK: i64 = 0x7465_6e64_0002;
+const SIGNAL_LOCK: i64 = 0x7465_6e64_0003;
 
 /// What the periodic jobs work with.
 pub struct Jobs {
@@ -48,18 +53,28 @@ pub async fn start(jobs: Jobs, shutdown: CancellationToken, tracker: &TaskTracke
     let Jobs { planner, pool, metrics } = jobs;
     let plan_tick = Arc::new(Notify::new());
     let rescue_tick = Arc::new(Notify::new());
+    let signal_tick = Arc::new(Notify::new());
     let mut cron = JobScheduler::new().await.context("failed to create the job scheduler")?;
     cron.add(poke(PLAN_EVERY, plan_tick.clone())?).await.context("failed to add the planning job")?;
     cron.add(poke(RESCUE_EVERY, rescue_tick.clone())?).await.context("failed to add the rescue job")?;
+    cron.add(poke(SIGNAL_EVERY, signal_tick.clone())?).await.context("failed to add the shared signal job")?;
     cron.start().await.context("failed to start the job scheduler")?;
 
     // Plan once right away, then on every tick.
     plan_tick.notify_one();
     let plan_pool = pool.clone();
+    let signal_planner = planner.clone();
     tracker.spawn(repeat_on(plan_tick, shutdown.clone(), "planning sweep", move || {
         let planner = planner.clone();
         let pool = plan_pool.clone();
         async move { run_as_singleton(&pool, PLAN_LOCK, planner.plan_due()).await.map(|_| ()) }
+    }));
+    signal_tick.notify_one();
+    let signal_pool = pool.clone();
+    tracker.spawn(repeat_on(signal_tick, shutdown.clone(), "shared signal", move || {
+        let planner = signal_planner.clone();
+        let pool = signal_pool.clone();
+        async move { run_as_singleton(&pool, SIGNAL_LOCK, planner.plan_shared_signals()).await.map(|_| ()) }
     }));
     tracker.spawn(repeat_on(rescue_tick, shutdown.clone(), "lease rescue", move || {
         let pool = pool.clone();

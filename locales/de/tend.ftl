@@ -41,7 +41,6 @@ language-label = Sprache
 field-email = Deine E-Mail-Adresse
 field-zone = Zeitzone
 field-time = Uhrzeit
-tracks-legend = Themen
 discreet-label = Unauffällige Mails
 discreet-help = Ein neutraler Absendername und Betreff: Wer kurz auf dein Postfach oder den Sperrbildschirm schaut, erfährt nicht, worum es geht.
 due-label = Fällig am
@@ -59,7 +58,6 @@ subscribe-intro = Verlorenes Vertrauen in einer Beziehung zurückzugewinnen brau
 honeypot-label = Bitte leer lassen
 subscribe-zone = Deine Zeitzone
 subscribe-time = Wann möchtest du deinen Anstoß bekommen?
-subscribe-tracks = Wobei möchtest du Unterstützung?
 subscribe-discreet-help = Ein neutraler Absendername und Betreff, auch bei der Bestätigungsmail: Wer kurz auf dein Postfach oder den Sperrbildschirm schaut, erfährt nicht, worum es geht.
 subscribe-button = Anmelden
 subscribe-note = Wir schicken dir eine Mail zur Bestätigung. Höchstens ein Anstoß am Tag, nie nachts, und jede Mail lässt sich mit einem Klick abbestellen.
@@ -265,6 +263,41 @@ week-promises-renegotiated = Versprechen: { $kept ->
    *[other] { $renegotiated }
 } früh neu vereinbart, und das ist ehrlich und rücksichtsvoll.
 quiet-week = Eine ruhige Woche. Das ist in Ordnung: Der nächste Anstoß kommt zur gewohnten Zeit, wann immer du bereit bist.
+
+## Partner (Einstellungen, Anmeldeseite)
+
+tracks-own-legend = Themen, um das Vertrauen deines Gegenübers zurückzugewinnen
+tracks-partner-legend = Themen, um wieder vertrauen zu lernen
+subscribe-tracks-own = Wenn du das Vertrauen deines Gegenübers zurückgewinnen willst
+subscribe-tracks-partner = Wenn du lernst, wieder zu vertrauen
+subscribe-invited = Jemand, den du kennst, hat dich eingeladen. Wähl unten deine eigene Uhrzeit und deine Schritte; die Schritte für die Person, die wieder vertrauen lernt, sind angekreuzt. Es passiert nichts, bis du per Mail bestätigst, und niemand sieht deine Antworten.
+partner-heading = Dein Gegenüber
+partner-linked-text = Du hast dein Gegenüber eingeladen oder bist über seine Einladung dazugekommen. Das Einzige, was je hinübergehen kann, ist das gemeinsame Zeichen: einmal pro Woche „ihr wart beide dabei“, wenn ihr beide verbunden seid, es beide eingeschaltet habt und beide in dieser Woche auf einen Anstoß geantwortet habt. Nie deine Themen, Antworten, Versprechen oder Uhrzeiten, und tend sagt keinem von euch, ob der andere beigetreten ist, es ausgeschaltet hat oder gegangen ist.
+partner-signal-on = Dein gemeinsames Zeichen ist eingeschaltet.
+partner-signal-off-button = Mein gemeinsames Zeichen ausschalten
+partner-signal-off = Dein gemeinsames Zeichen ist ausgeschaltet.
+partner-signal-on-button = Mein gemeinsames Zeichen einschalten
+partner-unlink-note = Die Verbindung zu beenden kostet einen Klick und sagt deinem Gegenüber nichts; das Zeichen hört einfach auf. Danach kannst du wieder jemanden einladen.
+partner-unlink-button = Verbindung beenden
+partner-invite-text = Vertrauen neu aufzubauen verlangt etwas von euch beiden. Du kannst dein Gegenüber zu tend einladen: Es bekommt eine Mail, die sagt, wer eingeladen hat und was tend ist, und es passiert nichts, solange es nicht bestätigt. Es wählt eigene Uhrzeiten und Schritte, und keiner von euch sieht je die des anderen.
+partner-email-label = Die E-Mail-Adresse deines Gegenübers
+partner-from-name-label = Dein Name, wie die Einladung ihn zeigt (freiwillig)
+partner-from-name-placeholder = Sonst: jemand, den du kennst
+partner-show-address = Meine Adresse zeigen
+partner-show-address-help = Die Einladung zeigt dann auch deine E-Mail-Adresse.
+partner-invite-button = Eine Einladung schicken
+notice-partner-invited = Danke. Wenn diese Adresse eine Einladung bekommen kann, ist eine unterwegs. tend schickt höchstens eine in 30 Tagen an eine Adresse und sagt dir dazu nichts weiter.
+notice-signal-on = Dein gemeinsames Zeichen ist eingeschaltet. Es kommt nur in Wochen, in denen ihr es beide eingeschaltet und beide geantwortet habt.
+notice-signal-off = Dein gemeinsames Zeichen ist ausgeschaltet. Dein Gegenüber erfährt davon nichts.
+notice-unlinked = Die Verbindung ist auf deiner Seite beendet. Nichts geht mehr hinüber, und dein Gegenüber erfährt davon nichts.
+track-say-what-helps = Sagen, was helfen würde
+track-say-what-helps-blurb = Eine konkrete Sache nennen, die Vertrauen ein wenig leichter machen würde.
+track-notice-effort = Mühe bemerken
+track-notice-effort-blurb = Dir erlauben, eine Sache zu sehen, die dein Gegenüber getan hat.
+track-own-pace = Dein eigenes Tempo
+track-own-pace-blurb = Es ist in Ordnung, noch nicht so weit zu sein; geh in deinem eigenen Tempo.
+track-own-support = Hilfe für dich
+track-own-support-blurb = Sorg für dich: eine Beratung, eine Freundin oder ein Freund, deine eigene Geschichte.
 
 ## Mail-Rahmen
 

@@ -42,7 +42,6 @@ language-label = Language
 field-email = Your email address
 field-zone = Time zone
 field-time = Time of day
-tracks-legend = Tracks
 discreet-label = Discreet mail
 discreet-help = A neutral sender name and subject, so a glance at your inbox or a lock screen does not say what the mail is about.
 due-label = Due
@@ -60,7 +59,6 @@ subscribe-intro = Rebuilding a partner's trust takes the same few things, done a
 honeypot-label = Leave this empty
 subscribe-zone = Your time zone
 subscribe-time = When would you like your nudge?
-subscribe-tracks = What would you like help with?
 subscribe-discreet-help = A neutral sender name and subject, the confirmation mail included, so a glance at your inbox or a lock screen does not say what the mail is about.
 subscribe-button = Subscribe
 subscribe-note = We'll send one email to confirm. At most one nudge a day, never at night, and every mail has a one-click unsubscribe.
@@ -311,6 +309,45 @@ week-promises-renegotiated = Promises: { $kept ->
    *[other] { $renegotiated }
 } renegotiated early, which is honest and kind.
 quiet-week = A quiet week. That's fine: the next nudge will come at its usual time, whenever you're ready.
+
+## Partners (preferences page, subscribe page)
+
+tracks-own-legend = Tracks for rebuilding your partner's trust
+tracks-partner-legend = Tracks for learning to trust again
+subscribe-tracks-own = If you are rebuilding your partner's trust
+subscribe-tracks-partner = If you are learning to trust again
+subscribe-invited = Someone you know invited you. Pick your own time and steps below; the steps for the person learning to trust again are ticked. Nothing happens unless you confirm by mail, and nobody sees your answers.
+partner-heading = Your partner
+partner-linked-text = You invited your partner, or joined through their invitation. The only thing that can ever cross is the shared signal: once a week, "you both showed up", if you are both on the link, both switched it on and both answered a nudge that week. Never your tracks, answers, promises or times, and tend never tells either of you whether the other joined, switched it off or left.
+partner-signal-on = Your shared signal is on.
+partner-signal-off-button = Switch my shared signal off
+partner-signal-off = Your shared signal is off.
+partner-signal-on-button = Switch my shared signal on
+partner-unlink-note = Ending the link takes one click and tells your partner nothing; the signal simply stops. Afterwards you may invite someone again.
+partner-unlink-button = End the link
+partner-invite-text = Rebuilding trust asks something of both of you. You may invite your partner to tend: they get one mail saying who invited them and what tend is, and nothing happens unless they confirm. They choose their own time and steps, and neither of you ever sees the other's.
+partner-email-label = Your partner's email address
+partner-from-name-label = Your name, as the invitation shows it (optional)
+partner-from-name-placeholder = Otherwise: someone you know
+partner-show-address = Show my address
+partner-show-address-help = The invitation then shows your email address too.
+partner-invite-button = Send one invitation
+notice-partner-invited = Thank you. If this address can receive an invitation, one is on its way. tend sends at most one to an address in 30 days, and says nothing more to you about it.
+notice-signal-on = Your shared signal is on. It comes only in weeks when you both switched it on and both answered.
+notice-signal-off = Your shared signal is off. Your partner is not told.
+notice-unlinked = The link is ended on your side. Nothing crosses any more, and your partner is not told.
+track-say-what-helps = Saying what would help
+    .in-sentence = saying what would help
+track-say-what-helps-blurb = Name one concrete thing that would make trust a little easier.
+track-notice-effort = Noticing effort
+    .in-sentence = noticing effort
+track-notice-effort-blurb = Let yourself see one thing your partner did.
+track-own-pace = Your own pace
+    .in-sentence = your own pace
+track-own-pace-blurb = It is fine not to be ready; go at a pace that is yours.
+track-own-support = Support for you
+    .in-sentence = support for you
+track-own-support-blurb = Care for yourself: a counsellor, a friend, your own history.
 
 ## Mail frames
 

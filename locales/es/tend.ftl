@@ -41,7 +41,6 @@ language-label = Idioma
 field-email = Tu dirección de correo
 field-zone = Zona horaria
 field-time = Hora del día
-tracks-legend = Temas
 discreet-label = Correo discreto
 discreet-help = Un remitente y un asunto neutros: quien eche un vistazo a tu bandeja de entrada o a la pantalla de bloqueo no sabrá de qué trata el correo.
 due-label = Para el
@@ -59,7 +58,6 @@ subscribe-intro = Recuperar la confianza de tu pareja pide siempre las mismas po
 honeypot-label = Deja esto vacío
 subscribe-zone = Tu zona horaria
 subscribe-time = ¿A qué hora quieres tu recordatorio?
-subscribe-tracks = ¿En qué te gustaría recibir ayuda?
 subscribe-discreet-help = Un remitente y un asunto neutros, también en el correo de confirmación: quien eche un vistazo a tu bandeja de entrada o a la pantalla de bloqueo no sabrá de qué trata el correo.
 subscribe-button = Suscribirme
 subscribe-note = Te enviaremos un correo para confirmar. Como mucho un recordatorio al día, nunca de noche, y cada correo se puede dar de baja con un clic.
@@ -271,6 +269,45 @@ week-promises-renegotiated = Promesas: { $kept ->
    *[other] { $renegotiated } renegociadas a tiempo
 }, y eso es sincero y considerado.
 quiet-week = Una semana tranquila. No pasa nada: el próximo recordatorio llegará a su hora de siempre, cuando quieras.
+
+## Pareja (preferencias, página de suscripción)
+
+tracks-own-legend = Temas para recuperar la confianza de tu pareja
+tracks-partner-legend = Temas para aprender a confiar de nuevo
+subscribe-tracks-own = Si estás recuperando la confianza de tu pareja
+subscribe-tracks-partner = Si estás aprendiendo a confiar de nuevo
+subscribe-invited = Alguien que conoces te ha invitado. Elige abajo tu propia hora y tus pasos; los pasos para quien aprende a confiar de nuevo están marcados. No pasa nada hasta que confirmes por correo, y nadie ve tus respuestas.
+partner-heading = Tu pareja
+partner-linked-text = Invitaste a tu pareja o te uniste con su invitación. Lo único que puede llegar a la otra parte es la señal compartida: una vez por semana, «los dos habéis estado ahí», si los dos seguís enlazados, la habéis activado y habéis respondido a un recordatorio esa semana. Nunca tus temas, respuestas, promesas u horas, y tend nunca os dice si la otra persona se unió, la desactivó o se fue.
+partner-signal-on = Tu señal compartida está activada.
+partner-signal-off-button = Desactivar mi señal compartida
+partner-signal-off = Tu señal compartida está desactivada.
+partner-signal-on-button = Activar mi señal compartida
+partner-unlink-note = Terminar el enlace cuesta un clic y no le dice nada a tu pareja; la señal simplemente deja de llegar. Después puedes volver a invitar a alguien.
+partner-unlink-button = Terminar el enlace
+partner-invite-text = Reconstruir la confianza os pide algo a los dos. Puedes invitar a tu pareja a tend: recibirá un correo que dice quién le invita y qué es tend, y no pasa nada hasta que confirme. Elige su propia hora y sus pasos, y ninguno de los dos ve nunca los del otro.
+partner-email-label = La dirección de correo de tu pareja
+partner-from-name-label = Tu nombre, tal como lo mostrará la invitación (opcional)
+partner-from-name-placeholder = Si no: alguien que conoces
+partner-show-address = Mostrar mi dirección
+partner-show-address-help = La invitación mostrará también tu dirección de correo.
+partner-invite-button = Enviar una invitación
+notice-partner-invited = Gracias. Si esta dirección puede recibir una invitación, ya va de camino. tend envía como mucho una cada 30 días a una dirección y no te dice nada más al respecto.
+notice-signal-on = Tu señal compartida está activada. Solo llega las semanas en que los dos la habéis activado y habéis respondido.
+notice-signal-off = Tu señal compartida está desactivada. Tu pareja no recibe ningún aviso.
+notice-unlinked = El enlace ha terminado por tu parte. Ya no pasa nada al otro lado, y tu pareja no recibe ningún aviso.
+track-say-what-helps = Decir qué ayudaría
+    .in-sentence = decir qué ayudaría
+track-say-what-helps-blurb = Nombrar una cosa concreta que haría la confianza un poco más fácil.
+track-notice-effort = Ver el esfuerzo
+    .in-sentence = ver el esfuerzo
+track-notice-effort-blurb = Permitirte ver una cosa que hizo tu pareja.
+track-own-pace = Tu propio ritmo
+    .in-sentence = tu propio ritmo
+track-own-pace-blurb = No pasa nada si aún no es el momento; ve a tu propio ritmo.
+track-own-support = Apoyo para ti
+    .in-sentence = apoyo para ti
+track-own-support-blurb = Cuídate: una terapia, una amistad, tu propia historia.
 
 ## Marcos de los correos
 

@@ -1,7 +1,9 @@
 //! `tend subscriber export|forget EMAIL`: a subscriber's data rights.
 //!
 //! Export prints, as JSON on stdout, every row tend holds about one person:
-//! the subscriber, their tracks, every delivery and every answer. Forget
+//! the subscriber, their tracks, every delivery and every answer, and of a
+//! partner link only this side's facts (linked, their own signal switch;
+//! never the partner's address or data). Forget
 //! erases all of it in one transaction and keeps only an anonymous count
 //! (`crate::subscriptions::forget`), then deletes the `file` transport's
 //! copies of mail to the address (`mail::outbox::erase`). Counts go to
@@ -35,6 +37,18 @@ struct Export {
     suppression: Option<admin::SuppressionRecord>,
     /// Promises with their words unsealed: the export is for the person.
     promises: Vec<PromiseExport>,
+    partner: PartnerExport,
+}
+
+/// A partner link as this side sees it on their own page.
+#[derive(Debug, Serialize)]
+struct PartnerExport {
+    /// This side's half of a link exists (whether the other joined is theirs).
+    linked: bool,
+    /// This side's own switch for the shared signal.
+    shared_signal: bool,
+    /// When this subscriber asked for invitations, without the addresses.
+    invitations_sent: Vec<DateTime<Utc>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -64,6 +78,12 @@ pub async fn export(pool: &PgPool, sealer: &Sealer, email: &str) -> anyhow::Resu
             outcome: p.outcome.map(|o| o.key()),
         })
         .collect::<Vec<_>>();
+    let side = store::partners::side(pool, id).await?;
+    let partner = PartnerExport {
+        linked: side.is_some(),
+        shared_signal: side.is_some_and(|s| s.signal),
+        invitations_sent: store::partners::invitations_sent(pool, id).await?,
+    };
     let counts =
         format!("1 subscriber, {} tracks, {} deliveries, {} answers", tracks.len(), deliveries.len(), answers.len());
     let document = Export {
@@ -75,6 +95,7 @@ pub async fn export(pool: &PgPool, sealer: &Sealer, email: &str) -> anyhow::Resu
         answers,
         suppression,
         promises,
+        partner,
     };
     let json = serde_json::to_string_pretty(&document).context("failed to write the export")?;
     println!("{json}");

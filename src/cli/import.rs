@@ -197,6 +197,7 @@ impl Columns {
             preferences: Preferences { zone, time, max_per_day: options.max_per_day, discreet, locale },
             tracks,
             preconfirmed: options.preconfirmed,
+            invitation: None,
         })
     }
 }

@@ -76,6 +76,7 @@ pub async fn run(settings: Settings, command: SubscriberCommand) -> anyhow::Resu
                 preferences: Preferences { zone, time, max_per_day: settings.schedule.max_per_day, discreet, locale },
                 tracks,
                 preconfirmed,
+                invitation: None,
             };
             let outcome = subscriptions::subscribe(&pool, request, scheduling).await?;
             println!(

@@ -35,6 +35,11 @@ pub enum DeliveryKind {
     /// "tend could not read your reply": sent at most once a day, with the
     /// buttons of the mail the reply was about.
     ReplyUnclear,
+    /// One invitation to a subscriber's partner, sent to the partner's
+    /// address (the row's subscriber is the one who invited).
+    Invitation,
+    /// "You both showed up this week", to each side of a partner link.
+    SharedSignal,
 }
 
 /// Where a kind's words come from.
@@ -61,6 +66,9 @@ pub enum Shape {
     /// Catalog words and the answer buttons of another delivery (the nudge
     /// or promise mail an unclear reply was about).
     AnswerAgain,
+    /// Catalog words naming who invited, and one button to the invitation's
+    /// subscribe page; none of the inviter's own links.
+    Invitation,
 }
 
 /// The mails that are catalog words and one button.
@@ -70,6 +78,7 @@ pub enum PlainMail {
     Welcome,
     KeepGoing,
     FreshLink,
+    SharedSignal,
 }
 
 impl PlainMail {
@@ -79,6 +88,7 @@ impl PlainMail {
             PlainMail::Welcome => DeliveryKind::Welcome,
             PlainMail::KeepGoing => DeliveryKind::KeepGoing,
             PlainMail::FreshLink => DeliveryKind::FreshLink,
+            PlainMail::SharedSignal => DeliveryKind::SharedSignal,
         }
     }
 
@@ -86,7 +96,7 @@ impl PlainMail {
     pub fn page(self) -> Page {
         match self {
             PlainMail::Confirm => Page::Confirm,
-            PlainMail::Welcome => Page::Preferences,
+            PlainMail::Welcome | PlainMail::SharedSignal => Page::Preferences,
             PlainMail::KeepGoing => Page::Resume,
             PlainMail::FreshLink => Page::FreshPreferences,
         }
@@ -123,7 +133,7 @@ impl PromiseMail {
 }
 
 impl DeliveryKind {
-    pub const ALL: [DeliveryKind; 10] = [
+    pub const ALL: [DeliveryKind; 12] = [
         DeliveryKind::Confirm,
         DeliveryKind::Welcome,
         DeliveryKind::Nudge,
@@ -134,6 +144,8 @@ impl DeliveryKind {
         DeliveryKind::WeeklySummary,
         DeliveryKind::FreshLink,
         DeliveryKind::ReplyUnclear,
+        DeliveryKind::Invitation,
+        DeliveryKind::SharedSignal,
     ];
 
     /// The name in the database enum and in the catalog (`[en.mail.<key>]`).
@@ -149,6 +161,8 @@ impl DeliveryKind {
             DeliveryKind::WeeklySummary => "weekly_summary",
             DeliveryKind::FreshLink => "fresh_link",
             DeliveryKind::ReplyUnclear => "reply_unclear",
+            DeliveryKind::Invitation => "invitation",
+            DeliveryKind::SharedSignal => "shared_signal",
         }
     }
 
@@ -172,13 +186,17 @@ impl DeliveryKind {
             DeliveryKind::PromiseReview => Shape::Promise(PromiseMail::Review),
             DeliveryKind::WeeklySummary => Shape::WeeklySummary,
             DeliveryKind::ReplyUnclear => Shape::AnswerAgain,
+            DeliveryKind::SharedSignal => Shape::Plain(PlainMail::SharedSignal),
+            DeliveryKind::Invitation => Shape::Invitation,
         }
     }
 
     pub fn words(self) -> Words {
         match self.shape() {
             Shape::Nudge => Words::NudgeVariant,
-            Shape::Plain(_) | Shape::Promise(_) | Shape::WeeklySummary | Shape::AnswerAgain => Words::Mail,
+            Shape::Plain(_) | Shape::Promise(_) | Shape::WeeklySummary | Shape::AnswerAgain | Shape::Invitation => {
+                Words::Mail
+            }
         }
     }
 
@@ -193,8 +211,10 @@ impl DeliveryKind {
             | DeliveryKind::PromiseCheck
             | DeliveryKind::PromiseReview
             | DeliveryKind::FreshLink
-            | DeliveryKind::ReplyUnclear => &[],
+            | DeliveryKind::ReplyUnclear
+            | DeliveryKind::SharedSignal => &[],
             DeliveryKind::Welcome => &["time", "timezone"],
+            DeliveryKind::Invitation => &["from_name"],
             DeliveryKind::WeeklySummary => &["sent", "done", "partly", "not_yet", "unanswered"],
         }
     }
@@ -211,7 +231,11 @@ impl DeliveryKind {
             | DeliveryKind::PromiseCheck
             | DeliveryKind::PromiseReview
             | DeliveryKind::WeeklySummary
-            | DeliveryKind::ReplyUnclear => status == S::Active,
+            | DeliveryKind::ReplyUnclear
+            | DeliveryKind::SharedSignal => status == S::Active,
+            // The inviter's status: an invitation asked for by someone who
+            // has left since is not sent.
+            DeliveryKind::Invitation => matches!(status, S::Active | S::Paused | S::Resting),
             DeliveryKind::KeepGoing => status == S::Resting,
             DeliveryKind::Test => true,
             // Anyone but the not yet confirmed may manage, or erase, their data.
@@ -233,7 +257,9 @@ impl DeliveryKind {
             | DeliveryKind::PromiseReview
             | DeliveryKind::WeeklySummary
             | DeliveryKind::FreshLink
-            | DeliveryKind::ReplyUnclear => false,
+            | DeliveryKind::ReplyUnclear
+            | DeliveryKind::Invitation
+            | DeliveryKind::SharedSignal => false,
         }
     }
 
@@ -250,7 +276,9 @@ impl DeliveryKind {
             | DeliveryKind::PromiseReview
             | DeliveryKind::WeeklySummary
             | DeliveryKind::FreshLink
-            | DeliveryKind::ReplyUnclear => self,
+            | DeliveryKind::ReplyUnclear
+            | DeliveryKind::Invitation
+            | DeliveryKind::SharedSignal => self,
         }
     }
 
@@ -258,7 +286,7 @@ impl DeliveryKind {
     pub fn promise_mail(self) -> Option<PromiseMail> {
         match self.shape() {
             Shape::Promise(mail) => Some(mail),
-            Shape::Plain(_) | Shape::Nudge | Shape::WeeklySummary | Shape::AnswerAgain => None,
+            Shape::Plain(_) | Shape::Nudge | Shape::WeeklySummary | Shape::AnswerAgain | Shape::Invitation => None,
         }
     }
 }
@@ -291,6 +319,7 @@ mod tests {
                 Shape::Nudge => assert_eq!(kind.words(), Words::NudgeVariant),
                 Shape::WeeklySummary => assert_eq!(kind, DeliveryKind::WeeklySummary),
                 Shape::AnswerAgain => assert_eq!(kind, DeliveryKind::ReplyUnclear),
+                Shape::Invitation => assert_eq!(kind, DeliveryKind::Invitation),
             }
         }
     }

@@ -6,7 +6,7 @@
 //! mail carries its placeholder values, a nudge its track and variant, a
 //! promise mail which question it asks, the weekly summary the week's
 //! answers, the "could not read your reply" mail the buttons of the mail
-//! the reply was about.
+//! the reply was about, an invitation who it is from.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -69,6 +69,14 @@ pub enum MailBody {
     /// "Still realistic?" or "did it happen?", with its answer buttons.
     Promise(PromiseMail),
     WeeklySummary(WeekFacts),
+    /// An invitation to the inviter's partner (`Recipient` is then the
+    /// invited address, with the inviter's id and link generation).
+    Invitation {
+        invitation_id: i64,
+        /// Who it says invited: a name, or "someone you know", and the
+        /// inviter's address only if they chose to show it.
+        from_name: String,
+    },
     /// "Could not read your reply", with the buttons of the mail it was about.
     AnswerAgain(AnswerAgain),
 }
@@ -100,6 +108,7 @@ impl MailBody {
             MailBody::Nudge { .. } => DeliveryKind::Nudge,
             MailBody::Promise(which) => which.kind(),
             MailBody::WeeklySummary(_) => DeliveryKind::WeeklySummary,
+            MailBody::Invitation { .. } => DeliveryKind::Invitation,
             MailBody::AnswerAgain(_) => DeliveryKind::ReplyUnclear,
         }
     }

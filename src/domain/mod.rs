@@ -12,6 +12,7 @@ mod locale;
 pub mod mail;
 pub mod nudge_link;
 mod on_off;
+pub mod partner;
 pub mod promise;
 pub mod reply;
 pub mod schedule;
@@ -28,6 +29,7 @@ pub use inbound_address::{AddressClaims, AddressError, AddressKind, InboundDomai
 pub use locale::{Locale, LocaleError};
 pub use nudge_link::{PageFacts, variant_fingerprint};
 pub use on_off::{OnOffError, parse_on_off};
+pub use partner::{FromName, FromNameError};
 pub use slots::{Scheduling, Slots};
 pub use time_of_day::{TimeOfDay, TimeOfDayError};
 pub use time_zone::{TimeZone, TimeZoneError};

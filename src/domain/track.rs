@@ -1,7 +1,10 @@
-//! `Track`: the six rebuild steps, as habits.
+//! `Track`: the six rebuild steps, as habits, and the four tracks for the
+//! partner who is trying to trust again.
 //!
 //! The set is closed on purpose: every track has a starting interval and a
 //! default, and the catalog, the store and the pages all key on these names.
+//! [`Track::is_for_partner`] tells the two groups apart (the forms show them
+//! separately; an invitation preselects the partner's).
 
 use std::fmt;
 
@@ -13,21 +16,36 @@ pub enum Track {
     Patience,
     Responsibility,
     Support,
+    /// For the partner trying to trust again: naming one thing that would help.
+    SayWhatHelps,
+    /// For the partner: letting themselves see one thing the other did.
+    NoticeEffort,
+    /// For the partner: it is fine not to be ready.
+    OwnPace,
+    /// For the partner: counselling, a friend, their own history.
+    OwnSupport,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown track {0:?}: choose from check-in, follow-through, transparency, patience, responsibility, support")]
+#[error(
+    "unknown track {0:?}: choose from check-in, follow-through, transparency, patience, responsibility, support, \
+     say-what-helps, notice-effort, own-pace, own-support"
+)]
 pub struct TrackError(pub String);
 
 impl Track {
     /// Catalog order; also the tie-break when several tracks are equally due.
-    pub const ALL: [Track; 6] = [
+    pub const ALL: [Track; 10] = [
         Track::CheckIn,
         Track::FollowThrough,
         Track::Transparency,
         Track::Patience,
         Track::Responsibility,
         Track::Support,
+        Track::SayWhatHelps,
+        Track::NoticeEffort,
+        Track::OwnPace,
+        Track::OwnSupport,
     ];
 
     /// The byte an answer link carries ([`super::nudge_link`]). Part of every
@@ -40,6 +58,10 @@ impl Track {
             Track::Patience => 4,
             Track::Responsibility => 5,
             Track::Support => 6,
+            Track::SayWhatHelps => 7,
+            Track::NoticeEffort => 8,
+            Track::OwnPace => 9,
+            Track::OwnSupport => 10,
         }
     }
 
@@ -60,7 +82,30 @@ impl Track {
             Track::Patience => "patience",
             Track::Responsibility => "responsibility",
             Track::Support => "support",
+            Track::SayWhatHelps => "say-what-helps",
+            Track::NoticeEffort => "notice-effort",
+            Track::OwnPace => "own-pace",
+            Track::OwnSupport => "own-support",
         }
+    }
+
+    /// Whether the track is for the partner who is trying to trust again
+    /// (the forms list these in a group of their own).
+    pub fn is_for_partner(self) -> bool {
+        match self {
+            Track::CheckIn
+            | Track::FollowThrough
+            | Track::Transparency
+            | Track::Patience
+            | Track::Responsibility
+            | Track::Support => false,
+            Track::SayWhatHelps | Track::NoticeEffort | Track::OwnPace | Track::OwnSupport => true,
+        }
+    }
+
+    /// The partner's tracks, which an invitation's subscribe page preselects.
+    pub fn partner_defaults() -> TrackSet {
+        TrackSet::from_iter(Self::ALL.into_iter().filter(|t| t.is_for_partner()))
     }
 
     pub fn on_by_default(self) -> bool {
@@ -74,7 +119,10 @@ impl Track {
             Track::FollowThrough | Track::Transparency => 1,
             Track::Patience => 4,
             Track::Responsibility => 7,
-            Track::Support => 14,
+            Track::Support | Track::OwnSupport => 14,
+            Track::SayWhatHelps => 3,
+            Track::NoticeEffort => 2,
+            Track::OwnPace => 5,
         }
     }
 

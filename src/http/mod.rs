@@ -34,6 +34,7 @@ pub mod error;
 mod fields;
 mod fresh_link;
 mod health;
+mod invitation;
 mod nudge;
 mod opened;
 mod outbox;
@@ -107,6 +108,7 @@ pub fn router(state: AppState) -> Router {
         .route("/n/{token}", get(nudge::page).post(nudge::submit))
         .route("/unsubscribe/{token}", get(unsubscribe::page).post(unsubscribe::submit))
         .route("/me/{token}", get(preferences::page).post(preferences::submit))
+        .route("/invited/{token}", get(invitation::page))
         .route("/resume/{token}", get(resume::page).post(resume::submit))
         .route("/p/{token}", get(promise::page).post(promise::submit))
         .route("/healthz", get(health::healthz))

@@ -106,6 +106,8 @@ pub struct TrackChoice {
     pub title: String,
     pub blurb: String,
     pub checked: bool,
+    /// For the partner trying to trust again: listed in a group of its own.
+    pub partner: bool,
 }
 
 impl TrackChoice {
@@ -117,6 +119,7 @@ impl TrackChoice {
                 title: t.track(track),
                 blurb: t.track_blurb(track),
                 checked: is_checked(track),
+                partner: track.is_for_partner(),
             })
             .collect()
     }
@@ -141,6 +144,11 @@ pub struct SubscribePage {
     pub zones: Vec<&'static str>,
     pub tracks: Vec<TrackChoice>,
     pub time: String,
+    /// The token of the invitation whose link opened the page, sent back
+    /// with the form; the page then says it came from an invitation.
+    pub invitation: Option<String>,
+    /// The operator's safety line, on the invitation's page.
+    pub safety_note: Option<NoteLine>,
 }
 
 #[derive(Template)]
@@ -195,6 +203,13 @@ pub struct PromiseRecord {
     pub upcoming: Vec<(String, String)>,
 }
 
+/// The partner part of the preferences page: this side's own facts only.
+pub struct PartnerSection {
+    pub linked: bool,
+    /// This side's own switch for the shared signal.
+    pub signal: bool,
+}
+
 #[derive(Template)]
 #[template(path = "preferences.html")]
 pub struct PreferencesPage {
@@ -215,6 +230,7 @@ pub struct PreferencesPage {
     /// Today in the subscriber's zone, the earliest due date a promise may have.
     pub today: String,
     pub weekly_summary: bool,
+    pub partner: PartnerSection,
     /// Opened from a link at most a day old: promise words and deleting.
     pub fresh: bool,
     /// The operator's safety line, framed by the catalog's note.

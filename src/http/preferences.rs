@@ -4,7 +4,9 @@
 //! What a preferences link may do depends on its age. Any current link
 //! changes settings, pauses, unsubscribes, signs out every link
 //! (`action=sign_out_links`, "someone else may have seen my mail") and
-//! mails a fresh link. Only a link at most a day old (`links::FRESH`: the
+//! mails a fresh link; it also invites a partner (`action=invite_partner`),
+//! switches this side's shared signal (`signal_on`, `signal_off`) and ends
+//! a partner link (`unlink`). Only a link at most a day old (`links::FRESH`: the
 //! one in a fresh-link mail, or a nudge's the day it came) shows promise
 //! words and erases data (`action=delete`, 403 otherwise). The page mints
 //! no link: its forms post back to the link that opened it.
@@ -27,6 +29,7 @@ use crate::mail::outbox;
 use crate::store::subscribers::{Preferences, Subscriber};
 use crate::subscriptions::{self, ErasureRequester, PreferencesChange};
 
+mod partner;
 mod view;
 
 pub async fn page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Html<String>, AppError> {
@@ -71,6 +74,11 @@ pub async fn submit(
             }
             Notice::Said(if on { "notice-weekly-on" } else { "notice-weekly-off" })
         }
+        "invite_partner" => Notice::Said(partner::invite(&state, id, &fields).await.map_err(in_locale)?),
+        action @ ("signal_on" | "signal_off") => {
+            Notice::Said(partner::set_signal(&state, id, action == "signal_on").await?)
+        }
+        "unlink" => Notice::Said(partner::unlink(&state, id).await?),
         "delete" => return delete(&state, t, id, fresh, &fields).await.map_err(in_locale),
         "sign_out_links" => return sign_out(&state, t, id).await,
         "unsubscribe" => {
@@ -80,8 +88,8 @@ pub async fn submit(
         _ => {
             return Err(AppError::bad_input(
                 "action",
-                "unknown action: use save, pause, resume, promise, send_link, weekly_on, weekly_off, delete, \
-                 sign_out_links or unsubscribe",
+                "unknown action: use save, pause, resume, promise, send_link, weekly_on, weekly_off, \
+                 invite_partner, signal_on, signal_off, unlink, delete, sign_out_links or unsubscribe",
             ));
         }
     };

@@ -1,4 +1,5 @@
-//! `GET /` and `POST /subscribe`.
+//! `GET /` and `POST /subscribe`. The form opened from an invitation
+//! (`invitation.rs`) posts here too, with its token in `invitation`.
 
 use std::sync::Arc;
 
@@ -29,6 +30,8 @@ pub async fn page(headers: HeaderMap) -> Html<String> {
         zones: zone_names(),
         tracks: TrackChoice::list(t, Track::on_by_default),
         time: TimeOfDay::DEFAULT.to_string(),
+        invitation: None,
+        safety_note: None,
     }))
 }
 
@@ -48,7 +51,8 @@ pub async fn submit(
     let is_bot = fields.get("website").is_some_and(|v| !v.trim().is_empty());
     let locale = parse_locale(&fields, &headers)?;
     if !is_bot {
-        let request = parse_request(&fields, locale.clone(), state.settings.schedule.max_per_day)?;
+        let mut request = parse_request(&fields, locale.clone(), state.settings.schedule.max_per_day)?;
+        request.invitation = invited_through(&state, &fields).await?;
         let outcome = subscriptions::subscribe(&state.pool, request, state.scheduling).await?;
         tracing::info!(?outcome, "subscribe request handled");
     }
@@ -85,5 +89,17 @@ fn parse_request(fields: &Fields, locale: Locale, max_per_day: u32) -> Result<Su
         Some(value) => parse_on_off(value).map_err(|e| AppError::bad_input("discreet", e))?,
     };
     let preferences = Preferences { zone, time, max_per_day, discreet, locale };
-    Ok(SubscribeRequest { email, preferences, tracks, preconfirmed: false })
+    Ok(SubscribeRequest { email, preferences, tracks, preconfirmed: false, invitation: None })
+}
+
+/// The invitation the form came from. A link that expired or was switched
+/// off since the page opened subscribes without linking anyone: the page
+/// answers the same either way.
+async fn invited_through(state: &AppState, fields: &Fields) -> Result<Option<i64>, AppError> {
+    let Some(token) = fields.get("invitation").filter(|t| !t.is_empty()) else { return Ok(None) };
+    match super::invitation::verify(state, token).await {
+        Ok(id) => Ok(Some(id)),
+        Err(AppError::InvalidLink | AppError::RevokedLink) => Ok(None),
+        Err(other) => Err(other),
+    }
 }

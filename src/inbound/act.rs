@@ -92,7 +92,9 @@ impl Inbound {
             (Some(word), Shape::Nudge) => Some(self.answer_nudge(delivery_id, word).await?),
             (Some(word), Shape::Promise(which)) => self.answer_promise(&delivery, which, word).await?,
             (None, Shape::Nudge | Shape::Promise(_)) => None,
-            (_, Shape::Plain(_) | Shape::WeeklySummary | Shape::AnswerAgain) => return Ok(ReplyOutcome::Ignored),
+            (_, Shape::Plain(_) | Shape::WeeklySummary | Shape::AnswerAgain | Shape::Invitation) => {
+                return Ok(ReplyOutcome::Ignored);
+            }
         };
         match recorded {
             Some(outcome) => Ok(outcome),

@@ -32,6 +32,7 @@ use crate::i18n::{self, Tr};
 use crate::links::Links;
 
 mod answer_again;
+mod invitation;
 mod nudge;
 mod promise;
 mod summary;
@@ -50,8 +51,10 @@ pub struct OutgoingEmail {
     pub html: String,
     /// `<key@domain>`: the same on every attempt of one delivery.
     pub message_id: String,
-    /// The RFC 8058 one-click target, also linked in the body.
-    pub unsubscribe_url: String,
+    /// The RFC 8058 one-click target, also linked in the body. An
+    /// invitation has none: it goes to someone who never subscribed, and
+    /// is the only mail they get unless they act.
+    pub unsubscribe_url: Option<String>,
     /// `Content-Language`: the locale the mail is written in.
     pub language: &'static str,
     /// `Reply-To`: the address where a reply answers the mail's question
@@ -106,7 +109,7 @@ pub struct Content {
     pub figures: Vec<Figure>,
     pub footer: String,
     pub preferences_url: Option<String>,
-    pub unsubscribe_url: String,
+    pub unsubscribe_url: Option<String>,
 }
 
 impl Content {
@@ -127,10 +130,11 @@ impl Content {
     }
 }
 
-/// The links every footer carries.
+/// The links a footer carries: every subscriber's mail has both (a
+/// confirmation no preferences link); an invitation neither.
 struct FooterLinks {
     preferences: Option<String>,
-    unsubscribe: String,
+    unsubscribe: Option<String>,
 }
 
 /// Builds emails. Cheap to share: the catalog is behind an `Arc`.
@@ -168,6 +172,9 @@ impl Composer {
             MailBody::Nudge { track, variant } => self.nudge(&mail.delivery, &mail.to, *track, variant),
             MailBody::Promise(which) => self.promise(&mail.delivery, &mail.to, *which),
             MailBody::WeeklySummary(week) => self.weekly_summary(&mail.delivery, &mail.to, week),
+            MailBody::Invitation { invitation_id, from_name } => {
+                self.invitation(&mail.delivery, &mail.to, *invitation_id, from_name)
+            }
             MailBody::AnswerAgain(again) => self.answer_again(&mail.delivery, &mail.to, again),
         };
         let from_name = mail.to.discreet.then(|| {
@@ -184,13 +191,20 @@ impl Composer {
     /// that asks something answer it (a "could not read your reply" mail
     /// takes replies for the mail it is about). Both carry the recipient's
     /// link generation, as the mail's links do.
+    ///
+    /// An invitation carries neither: it goes to someone who is not the
+    /// row's subscriber, so a bounce or complaint about it must not act on
+    /// the inviter's subscription.
     fn with_return_addresses(&self, email: OutgoingEmail, mail: &MailContext) -> OutgoingEmail {
         let Some(domain) = &self.inbound else { return email };
+        if let MailBody::Invitation { .. } = mail.body {
+            return email;
+        }
         let (d, generation) = (&mail.delivery, mail.to.link_generation);
         let answers = match &mail.body {
             MailBody::Nudge { .. } | MailBody::Promise(_) => Some((d.id, d.slot)),
             MailBody::AnswerAgain(again) => Some((again.about_id, again.about_slot)),
-            MailBody::Plain { .. } | MailBody::WeeklySummary(_) => None,
+            MailBody::Plain { .. } | MailBody::WeeklySummary(_) | MailBody::Invitation { .. } => None,
         };
         OutgoingEmail {
             reply_to: answers.map(|(id, slot)| self.links.address(AddressKind::Reply, id, generation, slot, domain)),
@@ -231,7 +245,7 @@ impl Composer {
     fn footer_links(&self, d: &DeliveryRef, to: &Recipient) -> FooterLinks {
         FooterLinks {
             preferences: Some(self.links.preferences(to.link_owner(), d.slot)),
-            unsubscribe: self.links.unsubscribe(to.link_owner(), d.slot),
+            unsubscribe: Some(self.links.unsubscribe(to.link_owner(), d.slot)),
         }
     }
 

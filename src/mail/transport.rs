@@ -110,14 +110,17 @@ impl Mailer {
             Some(name) => Mailbox::new(Some(name.clone()), self.from.email.clone()),
             None => self.from.clone(),
         };
-        let mut message = builder
+        builder = builder
             .envelope(envelope)
             .from(from)
             .to(to)
             .subject(email.subject.clone())
-            .message_id(Some(email.message_id.clone()))
-            .header(ListUnsubscribe(format!("<{}>", email.unsubscribe_url)))
-            .header(ListUnsubscribePost)
+            .message_id(Some(email.message_id.clone()));
+        // An invitation has nothing to unsubscribe from (see `OutgoingEmail`).
+        if let Some(url) = &email.unsubscribe_url {
+            builder = builder.header(ListUnsubscribe(format!("<{url}>"))).header(ListUnsubscribePost);
+        }
+        let mut message = builder
             .header(ListId(self.list_id.clone()))
             .header(AutoSubmitted)
             .header(ContentLanguage(email.language.to_owned()))

@@ -87,7 +87,11 @@ impl Worker {
         if is_bad_address(reason) {
             tracing::warn!(code, "the relay says the address does not exist; suppressing it");
             deliveries::suppress_address(&mut tx, delivery.to.email.as_str(), code, reason).await?;
-            deliveries::cancel_pending(&mut tx, delivery.to.subscriber_id).await?;
+            // An invitation's address is not its subscriber's (the inviter's):
+            // their own mail goes on.
+            if delivery.invitation_id.is_none() {
+                deliveries::cancel_pending(&mut tx, delivery.to.subscriber_id).await?;
+            }
         }
         tx.commit().await.context("failed to commit a permanent failure")?;
         Ok(true)

@@ -51,6 +51,8 @@ pub enum About {
     Promise(i64),
     /// Another delivery (the nudge or promise mail an unclear reply answered).
     Delivery(i64),
+    /// One invitation: the mail goes to the invited address.
+    Invitation(i64),
 }
 
 /// Queues one mail in the caller's transaction. Idempotent: a mail that is
@@ -59,20 +61,23 @@ pub enum About {
 /// so. The planner queues nudges in bulk with [`super::nudges::insert`].
 #[tracing::instrument(skip_all, fields(subscriber_id = mail.subscriber_id, kind = %mail.kind))]
 pub async fn queue_mail(conn: &mut PgConnection, mail: NewMail) -> anyhow::Result<Option<i64>> {
-    let (promise_id, about_delivery_id) = match mail.about {
-        About::Subscriber => (None, None),
-        About::Promise(id) => (Some(id), None),
-        About::Delivery(id) => (None, Some(id)),
-    };
+    let (mut promise_id, mut about_delivery_id, mut invitation_id) = (None, None, None);
+    match mail.about {
+        About::Subscriber => {}
+        About::Promise(id) => promise_id = Some(id),
+        About::Delivery(id) => about_delivery_id = Some(id),
+        About::Invitation(id) => invitation_id = Some(id),
+    }
     sqlx::query_scalar!(
-        r#"insert into deliveries (subscriber_id, kind, promise_id, about_delivery_id, slot, due_at)
-           values ($1, $2, $3, $4, coalesce($5, now()), coalesce($5, now()))
+        r#"insert into deliveries (subscriber_id, kind, promise_id, about_delivery_id, invitation_id, slot, due_at)
+           values ($1, $2, $3, $4, $5, coalesce($6, now()), coalesce($6, now()))
            on conflict do nothing
            returning id"#,
         mail.subscriber_id,
         mail.kind as DeliveryKind,
         promise_id,
         about_delivery_id,
+        invitation_id,
         mail.slot
     )
     .fetch_optional(conn)

@@ -4,8 +4,8 @@
 //! Each shape of mail loads what its body carries; a plain mail names its
 //! placeholder values here. Whether the subscriber still wants the mail is
 //! the kind's rule (`DeliveryKind::wanted_by`), plus the weekly summary's own
-//! switch and, for "could not read your reply", whether the mail it is
-//! about is still unanswered. An `Err` is a failure to read (the database blinked): the sender
+//! switch, the shared signal's two switches and, for "could not read your
+//! reply", whether the mail it is about is still unanswered. An `Err` is a failure to read (the database blinked): the sender
 //! retries it like a 4xx; only [`Loaded::NotWanted`] and [`Loaded::Broken`]
 //! cancel a delivery.
 
@@ -14,7 +14,8 @@ use sqlx::PgPool;
 
 use super::deliveries::Claimed;
 use crate::domain::mail::{AnswerAgain, Buttons, DeliveryRef, MailBody, MailContext, WeekFacts};
-use crate::domain::{DayAnswer, PlainMail, Shape};
+use crate::domain::partner::invited_by;
+use crate::domain::{DayAnswer, DeliveryKind, PlainMail, Shape};
 use crate::store;
 
 /// What a claimed delivery turns into.
@@ -48,7 +49,16 @@ pub async fn load(pool: &PgPool, claimed: &Claimed) -> anyhow::Result<Loaded> {
             Ok(again) => MailBody::AnswerAgain(again),
             Err(not_sent) => return Ok(not_sent),
         },
+        Shape::Invitation => match invitation(pool, claimed).await? {
+            Some(body) => body,
+            None => return Ok(Loaded::Broken("an invitation row without its invitation")),
+        },
     };
+    if claimed.kind == DeliveryKind::SharedSignal
+        && !store::partners::signal_on_for_both(pool, claimed.to.subscriber_id).await?
+    {
+        return Ok(Loaded::NotWanted("the link ended or a side switched the shared signal off"));
+    }
     let delivery = DeliveryRef { id: claimed.id, slot: claimed.slot, message_key: claimed.message_key.clone() };
     Ok(Loaded::Mail(Box::new(MailContext { delivery, to: claimed.to.clone(), body })))
 }
@@ -56,7 +66,7 @@ pub async fn load(pool: &PgPool, claimed: &Claimed) -> anyhow::Result<Loaded> {
 /// The values of each plain mail's placeholders (`DeliveryKind::placeholders`).
 fn plain_values(mail: PlainMail, claimed: &Claimed) -> Vec<(&'static str, String)> {
     match mail {
-        PlainMail::Confirm | PlainMail::KeepGoing | PlainMail::FreshLink => Vec::new(),
+        PlainMail::Confirm | PlainMail::KeepGoing | PlainMail::FreshLink | PlainMail::SharedSignal => Vec::new(),
         PlainMail::Welcome => {
             vec![("time", claimed.send_time.to_string()), ("timezone", claimed.to.zone.name().to_owned())]
         }
@@ -81,6 +91,14 @@ async fn answer_again(pool: &PgPool, claimed: &Claimed) -> anyhow::Result<Result
         _ => return Ok(Err(Loaded::Broken("a reply_unclear row about a mail without buttons"))),
     };
     Ok(Ok(AnswerAgain { about_id, about_slot: about.slot, buttons }))
+}
+
+/// Who an invitation says it is from, or `None` if its row is gone.
+async fn invitation(pool: &PgPool, claimed: &Claimed) -> anyhow::Result<Option<MailBody>> {
+    let Some(id) = claimed.invitation_id else { return Ok(None) };
+    let Some(invitation) = store::partners::invitation(pool, id).await? else { return Ok(None) };
+    let from_name = invited_by(invitation.from_name.as_ref(), invitation.shown_address.as_ref(), &claimed.to.locale);
+    Ok(Some(MailBody::Invitation { invitation_id: id, from_name }))
 }
 
 /// The week before the summary's slot, or `None` if the subscriber switched

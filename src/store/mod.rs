@@ -23,6 +23,7 @@ pub mod inbound;
 pub mod links;
 pub mod mail_context;
 pub mod nudges;
+pub mod partners;
 pub mod promises;
 pub mod subscribers;
 pub mod tracks;

@@ -1,6 +1,7 @@
 //! Confirming: the second half of the double opt-in. The welcome mail is
 //! queued in the same transaction, so it exists exactly when the
-//! subscription became active.
+//! subscription became active; a subscriber who came through a partner's
+//! invitation is linked with that partner in it too.
 
 use anyhow::Context;
 use sqlx::PgPool;
@@ -30,6 +31,7 @@ pub async fn confirm(pool: &PgPool, subscriber_id: i64, scheduling: Scheduling) 
         SubscriberStatus::Pending => {
             activate(&mut tx, &subscriber, scheduling).await?;
             store::deliveries::queue_mail(&mut tx, NewMail::now(subscriber.id, DeliveryKind::Welcome)).await?;
+            super::partners::link_on_confirm(&mut tx, subscriber.id).await?;
             ConfirmOutcome::Confirmed
         }
         SubscriberStatus::Active | SubscriberStatus::Paused | SubscriberStatus::Resting => {

@@ -2,8 +2,9 @@
 //!
 //! Everything that names the person goes (subscriber row, tracks, every
 //! delivery including queued and in-flight ones with the relay replies kept
-//! on them, answers, promises, and the address's entry in the suppression
-//! list); every link to them stops working, since a link needs the row. The
+//! on them, answers, promises, the address's entry in the suppression
+//! list, a partner link (both sides), the invitations they sent and those
+//! sent to their address); every link to them stops working, since a link needs the row. The
 //! caller then erases what lies outside the database: the `file`
 //! transport's copies (`mail::outbox::erase`). What stays is one
 //! anonymous line in `erasures` (when, who asked, how many rows), so an
@@ -59,6 +60,8 @@ pub async fn forget(
     let Some(subscriber) = store::subscribers::lock(&mut tx, subscriber_id).await? else {
         return Ok(None);
     };
+    store::partners::unlink(&mut tx, subscriber_id).await?;
+    store::partners::forget_invitations_to(&mut tx, subscriber.email.as_str()).await?;
     let Some(rows) = store::admin::delete_subscriber(&mut tx, subscriber_id).await? else {
         return Ok(None);
     };

@@ -25,6 +25,8 @@ pub async fn sign_out_links(pool: &PgPool, subscriber_id: i64) -> anyhow::Result
         return Ok(None);
     }
     let generation = store::links::bump(&mut tx, subscriber_id).await?;
+    // Someone else may be reading this person's mail: a partner link ends too.
+    store::partners::unlink(&mut tx, subscriber_id).await?;
     tx.commit().await.context("failed to commit a sign-out")?;
     Ok(Some(generation))
 }

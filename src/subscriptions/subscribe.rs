@@ -24,6 +24,9 @@ pub struct SubscribeRequest {
     pub tracks: TrackSet,
     /// Skip the double opt-in (operators only, `--preconfirmed`).
     pub preconfirmed: bool,
+    /// The invitation whose link led here (verified by the caller): its
+    /// inviter and this subscriber are linked when this address confirms.
+    pub invitation: Option<i64>,
 }
 
 /// What happened. The web page says the same thing for every outcome so that
@@ -68,6 +71,9 @@ pub async fn subscribe(
     };
     store::subscribers::update_preferences(&mut tx, id, &preferences).await?;
     store::tracks::choose(&mut tx, id, &request.tracks).await?;
+    if let Some(invitation) = request.invitation {
+        super::partners::note_accepted(&mut tx, invitation, id, &request.email).await?;
+    }
     let outcome = if request.preconfirmed {
         let subscriber = store::subscribers::get(&mut *tx, id).await?.context("subscriber vanished")?;
         activate(&mut tx, &subscriber, scheduling).await?;

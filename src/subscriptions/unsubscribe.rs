@@ -1,6 +1,6 @@
 //! Unsubscribing: immediate, nothing queued goes out afterwards, and every
 //! link mailed before stops working (the unsubscribe links themselves
-//! excepted: stopping mail is always allowed).
+//! excepted: stopping mail is always allowed). A partner link ends with it.
 
 use anyhow::Context;
 use sqlx::PgPool;
@@ -21,6 +21,8 @@ pub async fn unsubscribe(pool: &PgPool, subscriber_id: i64) -> anyhow::Result<bo
         store::deliveries::cancel_pending(&mut tx, subscriber_id).await?;
         store::links::bump(&mut tx, subscriber_id).await?;
     }
+    // Leaving ends a partner link at once; the other side is not told.
+    store::partners::unlink(&mut tx, subscriber_id).await?;
     tx.commit().await.context("failed to commit an unsubscribe")?;
     Ok(true)
 }

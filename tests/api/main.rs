@@ -23,6 +23,7 @@ mod logs;
 mod nudges;
 mod operations;
 mod operators;
+mod partners;
 mod preferences;
 mod promises;
 mod relays;

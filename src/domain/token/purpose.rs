@@ -25,6 +25,8 @@ pub enum Purpose {
     /// The per-delivery envelope sender (VERP): bounces and complaints
     /// about one delivery come back to it.
     Bounce = 9,
+    /// An invitation's subscribe page (the subject is the invitation).
+    Invitation = 10,
 }
 
 impl Purpose {
@@ -39,6 +41,7 @@ impl Purpose {
             7 => Purpose::Nudge,
             8 => Purpose::Reply,
             9 => Purpose::Bounce,
+            10 => Purpose::Invitation,
             _ => return None,
         })
     }
@@ -55,7 +58,7 @@ impl Purpose {
             // Addresses were never minted in layout 1; these are their
             // lifetimes ([`crate::links`]), so that the match stays whole.
             Purpose::Reply => Duration::days(14),
-            Purpose::Bounce => Duration::days(30),
+            Purpose::Bounce | Purpose::Invitation => Duration::days(30),
         }
     }
 
@@ -74,7 +77,8 @@ impl Purpose {
             | Purpose::Resume
             | Purpose::Promise
             | Purpose::Nudge
-            | Purpose::Reply => true,
+            | Purpose::Reply
+            | Purpose::Invitation => true,
         }
     }
 }

@@ -7,7 +7,9 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::super::AppState;
 use super::super::error::AppError;
-use super::super::pages::{PreferencesPage, PromiseRecord, TrackChoice, TrackProgress, language_choices, zone_names};
+use super::super::pages::{
+    PartnerSection, PreferencesPage, PromiseRecord, TrackChoice, TrackProgress, language_choices, zone_names,
+};
 use super::super::promise::words;
 use crate::domain::promise::Outcome;
 use crate::domain::{DayAnswer, TimeZone, Track};
@@ -72,10 +74,18 @@ pub async fn build(
         promises: promise_record(state, t, subscriber_id, now, subscriber.zone, fresh).await?,
         today: today.to_string(),
         weekly_summary: store::subscribers::weekly_summary(&state.pool, subscriber_id).await?.is_some(),
+        partner: partner_section(state, subscriber_id).await?,
         fresh,
         safety_note: notes::safety(state.catalog.notes(&subscriber.locale), &state.lines),
         notice,
     })
+}
+
+/// This side's own facts of a partner link: whether there is one, and its
+/// own switch. The other side's switch is never read for a page.
+async fn partner_section(state: &AppState, subscriber_id: i64) -> Result<PartnerSection, AppError> {
+    let side = store::partners::side(&state.pool, subscriber_id).await?;
+    Ok(PartnerSection { linked: side.is_some(), signal: side.is_some_and(|s| s.signal) })
 }
 
 /// "Tuesday 3 March at 08:30 (in 6 days)".

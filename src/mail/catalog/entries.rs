@@ -98,7 +98,7 @@ impl MailText {
 /// Whether a kind's mail table must have an `action` (its one button's label).
 pub fn needs_action(kind: DeliveryKind) -> bool {
     match kind.shape() {
-        Shape::Plain(_) | Shape::WeeklySummary => true,
+        Shape::Plain(_) | Shape::WeeklySummary | Shape::Invitation => true,
         Shape::Nudge | Shape::Promise(_) | Shape::AnswerAgain => false,
     }
 }

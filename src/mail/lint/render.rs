@@ -20,6 +20,7 @@ pub fn sample_values(kind: DeliveryKind) -> Vec<(&'static str, String)> {
     match kind.shape() {
         Shape::Plain(_) => kind.placeholders().iter().map(|name| (*name, sample_value(name))).collect(),
         Shape::WeeklySummary => week_numbers(&sample_week()),
+        Shape::Invitation => vec![("from_name", sample_value("from_name"))],
         Shape::Nudge | Shape::Promise(_) | Shape::AnswerAgain => Vec::new(),
     }
 }
@@ -31,6 +32,7 @@ fn sample_value(name: &str) -> String {
     match name {
         "time" => "08:30",
         "timezone" => "Europe/Dublin",
+        "from_name" => "Sam",
         _ => "3",
     }
     .to_owned()
@@ -131,6 +133,7 @@ pub fn sample_mail(locale: &Locale, kind: DeliveryKind) -> MailContext {
         Shape::Nudge => MailBody::Nudge { track: Track::CheckIn, variant: String::new() },
         Shape::Promise(which) => MailBody::Promise(which),
         Shape::WeeklySummary => MailBody::WeeklySummary(sample_week()),
+        Shape::Invitation => MailBody::Invitation { invitation_id: 1, from_name: sample_value("from_name") },
         Shape::AnswerAgain => MailBody::AnswerAgain(AnswerAgain {
             about_id: 1,
             about_slot: sample_instant(),

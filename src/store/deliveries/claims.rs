@@ -32,6 +32,9 @@ pub struct Claimed {
     pub promise_id: Option<i64>,
     /// The delivery a "could not read your reply" mail is about.
     pub about_delivery_id: Option<i64>,
+    /// The invitation an invitation mail carries; `to` is then the invited
+    /// address, and `status` the inviter's.
+    pub invitation_id: Option<i64>,
     pub slot: DateTime<Utc>,
     /// The random part of the Message-ID, stable across attempts.
     pub message_key: String,
@@ -73,6 +76,7 @@ struct ClaimRow {
     variant: Option<String>,
     promise_id: Option<i64>,
     about_delivery_id: Option<i64>,
+    invitation_id: Option<i64>,
     slot: DateTime<Utc>,
     message_key: String,
     subscriber_id: i64,
@@ -106,6 +110,7 @@ fn parse(row: ClaimRow) -> anyhow::Result<Claimed> {
         variant: row.variant,
         promise_id: row.promise_id,
         about_delivery_id: row.about_delivery_id,
+        invitation_id: row.invitation_id,
         slot: row.slot,
         message_key: row.message_key,
         to: Recipient {
@@ -145,10 +150,15 @@ pub async fn claim_due(pool: &PgPool, owner: &str, limit: i64, lease: chrono::Du
            from picked, subscribers s
            where d.id = picked.id and s.id = d.subscriber_id
            returning d.id, d.attempt, d.kind as "kind: DeliveryKind", d.track, d.variant, d.promise_id,
-                     d.about_delivery_id, d.slot,
-                     d.message_key::text as "message_key!", s.id as subscriber_id, s.email, s.timezone, s.send_time,
-                     s.status, s.locale, s.link_generation, s.discreet,
-                     exists(select 1 from suppressed_addresses x where x.email = lower(s.email)) as "suppressed!""#,
+                     d.about_delivery_id, d.invitation_id, d.slot, d.message_key::text as "message_key!",
+                     s.id as subscriber_id,
+                     coalesce((select i.email from partner_invitations i where i.id = d.invitation_id), s.email)
+                         as "email!",
+                     s.timezone, s.send_time, s.status, s.locale, s.link_generation,
+                     s.discreet and d.invitation_id is null as "discreet!",
+                     exists(select 1 from suppressed_addresses x where x.email = lower(coalesce(
+                         (select i.email from partner_invitations i where i.id = d.invitation_id), s.email)))
+                         as "suppressed!""#,
         owner,
         limit,
         lease_secs
