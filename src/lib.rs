@@ -27,6 +27,7 @@
 //! - [`scheduler`]: the few periodic jobs that drive planner and rescue.
 //! - [`mail`]: the catalog and its lint, the pure composer, transports.
 //! - [`http`]: pages, their one error type, health and metrics.
+//! - [`i18n`]: the interface words (Fluent files per locale) and dates.
 //! - [`inbound`]: the SMTP listener for replies, bounces and complaints.
 //! - [`metrics`]: one set of counters per application (deliveries, planning,
 //!   HTTP requests, send latency) and the database gauges.
@@ -41,6 +42,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod i18n;
 pub mod inbound;
 pub mod links;
 pub mod mail;

@@ -1,7 +1,8 @@
 //! Progress: a subscriber's own picture of the journey, as calendar heatmaps
 //! (one cell a day, coloured by that day's answer) with a text summary beside
 //! each, and the warm sentences of the weekly summary. Pure: the caller
-//! passes the answers and "today"; the output is SVG and text.
+//! passes the answers, "today" and the reader's words; the output is SVG
+//! and text.
 
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -9,6 +10,7 @@ use std::fmt::Write;
 use chrono::{Datelike, Duration, NaiveDate};
 
 use crate::domain::{Action, DayAnswer, Track};
+use crate::i18n::Tr;
 
 /// Twelve weeks, one column a week, Monday at the top.
 pub const WEEKS: i64 = 12;
@@ -48,18 +50,13 @@ pub fn tally(answers: &[DayAnswer], track: Track, today: NaiveDate) -> Tally {
 }
 
 /// The text that stands beside a heatmap (and is its accessible name).
-pub fn summary_text(track: Track, t: Tally) -> String {
-    let shown = t.done + t.partly + t.not_yet;
-    if shown == 0 {
-        return format!("{}: no answers in the last {WEEKS} weeks yet.", track.title());
+pub fn summary_text(words: Tr, track: Track, t: Tally) -> String {
+    let (track, weeks) = (("track", words.track(track).into()), ("weeks", WEEKS.into()));
+    if t.done + t.partly + t.not_yet == 0 {
+        return words.with("progress-none", &[track, weeks]);
     }
-    format!(
-        "{}: in the last {WEEKS} weeks, {} done, {} partly, {} not yet.",
-        track.title(),
-        t.done,
-        t.partly,
-        t.not_yet
-    )
+    let counts = [("done", t.done.into()), ("partly", t.partly.into()), ("not_yet", t.not_yet.into())];
+    words.with("progress-summary", &[&[track, weeks][..], &counts].concat())
 }
 
 fn first_day(today: NaiveDate) -> NaiveDate {
@@ -68,11 +65,11 @@ fn first_day(today: NaiveDate) -> NaiveDate {
 }
 
 /// A 12-week calendar heatmap of one track. The last answer of a day wins.
-pub fn heatmap(answers: &[DayAnswer], track: Track, today: NaiveDate) -> String {
+pub fn heatmap(words: Tr, answers: &[DayAnswer], track: Track, today: NaiveDate) -> String {
     let first = first_day(today);
     let by_day: HashMap<NaiveDate, Action> =
         answers.iter().filter(|a| a.track == track).map(|a| (a.date, a.action)).collect();
-    let summary = summary_text(track, tally(answers, track, today));
+    let summary = summary_text(words, track, tally(answers, track, today));
     let (width, height) = (WEEKS * CELL + 2, 7 * CELL + 2);
     let mut svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"{}\">",
@@ -85,7 +82,7 @@ pub fn heatmap(answers: &[DayAnswer], track: Track, today: NaiveDate) -> String 
         }
         let (x, y) = (1 + (offset / 7) * CELL, 1 + (offset % 7) * CELL);
         let action = by_day.get(&date).copied();
-        let label = action.map_or("no answer", Action::label);
+        let label = escape(&action.map_or_else(|| words.get("no-answer"), |a| words.action(a)));
         let _ = write!(
             svg,
             "<rect x=\"{x}\" y=\"{y}\" width=\"{}\" height=\"{}\" rx=\"2\" fill=\"{}\"><title>{date}: {label}</title></rect>",
@@ -101,40 +98,25 @@ pub fn heatmap(answers: &[DayAnswer], track: Track, today: NaiveDate) -> String 
 /// The weekly summary's details: one line per track that had good news and
 /// one for promises kept or renegotiated early. What was missed is never
 /// mentioned; a week without good news gives no lines.
-pub fn weekly_details(answers: &[DayAnswer], kept: usize, renegotiated: usize) -> Vec<String> {
+pub fn weekly_details(words: Tr, answers: &[DayAnswer], kept: usize, renegotiated: usize) -> Vec<String> {
     let mut lines = Vec::new();
     for track in Track::ALL {
         let done = answers.iter().filter(|a| a.track == track && a.action == Action::Done).count();
         let partly = answers.iter().filter(|a| a.track == track && a.action == Action::Partly).count();
-        if done + partly == 0 {
-            continue;
+        let args = [("track", words.track(track).into()), ("done", done.into()), ("partly", partly.into())];
+        match (done, partly) {
+            (0, 0) => continue,
+            (_, 0) => lines.push(words.with("week-track-done", &args)),
+            _ => lines.push(words.with("week-track-done-partly", &args)),
         }
-        let mut line = format!("{}: {} done", track.title(), count_word(done));
-        if partly > 0 {
-            line.push_str(&format!(", {} partly", count_word(partly)));
-        }
-        line.push('.');
-        lines.push(line);
     }
-    if kept + renegotiated > 0 {
-        let mut line = format!("Promises: {} kept", count_word(kept));
-        if renegotiated > 0 {
-            line.push_str(&format!(", {} renegotiated early, which is honest and kind", count_word(renegotiated)));
-        }
-        line.push('.');
-        lines.push(line);
+    let args = [("kept", kept.into()), ("renegotiated", renegotiated.into())];
+    match (kept, renegotiated) {
+        (0, 0) => {}
+        (_, 0) => lines.push(words.with("week-promises", &args)),
+        _ => lines.push(words.with("week-promises-renegotiated", &args)),
     }
     lines
-}
-
-/// Said instead of the numbers when a week had no answers at all.
-pub const QUIET_WEEK: &str =
-    "A quiet week. That's fine: the next nudge will come at its usual time, whenever you're ready.";
-
-fn count_word(n: usize) -> String {
-    ["none", "one", "two", "three", "four", "five", "six", "seven"]
-        .get(n)
-        .map_or_else(|| n.to_string(), |w| (*w).to_owned())
 }
 
 fn escape(text: &str) -> String {
@@ -144,6 +126,7 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Locale;
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -156,11 +139,15 @@ mod tests {
             DayAnswer { date: d("2026-03-04"), track: Track::CheckIn, action: Action::NotYet },
             DayAnswer { date: d("2026-03-04"), track: Track::Support, action: Action::Done },
         ];
-        let svg = heatmap(&answers, Track::CheckIn, d("2026-03-05"));
+        let svg = heatmap(crate::i18n::tr(&Locale::en()), &answers, Track::CheckIn, d("2026-03-05"));
         // 11 full weeks plus Monday to Thursday of this one.
         assert_eq!(svg.matches("<rect").count(), 11 * 7 + 4);
         assert!(svg.contains("2026-03-02: Done") && svg.contains("2026-03-04: Not yet"));
-        assert!(svg.contains("aria-label=\"Open, honest talk: in the last 12 weeks, 1 done, 0 partly, 1 not yet.\""));
+        assert!(
+            svg.contains("aria-label=\"Open, honest talk: in the last 12 weeks, 1 done, 0 partly, 1 not yet.\""),
+            "{}",
+            &svg[..300]
+        );
     }
 
     #[test]
@@ -171,10 +158,11 @@ mod tests {
             DayAnswer { date: d("2026-03-04"), track: Track::CheckIn, action: Action::Done },
             DayAnswer { date: d("2026-03-05"), track: Track::FollowThrough, action: Action::NotYet },
         ];
-        let lines = weekly_details(&answers, 1, 1).join(" ");
+        let en = crate::i18n::tr(&Locale::en());
+        let lines = weekly_details(en, &answers, 1, 1).join(" ");
         assert!(lines.contains("Open, honest talk: three done."), "{lines}");
-        assert!(lines.contains("one kept, one renegotiated early"));
+        assert!(lines.contains("one kept, one renegotiated early"), "{lines}");
         assert!(!lines.to_lowercase().contains("miss") && !lines.contains("not yet"));
-        assert!(weekly_details(&[], 0, 0).is_empty());
+        assert!(weekly_details(en, &[], 0, 0).is_empty());
     }
 }

@@ -89,6 +89,9 @@ impl Application {
         roles: Roles,
     ) -> anyhow::Result<Self> {
         let catalog = Arc::new(Catalog::load(&settings.catalog.path)?);
+        // Parse the interface words now, so a message a locale lacks is
+        // logged once, at start-up, rather than on the first page.
+        crate::i18n::texts();
         let links = Links::new(settings.public_url(), LinkSigner::new(&settings.security.link_keys)?);
         let mailer = Arc::new(Mailer::from_settings(&settings.mail)?);
         let lines = OperatorLines::from(&settings.content);

@@ -31,6 +31,9 @@ pub enum CatalogCommand {
     Lint {
         /// A catalog file (default: catalog.path, else the built-in catalog).
         file: Option<PathBuf>,
+        /// Only this locale's problems (en, de or es; default: every locale).
+        #[arg(long)]
+        locale: Option<String>,
     },
     /// Print every message as a subscriber reads it, or write the HTML versions.
     Preview {
@@ -54,7 +57,11 @@ pub enum CatalogCommand {
 
 pub fn run(settings: &Settings, command: CatalogCommand) -> anyhow::Result<()> {
     match command {
-        CatalogCommand::Lint { file } => lint(&read(settings, file.as_deref())?),
+        CatalogCommand::Lint { file, locale } => {
+            let locale =
+                locale.map(|l| Locale::parse_supported(&l)).transpose().map_err(|e| UsageError(e.to_string()))?;
+            lint(&read(settings, file.as_deref())?, locale.as_ref())
+        }
         CatalogCommand::Preview { track, html, locale, file, discreet } => {
             let track = track.map(|t| Track::parse(&t)).transpose().map_err(|e| UsageError(e.to_string()))?;
             let locale = Locale::parse(&locale).map_err(|e| UsageError(e.to_string()))?;
@@ -82,8 +89,9 @@ fn read(settings: &Settings, file: Option<&Path>) -> anyhow::Result<Catalog> {
     Catalog::read(&path).map_err(|e| UsageError(format!("{e:#}")).into())
 }
 
-fn lint(catalog: &Catalog) -> anyhow::Result<()> {
-    let problems = lint::lint(catalog);
+fn lint(catalog: &Catalog, only: Option<&Locale>) -> anyhow::Result<()> {
+    let mut problems = lint::lint(catalog);
+    problems.retain(|p| only.is_none_or(|locale| p.locale == *locale));
     for problem in &problems {
         println!("{problem}");
     }

@@ -1,10 +1,11 @@
 //! `tend subscriber import FILE.csv [--preconfirmed]`: bulk import.
 //!
 //! The file has a header line naming its columns: `email` is required;
-//! `timezone`, `time`, `tracks` and `discreet` are optional, in any order
-//! (the usual header is `email,timezone,time,tracks`). Tracks are separated
-//! by `;`; `discreet` is on, off, true, false, yes or no. Empty fields take
-//! the defaults (UTC, 08:30, the default tracks, not discreet). Fields
+//! `timezone`, `time`, `tracks`, `discreet` and `locale` are optional, in
+//! any order (the usual header is `email,timezone,time,tracks`). Tracks are
+//! separated by `;`; `discreet` is on, off, true, false, yes or no; `locale`
+//! is en, de or es. Empty fields take the defaults (UTC, 08:30, the default
+//! tracks, not discreet, en). Fields
 //! may be wrapped in double quotes, with `""` for a quote inside.
 //!
 //! Each row is checked on its own: a bad row is reported on stderr with its
@@ -29,14 +30,15 @@ use sqlx::PgPool;
 use super::UsageError;
 use super::progress::Progress;
 use crate::domain::Scheduling;
-use crate::domain::{SubscriberEmail, TimeOfDay, TimeZone, Track, TrackSet, parse_on_off};
+use crate::domain::{Locale, SubscriberEmail, TimeOfDay, TimeZone, Track, TrackSet, parse_on_off};
 use crate::store::{self, subscribers::Preferences};
 use crate::subscriptions::{self, SubscribeOutcome, SubscribeRequest};
 
 const DEFAULT_ZONE: &str = "UTC";
 const DEFAULT_TIME: &str = "08:30";
-const COLUMNS: [&str; 5] = ["email", "timezone", "time", "tracks", "discreet"];
-/// The header an error message suggests: the optional `discreet` is left out.
+const COLUMNS: [&str; 6] = ["email", "timezone", "time", "tracks", "discreet", "locale"];
+/// The header an error message suggests: the optional `discreet` and
+/// `locale` are left out.
 const USUAL_HEADER: &str = "email,timezone,time,tracks";
 
 pub struct ImportOptions {
@@ -123,6 +125,7 @@ struct Columns {
     time: Option<usize>,
     tracks: Option<usize>,
     discreet: Option<usize>,
+    locale: Option<usize>,
 }
 
 /// A data row: its row number and its fields, or why it could not be split.
@@ -156,7 +159,7 @@ fn parse_file(text: &str) -> Result<(Columns, Vec<Row>), String> {
 
 impl Columns {
     fn from_header(names: &[String]) -> Result<Self, String> {
-        let mut found: [Option<usize>; 5] = [None; 5];
+        let mut found: [Option<usize>; 6] = [None; 6];
         for (index, name) in names.iter().enumerate() {
             let name = name.trim().to_ascii_lowercase();
             let slot = COLUMNS
@@ -175,6 +178,7 @@ impl Columns {
             time: found[2],
             tracks: found[3],
             discreet: found[4],
+            locale: found[5],
         })
     }
 
@@ -198,9 +202,13 @@ impl Columns {
             "" => false,
             value => parse_on_off(value).map_err(|e| format!("discreet {value:?}: {e}"))?,
         };
+        let locale = match field(self.locale) {
+            "" => Locale::en(),
+            value => Locale::parse_supported(value).map_err(|e| format!("locale: {e}"))?,
+        };
         Ok(SubscribeRequest {
             email,
-            preferences: Preferences { zone, time, max_per_day: options.max_per_day, discreet },
+            preferences: Preferences { zone, time, max_per_day: options.max_per_day, discreet, locale },
             tracks,
             preconfirmed: options.preconfirmed,
             invitation: None,

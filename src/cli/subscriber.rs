@@ -9,7 +9,7 @@ use super::UsageError;
 use super::{data_rights, import};
 use crate::config::Settings;
 use crate::domain::Scheduling;
-use crate::domain::{SubscriberEmail, TimeOfDay, TimeZone, Track, TrackSet};
+use crate::domain::{Locale, SubscriberEmail, TimeOfDay, TimeZone, Track, TrackSet};
 use crate::store::{self, subscribers::Preferences};
 use crate::subscriptions::{self, SubscribeOutcome, SubscribeRequest};
 
@@ -30,6 +30,9 @@ pub enum SubscriberCommand {
         /// Discreet mail: a neutral From name, subjects and first line.
         #[arg(long)]
         discreet: bool,
+        /// The language of their mails and pages: en, de or es.
+        #[arg(long, default_value = "en")]
+        locale: String,
     },
     /// Show one subscriber and their tracks.
     Show { email: String },
@@ -43,8 +46,9 @@ pub enum SubscriberCommand {
     /// Erase one subscriber's data; only an anonymous erasure record remains.
     Forget { email: String },
     /// Add subscribers from a CSV file with the header email,timezone,time,tracks
-    /// and optionally discreet (tracks separated by ';'; discreet on, off, true,
-    /// false, yes or no; empty fields take the defaults). Known addresses are
+    /// and optionally discreet and locale (tracks separated by ';'; discreet on,
+    /// off, true, false, yes or no; locale en, de or es; empty fields take the
+    /// defaults). Known addresses are
     /// left alone; new ones confirm by email unless --preconfirmed.
     Import {
         file: PathBuf,
@@ -57,18 +61,19 @@ pub async fn run(settings: Settings, command: SubscriberCommand) -> anyhow::Resu
     let pool = store::connect_lazy(&settings.database)?;
     let scheduling = Scheduling { jitter: settings.schedule.jitter.as_chrono() };
     match command {
-        SubscriberCommand::Add { email, timezone, time, tracks, preconfirmed, discreet } => {
+        SubscriberCommand::Add { email, timezone, time, tracks, preconfirmed, discreet, locale } => {
             let usage = |e: &dyn std::fmt::Display| UsageError(e.to_string());
             let email = SubscriberEmail::parse(&email).map_err(|e| usage(&format!("{email:?}: {e}")))?;
             let zone = TimeZone::parse(&timezone).map_err(|e| usage(&e))?;
             let time = TimeOfDay::parse(&time).map_err(|e| usage(&e))?;
+            let locale = Locale::parse_supported(&locale).map_err(|e| usage(&e))?;
             let tracks = match tracks.is_empty() {
                 true => Track::defaults(),
                 false => TrackSet::parse(tracks.iter().map(String::as_str)).map_err(|e| usage(&e))?,
             };
             let request = SubscribeRequest {
                 email: email.clone(),
-                preferences: Preferences { zone, time, max_per_day: settings.schedule.max_per_day, discreet },
+                preferences: Preferences { zone, time, max_per_day: settings.schedule.max_per_day, discreet, locale },
                 tracks,
                 preconfirmed,
                 invitation: None,
@@ -97,6 +102,7 @@ pub async fn run(settings: Settings, command: SubscriberCommand) -> anyhow::Resu
             println!("time:        {}", subscriber.time);
             println!("max per day: {}", subscriber.max_per_day);
             println!("discreet:    {}", if subscriber.discreet { "on" } else { "off" });
+            println!("locale:      {}", subscriber.locale);
             println!("since:       {}", subscriber.created_at.format("%Y-%m-%d %H:%M UTC"));
             for track in store::tracks::list(&pool, subscriber.id).await.context("failed to load tracks")? {
                 let next =

@@ -46,28 +46,6 @@ impl Action {
             Action::PauseTrack => "pause_track",
         }
     }
-
-    /// Button and link text, in the subscriber's voice.
-    pub fn label(self) -> &'static str {
-        match self {
-            Action::Done => "Done",
-            Action::Partly => "Partly",
-            Action::NotYet => "Not yet",
-            Action::Snooze => "Remind me tomorrow",
-            Action::PauseTrack => "Pause this track",
-        }
-    }
-
-    /// What the answer page says back once the answer is recorded.
-    pub fn acknowledgement(self) -> &'static str {
-        match self {
-            Action::Done => "Well done. Small steps like this one are how trust grows back.",
-            Action::Partly => "Partly counts. Thank you for being honest about it.",
-            Action::NotYet => "That's all right. Thank you for saying so; it will come back gently.",
-            Action::Snooze => "Sure. This one will come back tomorrow.",
-            Action::PauseTrack => "This track is paused. You can turn it back on from your preferences.",
-        }
-    }
 }
 
 impl fmt::Display for Action {

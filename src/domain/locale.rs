@@ -55,6 +55,27 @@ impl Locale {
         Self::SUPPORTED.iter().find(|s| **s == language).map(|s| Locale((*s).to_owned())).ok_or_else(unknown)
     }
 
+    /// The supported locale a browser prefers most, from an
+    /// `Accept-Language` header (`de-DE,de;q=0.9,en;q=0.8`): the highest
+    /// q-value wins, earlier entries win ties, `q=0` means "not this", and a
+    /// region reads as its language. `en` when nothing listed is supported.
+    pub fn from_accept_language(header: &str) -> Self {
+        let mut best: Option<(f32, Locale)> = None;
+        for entry in header.split(',').take(20) {
+            let mut parts = entry.split(';');
+            let tag = parts.next().unwrap_or_default().trim();
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let Ok(locale) = Self::parse_supported(tag) else { continue };
+            if q > 0.0 && best.as_ref().is_none_or(|(b, _)| q > *b) {
+                best = Some((q, locale));
+            }
+        }
+        best.map_or_else(Self::en, |(_, locale)| locale)
+    }
+
     /// The language part of the tag (`de` for `de-ch`).
     pub fn language(&self) -> &str {
         self.0.split('-').next().unwrap_or_default()
@@ -103,5 +124,16 @@ mod tests {
             assert!(Locale::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(Locale::or_en("??"), Locale::en());
+    }
+
+    #[test]
+    fn accept_language_picks_the_most_wanted_supported_locale() {
+        let pick = |header: &str| Locale::from_accept_language(header).as_str().to_owned();
+        assert_eq!(pick("de-DE,de;q=0.9,en;q=0.8"), "de");
+        assert_eq!(pick("fr-FR, es;q=0.5, de;q=0.4"), "es");
+        assert_eq!(pick("en;q=0.3, es-ES;q=0.7"), "es");
+        assert_eq!(pick("de;q=0, fr"), "en");
+        assert_eq!(pick(""), "en");
+        assert_eq!(pick("*"), "en");
     }
 }

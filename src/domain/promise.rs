@@ -149,13 +149,6 @@ impl CheckAnswer {
         }
     }
 
-    pub fn label(self) -> &'static str {
-        match self {
-            CheckAnswer::OnTrack => "On track",
-            CheckAnswer::SayEarly => "I need to say it early",
-        }
-    }
-
     pub fn parse(key: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|a| a.key() == key.trim())
     }
@@ -170,15 +163,6 @@ impl Outcome {
             Outcome::KeptLate => "kept_late",
             Outcome::Renegotiated => "renegotiated",
             Outcome::NotKept => "not_kept",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Outcome::Kept => "Kept",
-            Outcome::KeptLate => "Kept, but late",
-            Outcome::Renegotiated => "Renegotiated early",
-            Outcome::NotKept => "Not kept",
         }
     }
 

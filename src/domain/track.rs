@@ -89,38 +89,6 @@ impl Track {
         }
     }
 
-    /// The name a subscriber reads on pages and in mails.
-    pub fn title(self) -> &'static str {
-        match self {
-            Track::CheckIn => "Open, honest talk",
-            Track::FollowThrough => "Follow-through",
-            Track::Transparency => "Transparency",
-            Track::Patience => "Patience",
-            Track::Responsibility => "Taking responsibility",
-            Track::Support => "Professional support",
-            Track::SayWhatHelps => "Saying what would help",
-            Track::NoticeEffort => "Noticing effort",
-            Track::OwnPace => "Your own pace",
-            Track::OwnSupport => "Support for you",
-        }
-    }
-
-    /// One line under the title on the subscribe and preferences pages.
-    pub fn blurb(self) -> &'static str {
-        match self {
-            Track::CheckIn => "A calm check-in; listen and reflect back without defending.",
-            Track::FollowThrough => "Keep one small promise; say early when one can't be kept.",
-            Track::Transparency => "Share plans before being asked, as a support that tapers off.",
-            Track::Patience => "Accept your partner's pace; reassure without asking for trust back.",
-            Track::Responsibility => "Name a mistake plainly and say what changes.",
-            Track::Support => "Consider a counsellor or couples therapy, gently.",
-            Track::SayWhatHelps => "Name one concrete thing that would make trust a little easier.",
-            Track::NoticeEffort => "Let yourself see one thing your partner did.",
-            Track::OwnPace => "It is fine not to be ready; go at a pace that is yours.",
-            Track::OwnSupport => "Care for yourself: a counsellor, a friend, your own history.",
-        }
-    }
-
     /// Whether the track is for the partner who is trying to trust again
     /// (the forms list these in a group of their own).
     pub fn is_for_partner(self) -> bool {

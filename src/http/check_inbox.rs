@@ -14,6 +14,7 @@ use serde_json::json;
 use super::error::{AppError, wants_json};
 use super::pages::{MessagePage, render};
 use super::rate_limit::RateLimiter;
+use crate::i18n::Tr;
 
 /// Every accepted request takes at least this long to answer: new, pending,
 /// active and unknown addresses take different paths through the database.
@@ -26,12 +27,14 @@ pub fn admit(limiter: &RateLimiter, client: IpAddr) -> Result<Instant, AppError>
     Ok(started)
 }
 
-/// "Check your inbox", as a page or as JSON (202), once the floor is reached.
-pub async fn check_your_inbox(started: Instant, headers: &HeaderMap, message: &str) -> Response {
+/// "Check your inbox" (the message `message` of `t`), as a page or as
+/// JSON (202), once the floor is reached.
+pub async fn check_your_inbox(started: Instant, headers: &HeaderMap, t: Tr, message: &str) -> Response {
     tokio::time::sleep_until((started + ANSWER_NO_SOONER_THAN).into()).await;
     if wants_json(headers) {
+        let message = t.get(message);
         (StatusCode::ACCEPTED, Json(json!({ "status": "check_your_inbox", "message": message }))).into_response()
     } else {
-        Html(render(&MessagePage::new("Check your inbox", vec![message.into()]))).into_response()
+        Html(render(&MessagePage::of(t, "check-inbox-title", &[message]))).into_response()
     }
 }

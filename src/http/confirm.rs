@@ -8,17 +8,18 @@ use axum::response::Html;
 use super::AppState;
 use super::error::AppError;
 use super::opened::verify_current;
-use super::pages::{ButtonPage, MessagePage, local_when, render};
+use super::pages::{ButtonPage, MessagePage, render};
 use crate::domain::Purpose;
+use crate::i18n;
 use crate::store;
 use crate::subscriptions::{self, ConfirmOutcome};
 
 const PAGE: ButtonPage = ButtonPage {
     purpose: Purpose::Confirm,
     path: "confirm",
-    title: "Confirm your subscription",
-    paragraph: "Press the button to start your nudges. You can pause or unsubscribe at any time from any mail.",
-    label: "Confirm",
+    title: "confirm-title",
+    paragraph: "confirm-text",
+    label: "confirm-button",
 };
 
 pub async fn page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Html<String>, AppError> {
@@ -27,7 +28,8 @@ pub async fn page(State(state): State<AppState>, Path(token): Path<String>) -> R
 
 #[tracing::instrument(name = "confirm", skip_all)]
 pub async fn submit(State(state): State<AppState>, Path(token): Path<String>) -> Result<Html<String>, AppError> {
-    let claims = verify_current(&state, &token, Purpose::Confirm).await?;
+    let (claims, locale) = verify_current(&state, &token, Purpose::Confirm).await?;
+    let t = i18n::tr(&locale);
     let outcome = subscriptions::confirm(&state.pool, claims.subject, state.scheduling).await?;
     let page = match outcome {
         ConfirmOutcome::Confirmed | ConfirmOutcome::AlreadyConfirmed => {
@@ -36,25 +38,20 @@ pub async fn submit(State(state): State<AppState>, Path(token): Path<String>) ->
             };
             let first =
                 store::tracks::list(&state.pool, subscriber.id).await?.into_iter().filter_map(|t| t.next_due_at).min();
-            let mut lines = vec![if outcome == ConfirmOutcome::Confirmed {
-                "Thank you. Your subscription is active.".to_owned()
-            } else {
-                "Your subscription was already confirmed. Nothing more to do.".to_owned()
-            }];
+            let t = i18n::tr(&subscriber.locale);
+            let mut lines = vec![t.get(match outcome {
+                ConfirmOutcome::Confirmed => "confirmed-now",
+                _ => "confirmed-already",
+            })];
             if let Some(first) = first {
-                lines.push(format!("Your next nudge arrives on {}.", local_when(first, subscriber.zone)));
+                lines.push(t.with("next-nudge-on", &[("when", t.when(first, subscriber.zone).into())]));
             }
-            lines.push("A welcome mail is on its way, with a link to your preferences.".to_owned());
-            MessagePage::new("You're in", lines)
+            lines.push(t.get("welcome-on-its-way"));
+            MessagePage::new(t, t.get("confirmed-title"), lines)
         }
-        ConfirmOutcome::NoLongerPending => MessagePage::new(
-            "This subscription was cancelled",
-            vec![
-                "This address unsubscribed after the link was sent. To start again, subscribe on the front page."
-                    .into(),
-            ],
-        )
-        .with_link(state.links.home(), "Subscribe again"),
+        ConfirmOutcome::NoLongerPending => {
+            MessagePage::of(t, "cancelled-title", &["cancelled-text"]).with_link(state.links.home(), "subscribe-again")
+        }
     };
     Ok(Html(render(&page)))
 }

@@ -110,8 +110,9 @@ fn from_json(body: &Bytes) -> Result<Vec<(String, String)>, AppError> {
 /// Maps a field name to a static name for error reports; unknown names are
 /// not echoed back, so a client cannot reflect arbitrary text through them.
 fn leak_known(name: &str) -> &'static str {
-    const KNOWN: [&str; 15] = [
+    const KNOWN: [&str; 16] = [
         "email",
+        "locale",
         "discreet",
         "timezone",
         "time",

@@ -15,20 +15,19 @@ use axum::http::HeaderMap;
 use axum::response::{Html, Response};
 
 use super::check_inbox::{admit, check_your_inbox};
-use super::error::AppError;
+use super::error::{AppError, browser_locale};
 use super::fields::Fields;
 use super::pages::{MessagePage, render};
 use super::rate_limit::RateLimiter;
 use super::{AppState, ClientIp};
 use crate::domain::SubscriberEmail;
+use crate::i18n;
 use crate::subscriptions;
 
-const ON_ITS_WAY: &str =
-    "If this address has a subscription, a fresh link is on its way to it. It works for one day. Nothing else changed.";
-
-pub async fn page() -> Html<String> {
-    let message = "Enter the address your mails come to, and a link to your preferences will be mailed to it.";
-    Html(render(&MessagePage::new("Mail me a fresh link", vec![message.into()]).with_fresh_link_form()))
+/// In the browser's language: the page knows nobody yet.
+pub async fn page(headers: HeaderMap) -> Html<String> {
+    let t = i18n::tr(&browser_locale(&headers));
+    Html(render(&MessagePage::of(t, "fresh-link-title", &["fresh-link-intro"]).with_fresh_link_form()))
 }
 
 #[tracing::instrument(name = "fresh link", skip_all)]
@@ -45,5 +44,6 @@ pub async fn submit(
         SubscriberEmail::parse(fields.get("email").unwrap_or_default()).map_err(|e| AppError::bad_input("email", e))?;
     let outcome = subscriptions::request_fresh_link_for(&state.pool, &email).await?;
     tracing::info!(?outcome, "fresh link asked for by address");
-    Ok(check_your_inbox(started, &headers, ON_ITS_WAY).await)
+    let t = i18n::tr(&browser_locale(&headers));
+    Ok(check_your_inbox(started, &headers, t, "check-inbox-fresh-link").await)
 }

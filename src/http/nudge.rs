@@ -21,8 +21,9 @@ use super::AppState;
 use super::error::{AppError, wants_json};
 use super::fields::Fields;
 use super::page_actions::{note_promise, send_fresh_link};
-use super::pages::{NudgePage, Recorded, local_when, render};
+use super::pages::{NudgePage, Recorded, render};
 use crate::domain::{Action, Claims, Locale, TimeZone, Track};
+use crate::i18n::{self, Tr};
 use crate::mail::Nudge;
 use crate::store::answering::AnswerContext;
 use crate::subscriptions::AnswerOutcome;
@@ -56,8 +57,9 @@ pub async fn page(
         None => state.answers.read(opened.claims.subject).await?.ok_or(AppError::InvalidLink)?,
     };
     let next_due = ctx.next_due();
-    let recorded = ctx.answer.map(|(action, at)| recorded_box(action, at, ctx.track, next_due, ctx.zone, false));
     let shown = Shown::read(&state, ctx.track, &ctx.variant, ctx.zone);
+    let t = shown.words();
+    let recorded = ctx.answer.map(|(action, at)| recorded_box(t, action, at, ctx.track, next_due, ctx.zone, false));
     Ok(Html(render(&nudge_page(&state, &token, shown, preselected, recorded, None))))
 }
 
@@ -77,10 +79,13 @@ pub async fn submit(
     let Some(outcome) = state.answers.answer(opened.claims.subject, action).await? else {
         return Err(AppError::InvalidLink);
     };
+    let shown = Shown::read(&state, outcome.track, &outcome.variant, outcome.zone);
+    let t = shown.words();
     if wants_json(&headers) {
-        return Ok(Json(answer_json(&outcome)).into_response());
+        return Ok(Json(answer_json(t, &outcome)).into_response());
     }
     let recorded = recorded_box(
+        t,
         outcome.action,
         outcome.answered_at,
         outcome.track,
@@ -88,7 +93,6 @@ pub async fn submit(
         outcome.zone,
         outcome.recorded_now,
     );
-    let shown = Shown::read(&state, outcome.track, &outcome.variant, outcome.zone);
     Ok(Html(render(&nudge_page(&state, &token, shown, None, Some(recorded), None))).into_response())
 }
 
@@ -124,15 +128,15 @@ async fn side_action(
     action: &str,
     fields: &Fields,
 ) -> Result<NudgePage, AppError> {
-    let notice = match action {
-        "promise" => note_promise(state, opened.subscriber_id, fields).await?,
-        _ => send_fresh_link(state, opened.subscriber_id).await?,
-    };
     let ctx = match &opened.row {
         Some(ctx) => ctx.clone(),
         None => state.answers.read(opened.claims.subject).await?.ok_or(AppError::InvalidLink)?,
     };
     let shown = Shown::read(state, ctx.track, &ctx.variant, ctx.zone);
+    let notice = match action {
+        "promise" => note_promise(state, opened.subscriber_id, fields).await?,
+        _ => shown.words().get(send_fresh_link(state, opened.subscriber_id).await?),
+    };
     Ok(nudge_page(state, token, shown, None, None, Some(notice)))
 }
 
@@ -155,6 +159,11 @@ impl<'a> Shown<'a> {
         let today = Utc::now().with_timezone(&zone.tz()).date_naive().to_string();
         Shown { track, text, today }
     }
+
+    /// The page speaks the nudge's language.
+    fn words(&self) -> Tr {
+        i18n::tr(&self.text.locale)
+    }
 }
 
 /// Without the subscriber's zone: the date that is today in the zone
@@ -172,13 +181,15 @@ fn nudge_page(
     recorded: Option<Recorded>,
     notice: Option<String>,
 ) -> NudgePage {
+    let t = shown.words();
     let Shown { track, text, today } = shown;
     NudgePage {
+        t,
         subject: text.subject.clone(),
         paragraphs: text.paragraphs().collect(),
-        track_title: track.title(),
+        track_title: t.track(track),
         action_url: state.links.absolute(&format!("n/{token}")),
-        actions: NudgePage::actions(preselected),
+        actions: NudgePage::actions(t, preselected),
         recorded,
         notice,
         offer_promise: track == Track::FollowThrough,
@@ -186,14 +197,18 @@ fn nudge_page(
     }
 }
 
-fn next_sentence(track: Track, next: Option<DateTime<Utc>>, zone: TimeZone) -> String {
+fn next_sentence(t: Tr, track: Track, next: Option<DateTime<Utc>>, zone: TimeZone) -> String {
     match next {
-        Some(at) => format!("Your next {} nudge comes on {}.", track.title().to_lowercase(), local_when(at, zone)),
-        None => "This track is paused. You can turn it back on from your preferences.".into(),
+        Some(at) => t.with(
+            "next-track-nudge",
+            &[("track", t.track_in_sentence(track).into()), ("when", t.when(at, zone).into())],
+        ),
+        None => t.get("track-paused"),
     }
 }
 
 fn recorded_box(
+    t: Tr,
     action: Action,
     answered_at: DateTime<Utc>,
     track: Track,
@@ -201,22 +216,22 @@ fn recorded_box(
     zone: TimeZone,
     just_now: bool,
 ) -> Recorded {
+    let already = [("label", t.action(action).into()), ("when", t.when(answered_at, zone).into())];
     Recorded {
-        label: action.label(),
-        acknowledgement: action.acknowledgement(),
-        answered: local_when(answered_at, zone),
-        next: next_sentence(track, next, zone),
+        acknowledgement: t.acknowledgement(action),
+        already: t.with("answered-already", &already),
+        next: next_sentence(t, track, next, zone),
         just_now,
     }
 }
 
-fn answer_json(outcome: &AnswerOutcome) -> serde_json::Value {
+fn answer_json(t: Tr, outcome: &AnswerOutcome) -> serde_json::Value {
     json!({
         "recorded": outcome.recorded_now,
         "action": outcome.action.key(),
         "answered_at": outcome.answered_at.to_rfc3339(),
         "track": outcome.track.key(),
         "next_due": outcome.next_due.map(|t| t.to_rfc3339()),
-        "message": next_sentence(outcome.track, outcome.next_due, outcome.zone),
+        "message": next_sentence(t, outcome.track, outcome.next_due, outcome.zone),
     })
 }

@@ -26,7 +26,8 @@ pub async fn page(State(state): State<AppState>) -> Result<Html<String>, AppErro
             parts: linkify(&e.text),
         })
         .collect();
-    Ok(Html(render(&OutboxPage { folder: dir.display().to_string(), items })))
+    let t = crate::i18n::tr(&crate::domain::Locale::en());
+    Ok(Html(render(&OutboxPage { t, folder: dir.display().to_string(), items })))
 }
 
 /// Unreadable or half-written files are skipped: the page is a convenience.

@@ -7,24 +7,21 @@
 use super::AppState;
 use super::error::AppError;
 use super::fields::Fields;
-use super::pages::local_when;
 use crate::domain::TimeOfDay;
 use crate::domain::TimeZone;
 use crate::domain::promise::{DueDate, PromiseText};
+use crate::i18n;
 use crate::store;
 use crate::subscriptions::promises::{self, MakePromise, NewPromise, PromiseRules};
 use crate::subscriptions::{self, FreshLink};
 
-/// Said whether the mail went, was over the day's limit or was not wanted:
-/// a page never tells the difference.
-pub const FRESH_LINK_ON_ITS_WAY: &str =
-    "A fresh link to your preferences is on its way to your inbox. It works for one day.";
-
 /// Mails the subscriber a fresh preferences link (within the daily limit).
-pub async fn send_fresh_link(state: &AppState, subscriber_id: i64) -> Result<String, AppError> {
+/// Returns the message id of the notice, said whether the mail went, was
+/// over the day's limit or was not wanted: a page never tells the difference.
+pub async fn send_fresh_link(state: &AppState, subscriber_id: i64) -> Result<&'static str, AppError> {
     let outcome = subscriptions::request_fresh_link(&state.pool, subscriber_id).await?;
     tracing::info!(queued = outcome == FreshLink::Queued, "fresh link asked for");
-    Ok(FRESH_LINK_ON_ITS_WAY.to_owned())
+    Ok("fresh-link-on-its-way")
 }
 
 /// Writes a promise down from the form's `promise`, `due_date`, `due_time`
@@ -52,8 +49,10 @@ pub async fn note_promise(state: &AppState, subscriber_id: i64, fields: &Fields)
         MakePromise::NoSubscriber => return Err(AppError::InvalidLink),
     };
     let subscriber = store::subscribers::get(&state.pool, subscriber_id).await?.ok_or(AppError::InvalidLink)?;
-    let ask = made.check_at.map_or_else(String::new, |at| {
-        format!(" tend will ask whether it is still realistic on {}.", local_when(at, subscriber.zone))
-    });
-    Ok(format!("Promise noted, due {}.{ask}", local_when(made.due_at, subscriber.zone)))
+    let t = i18n::tr(&subscriber.locale);
+    let noted = t.with("promise-noted", &[("due", t.when(made.due_at, subscriber.zone).into())]);
+    Ok(match made.check_at {
+        Some(at) => format!("{noted} {}", t.with("promise-will-ask", &[("when", t.when(at, subscriber.zone).into())])),
+        None => noted,
+    })
 }

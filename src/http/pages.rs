@@ -3,12 +3,12 @@
 
 use askama::Template;
 use axum::response::Html;
-use chrono::{DateTime, Utc};
 
 use super::AppState;
 use super::error::AppError;
 use super::opened::verify_current;
-use crate::domain::{Action, Purpose, TimeZone, Track};
+use crate::domain::{Action, Locale, Purpose, Track};
+use crate::i18n::{self, Tr};
 use crate::mail::notes::NoteLine;
 
 /// Renders a page; askama templates only fail on formatter errors, which our
@@ -20,16 +20,12 @@ pub fn render(page: &impl Template) -> String {
     })
 }
 
-/// "Tuesday 3 March at 08:30" in the subscriber's zone.
-pub fn local_when(instant: DateTime<Utc>, zone: TimeZone) -> String {
-    instant.with_timezone(&zone.tz()).format("%A %-d %B at %H:%M").to_string()
-}
-
 #[derive(Template)]
 #[template(path = "error.html")]
-pub struct ErrorPage<'a> {
-    pub title: &'a str,
-    pub message: &'a str,
+pub struct ErrorPage {
+    pub t: Tr,
+    pub title: String,
+    pub message: String,
     /// The form that mails a fresh link (behind a switched-off link).
     pub offer_fresh_link: bool,
 }
@@ -38,6 +34,7 @@ pub struct ErrorPage<'a> {
 #[derive(Template)]
 #[template(path = "message.html")]
 pub struct MessagePage {
+    pub t: Tr,
     pub title: String,
     pub paragraphs: Vec<String>,
     pub button: Option<Button>,
@@ -54,8 +51,13 @@ pub struct Button {
 }
 
 impl MessagePage {
-    pub fn new(title: impl Into<String>, paragraphs: Vec<String>) -> Self {
-        Self { title: title.into(), paragraphs, button: None, link: None, fresh_link_form: false }
+    pub fn new(t: Tr, title: impl Into<String>, paragraphs: Vec<String>) -> Self {
+        Self { t, title: title.into(), paragraphs, button: None, link: None, fresh_link_form: false }
+    }
+
+    /// A page whose title and paragraphs are all messages of `t`.
+    pub fn of(t: Tr, title: &str, paragraphs: &[&str]) -> Self {
+        Self::new(t, t.get(title), paragraphs.iter().map(|id| t.get(id)).collect())
     }
 
     pub fn with_fresh_link_form(mut self) -> Self {
@@ -63,20 +65,23 @@ impl MessagePage {
         self
     }
 
+    /// A button labelled with the message `label`.
     pub fn with_button(mut self, action: String, label: &str) -> Self {
-        self.button = Some(Button { action, label: label.into(), field: None });
+        self.button = Some(Button { action, label: self.t.get(label), field: None });
         self
     }
 
+    /// A link labelled with the message `label`.
     pub fn with_link(mut self, url: String, label: &str) -> Self {
-        self.link = Some((url, label.into()));
+        self.link = Some((url, self.t.get(label)));
         self
     }
 }
 
 /// The `GET` page behind an emailed link that changes something: it only
 /// shows what the button will do. The button posts back to the same address,
-/// so a mail scanner that fetches the link changes nothing.
+/// so a mail scanner that fetches the link changes nothing. Its words are
+/// message ids, shown in the subscriber's language.
 pub struct ButtonPage {
     pub purpose: Purpose,
     /// The route's first segment (`confirm` for `/confirm/{token}`).
@@ -89,8 +94,8 @@ pub struct ButtonPage {
 impl ButtonPage {
     /// Checks the token (and its generation), then renders the page.
     pub async fn show(&self, state: &AppState, token: &str) -> Result<Html<String>, AppError> {
-        verify_current(state, token, self.purpose).await?;
-        let page = MessagePage::new(self.title, vec![self.paragraph.to_owned()])
+        let (_, locale) = verify_current(state, token, self.purpose).await?;
+        let page = MessagePage::of(i18n::tr(&locale), self.title, &[self.paragraph])
             .with_button(state.links.absolute(&format!("{}/{token}", self.path)), self.label);
         Ok(Html(render(&page)))
     }
@@ -98,31 +103,44 @@ impl ButtonPage {
 
 pub struct TrackChoice {
     pub key: &'static str,
-    pub title: &'static str,
-    pub blurb: &'static str,
+    pub title: String,
+    pub blurb: String,
     pub checked: bool,
     /// For the partner trying to trust again: listed in a group of its own.
     pub partner: bool,
 }
 
 impl TrackChoice {
-    pub fn list(is_checked: impl Fn(Track) -> bool) -> Vec<TrackChoice> {
+    pub fn list(t: Tr, is_checked: impl Fn(Track) -> bool) -> Vec<TrackChoice> {
         Track::ALL
             .into_iter()
-            .map(|t| TrackChoice {
-                key: t.key(),
-                title: t.title(),
-                blurb: t.blurb(),
-                checked: is_checked(t),
-                partner: t.is_for_partner(),
+            .map(|track| TrackChoice {
+                key: track.key(),
+                title: t.track(track),
+                blurb: t.track_blurb(track),
+                checked: is_checked(track),
+                partner: track.is_for_partner(),
             })
             .collect()
     }
 }
 
+/// The language picker's options: (tag, the language's own name, chosen).
+pub fn language_choices(chosen: &Locale) -> Vec<(&'static str, String, bool)> {
+    Locale::SUPPORTED
+        .into_iter()
+        .map(|tag| {
+            let locale = Locale::or_en(tag);
+            (tag, i18n::tr(&locale).get("language-name"), locale == *chosen)
+        })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "subscribe.html")]
 pub struct SubscribePage {
+    pub t: Tr,
+    pub languages: Vec<(&'static str, String, bool)>,
     pub zones: Vec<&'static str>,
     pub tracks: Vec<TrackChoice>,
     pub time: String,
@@ -136,11 +154,12 @@ pub struct SubscribePage {
 #[derive(Template)]
 #[template(path = "nudge.html")]
 pub struct NudgePage {
+    pub t: Tr,
     pub subject: String,
     pub paragraphs: Vec<String>,
-    pub track_title: &'static str,
+    pub track_title: String,
     pub action_url: String,
-    pub actions: Vec<(&'static str, &'static str, bool)>,
+    pub actions: Vec<(&'static str, String, bool)>,
     /// Set once an answer exists: what it was and what happens next.
     pub recorded: Option<Recorded>,
     /// What a side action (a fresh link, a promise) did.
@@ -152,23 +171,22 @@ pub struct NudgePage {
 }
 
 pub struct Recorded {
-    pub label: &'static str,
-    pub acknowledgement: &'static str,
-    pub answered: String,
+    pub acknowledgement: String,
+    /// "You already answered … on …": the answer and when.
+    pub already: String,
     pub next: String,
     pub just_now: bool,
 }
 
 impl NudgePage {
-    pub fn actions(preselected: Option<Action>) -> Vec<(&'static str, &'static str, bool)> {
-        Action::ALL.into_iter().map(|a| (a.key(), a.label(), Some(a) == preselected)).collect()
+    pub fn actions(t: Tr, preselected: Option<Action>) -> Vec<(&'static str, String, bool)> {
+        Action::ALL.into_iter().map(|a| (a.key(), t.action(a), Some(a) == preselected)).collect()
     }
 }
 
 pub struct TrackProgress {
-    pub title: &'static str,
-    pub enabled: bool,
-    /// "Tuesday 3 March at 08:30 (in 6 days)".
+    pub title: String,
+    /// "next Tuesday 3 March at 08:30 (in 6 days)", or "off".
     pub next: String,
     /// The 12-week heatmap, server-rendered SVG.
     pub heatmap: String,
@@ -178,10 +196,8 @@ pub struct TrackProgress {
 
 /// The promise record, and what is still ahead.
 pub struct PromiseRecord {
-    pub kept: usize,
-    pub kept_late: usize,
-    pub renegotiated: usize,
-    pub not_kept: usize,
+    /// "Kept 1 · kept late 0 · …".
+    pub counts: String,
     /// (words, due) of promises not yet due; in place of the words, why
     /// they are not shown.
     pub upcoming: Vec<(String, String)>,
@@ -197,9 +213,12 @@ pub struct PartnerSection {
 #[derive(Template)]
 #[template(path = "preferences.html")]
 pub struct PreferencesPage {
+    pub t: Tr,
     pub action_url: String,
-    pub email: String,
+    /// "For … · subscription active".
+    pub for_line: String,
     pub status: &'static str,
+    pub languages: Vec<(&'static str, String, bool)>,
     pub zones: Vec<&'static str>,
     pub zone: &'static str,
     pub time: String,
@@ -230,6 +249,8 @@ pub struct OutboxItem {
 #[derive(Template)]
 #[template(path = "outbox.html")]
 pub struct OutboxPage {
+    /// The local outbox is the operator's page: always `en`.
+    pub t: Tr,
     pub folder: String,
     pub items: Vec<OutboxItem>,
 }
@@ -242,16 +263,18 @@ pub fn zone_names() -> Vec<&'static str> {
 #[derive(Template)]
 #[template(path = "promise.html")]
 pub struct PromisePage {
+    pub t: Tr,
     /// The promise's words, when this link may show them and they open.
     pub text: Option<String>,
     /// Why the words are not shown.
     pub words_note: Option<String>,
+    /// "Your promise, due …".
     pub due: String,
     pub question: String,
     pub action_url: String,
-    pub buttons: Vec<(&'static str, &'static str, bool)>,
-    /// The label of the answer already recorded, if any.
-    pub recorded: Option<&'static str>,
+    pub buttons: Vec<(&'static str, String, bool)>,
+    /// "Your answer: …", once one is recorded.
+    pub recorded: Option<String>,
     pub notice: Option<String>,
     /// The words for telling a partner early, after "I need to say it early".
     pub script: Option<Vec<String>>,

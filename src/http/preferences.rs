@@ -22,7 +22,8 @@ use super::opened::subscriber_link;
 use super::page_actions::{note_promise, send_fresh_link};
 use super::pages::{MessagePage, render};
 use super::unsubscribe::unsubscribed;
-use crate::domain::{Purpose, TimeOfDay, TimeZone, TrackSet, parse_on_off};
+use crate::domain::{Locale, Purpose, TimeOfDay, TimeZone, TrackSet, parse_on_off};
+use crate::i18n::{self, Tr};
 use crate::links::is_fresh;
 use crate::mail::outbox;
 use crate::store::subscribers::{Preferences, Subscriber};
@@ -46,40 +47,43 @@ pub async fn submit(
     let (claims, subscriber) = subscriber_link(&state, &token, Purpose::Preferences).await?;
     let id = subscriber.id;
     let fresh = is_fresh(&claims, Utc::now());
-    let notice: String = match fields.get("action").unwrap_or("save") {
+    let t = i18n::tr(&subscriber.locale);
+    let in_locale = |err: AppError| err.in_locale(subscriber.locale.clone());
+    let notice = match fields.get("action").unwrap_or("save") {
         "save" => {
-            let change = parse_change(&fields, &subscriber)?;
+            let change = parse_change(&fields, &subscriber).map_err(in_locale)?;
             if !subscriptions::update_preferences(&state.pool, id, change, state.scheduling).await? {
                 return Err(AppError::InvalidLink);
             }
-            "Saved. Your next nudges follow the new settings.".into()
+            Notice::Said("notice-saved")
         }
         "pause" => {
             subscriptions::pause(&state.pool, id).await?.ok_or(AppError::InvalidLink)?;
-            "Paused. No nudges will come until you resume.".into()
+            Notice::Said("notice-paused")
         }
         "resume" => {
             subscriptions::resume(&state.pool, id, state.scheduling).await?.ok_or(AppError::InvalidLink)?;
-            "Welcome back. Your nudges start again at your next slot.".into()
+            Notice::Said("notice-resumed")
         }
-        "promise" => note_promise(&state, id, &fields).await?,
-        "send_link" => send_fresh_link(&state, id).await?,
+        "promise" => Notice::Written(note_promise(&state, id, &fields).await.map_err(in_locale)?),
+        "send_link" => Notice::Said(send_fresh_link(&state, id).await?),
         action @ ("weekly_on" | "weekly_off") => {
             let on = action == "weekly_on";
             if !subscriptions::set_weekly_summary(&state.pool, id, on, state.scheduling).await? {
                 return Err(AppError::InvalidLink);
             }
-            if on { "The weekly summary is on: the first comes on Sunday." } else { "The weekly summary is off." }
-                .into()
+            Notice::Said(if on { "notice-weekly-on" } else { "notice-weekly-off" })
         }
-        "invite_partner" => partner::invite(&state, id, &fields).await?,
-        action @ ("signal_on" | "signal_off") => partner::set_signal(&state, id, action == "signal_on").await?,
-        "unlink" => partner::unlink(&state, id).await?,
-        "delete" => return delete(&state, id, fresh, &fields).await,
-        "sign_out_links" => return sign_out(&state, id).await,
+        "invite_partner" => Notice::Said(partner::invite(&state, id, &fields).await.map_err(in_locale)?),
+        action @ ("signal_on" | "signal_off") => {
+            Notice::Said(partner::set_signal(&state, id, action == "signal_on").await?)
+        }
+        "unlink" => Notice::Said(partner::unlink(&state, id).await?),
+        "delete" => return delete(&state, t, id, fresh, &fields).await.map_err(in_locale),
+        "sign_out_links" => return sign_out(&state, t, id).await,
         "unsubscribe" => {
             subscriptions::unsubscribe(&state.pool, id).await?;
-            return Ok(Html(render(&unsubscribed())));
+            return Ok(Html(render(&unsubscribed(t))));
         }
         _ => {
             return Err(AppError::bad_input(
@@ -89,27 +93,45 @@ pub async fn submit(
             ));
         }
     };
+    // Read again: the page shows the new settings, in the language just chosen.
     let subscriber = crate::store::subscribers::get(&state.pool, id).await?.ok_or(AppError::InvalidLink)?;
+    let notice = notice.in_words(i18n::tr(&subscriber.locale));
     Ok(Html(render(&view::build(&state, &token, &subscriber, fresh, Some(notice)).await?)))
 }
 
+/// What an action says back, in the language of the page that follows.
+enum Notice {
+    /// A message id.
+    Said(&'static str),
+    /// Already in words.
+    Written(String),
+}
+
+impl Notice {
+    fn in_words(self, t: Tr) -> String {
+        match self {
+            Notice::Said(id) => t.get(id),
+            Notice::Written(words) => words,
+        }
+    }
+}
+
 /// Switches off every link mailed so far, this page's own included.
-async fn sign_out(state: &AppState, subscriber_id: i64) -> Result<Html<String>, AppError> {
+async fn sign_out(state: &AppState, t: Tr, subscriber_id: i64) -> Result<Html<String>, AppError> {
     subscriptions::sign_out_links(&state.pool, subscriber_id).await?.ok_or(AppError::InvalidLink)?;
-    let page = MessagePage::new(
-        "Your links are switched off",
-        vec![
-            "Every link in the mails you got so far now leads nowhere, this page's included. Unsubscribe links still work, and show nothing about you.".into(),
-            "Your next mail brings new links. To get to your preferences sooner, ask for a fresh link: it comes by mail and works for one day.".into(),
-        ],
-    )
-    .with_fresh_link_form();
+    let page = MessagePage::of(t, "signed-out-title", &["signed-out-text", "signed-out-next"]).with_fresh_link_form();
     Ok(Html(render(&page)))
 }
 
 /// Erases everything tend holds about the subscriber, after an explicit
 /// tick, from a link at most a day old.
-async fn delete(state: &AppState, subscriber_id: i64, fresh: bool, fields: &Fields) -> Result<Html<String>, AppError> {
+async fn delete(
+    state: &AppState,
+    t: Tr,
+    subscriber_id: i64,
+    fresh: bool,
+    fields: &Fields,
+) -> Result<Html<String>, AppError> {
     if !fresh {
         return Err(AppError::NeedsFreshLink);
     }
@@ -125,13 +147,7 @@ async fn delete(state: &AppState, subscriber_id: i64, fresh: bool, fields: &Fiel
     outbox::erase(&state.settings.mail.outbox_dir, erasure.email.as_str())
         .await
         .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("failed to erase outbox copies")))?;
-    let page = MessagePage::new(
-        "Your data is deleted",
-        vec![
-            "Your address, your preferences, your nudges and your answers are gone. No more mail will come.".into(),
-            "Thank you for the time you gave this. We wish you well.".into(),
-        ],
-    );
+    let page = MessagePage::of(t, "deleted-title", &["deleted-text", "deleted-thanks"]);
     Ok(Html(render(&page)))
 }
 
@@ -151,6 +167,11 @@ fn parse_change(fields: &Fields, subscriber: &Subscriber) -> Result<PreferencesC
     let discreet = fields.all("discreet").into_iter().map(parse_on_off).collect::<Result<Vec<bool>, _>>();
     let discreet = discreet.map_err(|e| AppError::bad_input("discreet", e))?.last().copied();
     let tracks = TrackSet::parse(fields.all("tracks")).map_err(|e| AppError::bad_input("tracks", e))?;
-    let preferences = Preferences { zone, time, max_per_day, discreet: discreet.unwrap_or(subscriber.discreet) };
+    let locale = match fields.get("locale") {
+        None => subscriber.locale.clone(),
+        Some(tag) => Locale::parse_supported(tag).map_err(|e| AppError::bad_input("locale", e))?,
+    };
+    let preferences =
+        Preferences { zone, time, max_per_day, discreet: discreet.unwrap_or(subscriber.discreet), locale };
     Ok(PreferencesChange { preferences, tracks })
 }

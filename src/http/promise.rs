@@ -14,9 +14,10 @@ use super::AppState;
 use super::error::AppError;
 use super::fields::Fields;
 use super::page_actions::send_fresh_link;
-use super::pages::{PromisePage, local_when, render};
+use super::pages::{PromisePage, render};
 use crate::domain::promise::{CheckAnswer, Outcome};
 use crate::domain::{Claims, PromiseMail, Purpose};
+use crate::i18n::{self, Tr};
 use crate::links::is_fresh;
 use crate::store::{self, promises::PromiseRow, subscribers::Subscriber};
 use crate::subscriptions::promises as flows;
@@ -27,16 +28,7 @@ pub struct Preselect {
 }
 
 /// Words for telling a partner early, shown after "I need to say it early".
-const SAY_IT_EARLY: [&str; 3] = [
-    "Thank you for being honest with yourself. Telling your partner now, before the time comes, is the trustworthy thing to do.",
-    "You could say: \"I promised I would do this, and I've realised I can't manage it the way I said. I'm telling you now rather than letting it slip. Here is what I can do instead.\"",
-    "Then offer one thing you can keep, and keep it. No long explanation is needed.",
-];
-
-/// In place of words that are older than their link allows.
-pub const WORDS_HIDDEN: &str = "The words are hidden because this link is more than a day old. A fresh link to your preferences shows the words of the promises still ahead.";
-/// In place of words that do not open (moved from another promise, or changed).
-pub const WORDS_UNREADABLE: &str = "The words of this promise cannot be shown: they do not open with tend's keys, so they were changed or copied from another promise. Nothing else is affected.";
+const SAY_IT_EARLY: [&str; 3] = ["say-early-1", "say-early-2", "say-early-3"];
 
 /// A verified promise link of the current generation, its promise and its person.
 struct Opened {
@@ -64,7 +56,7 @@ pub async fn submit(
     let mut opened = open(&state, &token).await?;
     if fields.get("action") == Some("send_link") {
         let notice = send_fresh_link(&state, opened.subscriber.id).await?;
-        return Ok(Html(render(&build(&state, &token, &opened, None, Some(&notice)))));
+        return Ok(Html(render(&build(&state, &token, &opened, None, Some(notice)))));
     }
     let answer = fields.get("answer").unwrap_or_default();
     let answered = match opened.mail {
@@ -80,8 +72,7 @@ pub async fn submit(
         }
     };
     let answered = answered.ok_or(AppError::InvalidLink)?;
-    let notice =
-        if answered.recorded_now { "Thank you. Noted." } else { "This was already answered; the first answer counts." };
+    let notice = if answered.recorded_now { "notice-noted" } else { "notice-already-answered" };
     opened.promise = answered.promise;
     Ok(Html(render(&build(&state, &token, &opened, None, Some(notice)))))
 }
@@ -95,14 +86,15 @@ async fn open(state: &AppState, token: &str) -> Result<Opened, AppError> {
     Ok(Opened { claims, mail, promise, subscriber })
 }
 
-/// The promise's words for this link: shown, hidden, or unreadable.
-pub fn words(state: &AppState, promise: &PromiseRow, fresh: bool) -> Result<String, String> {
+/// The promise's words for this link: shown, or the message id saying why
+/// not (hidden, or unreadable).
+pub fn words(state: &AppState, promise: &PromiseRow, fresh: bool) -> Result<String, &'static str> {
     if !fresh {
-        return Err(WORDS_HIDDEN.to_owned());
+        return Err("words-hidden");
     }
     state.sealer.open(&promise.sealed, promise.binding()).map_err(|err| {
         tracing::warn!(promise_id = promise.id, error = %err, "a promise's words do not open");
-        WORDS_UNREADABLE.to_owned()
+        "words-unreadable"
     })
 }
 
@@ -114,33 +106,43 @@ fn build(
     notice: Option<&str>,
 ) -> PromisePage {
     let Opened { claims, mail, promise, subscriber } = opened;
-    let (question, recorded, buttons): (&str, Option<&str>, Vec<(&str, &str)>) = match mail {
-        PromiseMail::Check => (
-            "Is it still realistic?",
-            promise.check_answer.map(CheckAnswer::label),
-            CheckAnswer::ALL.iter().map(|a| (a.key(), a.label())).collect(),
-        ),
-        PromiseMail::Review => (
-            "Did it happen?",
-            promise.outcome.map(Outcome::label),
-            Outcome::ALL.iter().map(|o| (o.key(), o.label())).collect(),
-        ),
-    };
+    let t = i18n::tr(&subscriber.locale);
+    let (question, recorded, buttons) = answers(t, *mail, promise);
     let script = (*mail == PromiseMail::Check && promise.check_answer == Some(CheckAnswer::SayEarly))
-        .then(|| SAY_IT_EARLY.iter().map(|s| (*s).to_owned()).collect());
+        .then(|| SAY_IT_EARLY.iter().map(|id| t.get(id)).collect());
     let (text, words_note) = match words(state, promise, is_fresh(claims, Utc::now())) {
         Ok(text) => (Some(text), None),
-        Err(note) => (None, Some(note)),
+        Err(note) => (None, Some(t.get(note))),
     };
     PromisePage {
+        t,
         text,
         words_note,
-        due: local_when(promise.due_at, subscriber.zone),
-        question: question.into(),
+        due: t.with("promise-due", &[("when", t.when(promise.due_at, subscriber.zone).into())]),
+        question: t.get(question),
         action_url: state.links.absolute(&format!("p/{token}")),
         buttons: buttons.into_iter().map(|(k, l)| (k, l, Some(k) == preselected)).collect(),
-        recorded,
-        notice: notice.map(str::to_owned),
+        recorded: recorded.map(|label| t.with("your-answer", &[("label", label.into())])),
+        notice: notice.map(|id| t.get(id)),
         script,
+    }
+}
+
+/// The mail's question (a message id), the answer already recorded, and
+/// the buttons as (key, label).
+type Answers = (&'static str, Option<String>, Vec<(&'static str, String)>);
+
+fn answers(t: Tr, mail: PromiseMail, promise: &PromiseRow) -> Answers {
+    match mail {
+        PromiseMail::Check => (
+            "question-check",
+            promise.check_answer.map(|a| t.check_answer(a)),
+            CheckAnswer::ALL.iter().map(|a| (a.key(), t.check_answer(*a))).collect(),
+        ),
+        PromiseMail::Review => (
+            "question-review",
+            promise.outcome.map(|o| t.outcome(o)),
+            Outcome::ALL.iter().map(|o| (o.key(), t.outcome(*o))).collect(),
+        ),
     }
 }

@@ -7,17 +7,18 @@ use axum::response::Html;
 use super::AppState;
 use super::error::AppError;
 use super::opened::verify_current;
-use super::pages::{ButtonPage, MessagePage, local_when, render};
+use super::pages::{ButtonPage, MessagePage, render};
 use crate::domain::{Purpose, SubscriberStatus};
+use crate::i18n;
 use crate::store;
 use crate::subscriptions;
 
 const PAGE: ButtonPage = ButtonPage {
     purpose: Purpose::Resume,
     path: "resume",
-    title: "Keep going?",
-    paragraph: "Press the button and your nudges start again at your next slot, a little gentler than before.",
-    label: "Keep going",
+    title: "resume-title",
+    paragraph: "resume-text",
+    label: "resume-button",
 };
 
 pub async fn page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Html<String>, AppError> {
@@ -26,27 +27,22 @@ pub async fn page(State(state): State<AppState>, Path(token): Path<String>) -> R
 
 #[tracing::instrument(name = "resume", skip_all)]
 pub async fn submit(State(state): State<AppState>, Path(token): Path<String>) -> Result<Html<String>, AppError> {
-    let claims = verify_current(&state, &token, Purpose::Resume).await?;
+    let (claims, locale) = verify_current(&state, &token, Purpose::Resume).await?;
+    let t = i18n::tr(&locale);
     let status =
         subscriptions::resume(&state.pool, claims.subject, state.scheduling).await?.ok_or(AppError::InvalidLink)?;
     let page = if status == SubscriberStatus::Active {
         let subscriber = store::subscribers::get(&state.pool, claims.subject).await?.ok_or(AppError::InvalidLink)?;
         let first =
             store::tracks::list(&state.pool, subscriber.id).await?.into_iter().filter_map(|t| t.next_due_at).min();
-        let mut lines = vec!["Welcome back. No catching up needed: we start from today.".to_owned()];
+        let mut lines = vec![t.get("resumed-text")];
         if let Some(first) = first {
-            lines.push(format!("Your next nudge arrives on {}.", local_when(first, subscriber.zone)));
+            lines.push(t.with("next-nudge-on", &[("when", t.when(first, subscriber.zone).into())]));
         }
-        MessagePage::new("Welcome back", lines)
+        MessagePage::new(t, t.get("resumed-title"), lines)
     } else {
-        MessagePage::new(
-            "Nothing to resume",
-            vec![
-                "This subscription is not resting. If you unsubscribed, you can subscribe again on the front page."
-                    .into(),
-            ],
-        )
-        .with_link(state.links.home(), "Front page")
+        MessagePage::of(t, "nothing-to-resume-title", &["nothing-to-resume-text"])
+            .with_link(state.links.home(), "front-page")
     };
     Ok(Html(render(&page)))
 }

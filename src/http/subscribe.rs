@@ -10,21 +10,25 @@ use axum::http::HeaderMap;
 use axum::response::{Html, Response};
 
 use super::check_inbox::{admit, check_your_inbox};
-use super::error::AppError;
+use super::error::{AppError, browser_locale};
 use super::fields::Fields;
-use super::pages::{SubscribePage, TrackChoice, render, zone_names};
+use super::pages::{SubscribePage, TrackChoice, language_choices, render, zone_names};
 use super::rate_limit::RateLimiter;
 use super::{AppState, ClientIp};
-use crate::domain::{SubscriberEmail, TimeOfDay, TimeZone, Track, TrackSet, parse_on_off};
+use crate::domain::{Locale, SubscriberEmail, TimeOfDay, TimeZone, Track, TrackSet, parse_on_off};
+use crate::i18n;
 use crate::store::subscribers::Preferences;
 use crate::subscriptions::{self, SubscribeRequest};
 
-const CHECK_INBOX: &str = "If this address can receive nudges, a confirmation email is on its way. Open it and press Confirm to start. Nothing is sent until you do.";
-
-pub async fn page() -> Html<String> {
+/// In the browser's language, which the language picker preselects.
+pub async fn page(headers: HeaderMap) -> Html<String> {
+    let locale = browser_locale(&headers);
+    let t = i18n::tr(&locale);
     Html(render(&SubscribePage {
+        t,
+        languages: language_choices(&locale),
         zones: zone_names(),
-        tracks: TrackChoice::list(Track::on_by_default),
+        tracks: TrackChoice::list(t, Track::on_by_default),
         time: TimeOfDay::DEFAULT.to_string(),
         invitation: None,
         safety_note: None,
@@ -45,16 +49,25 @@ pub async fn submit(
     let fields = Fields::parse(&headers, &body)?;
     // A field people never see: only bots fill it in. They get the usual answer.
     let is_bot = fields.get("website").is_some_and(|v| !v.trim().is_empty());
+    let locale = parse_locale(&fields, &headers)?;
     if !is_bot {
-        let mut request = parse_request(&fields, state.settings.schedule.max_per_day)?;
+        let mut request = parse_request(&fields, locale.clone(), state.settings.schedule.max_per_day)?;
         request.invitation = invited_through(&state, &fields).await?;
         let outcome = subscriptions::subscribe(&state.pool, request, state.scheduling).await?;
         tracing::info!(?outcome, "subscribe request handled");
     }
-    Ok(check_your_inbox(started, &headers, CHECK_INBOX).await)
+    Ok(check_your_inbox(started, &headers, i18n::tr(&locale), "check-inbox-subscribe").await)
 }
 
-fn parse_request(fields: &Fields, max_per_day: u32) -> Result<SubscribeRequest, AppError> {
+/// The form's or JSON's `locale`; without one, the browser's language.
+fn parse_locale(fields: &Fields, headers: &HeaderMap) -> Result<Locale, AppError> {
+    match fields.get("locale") {
+        None => Ok(browser_locale(headers)),
+        Some(tag) => Locale::parse_supported(tag).map_err(|e| AppError::bad_input("locale", e)),
+    }
+}
+
+fn parse_request(fields: &Fields, locale: Locale, max_per_day: u32) -> Result<SubscribeRequest, AppError> {
     let email =
         SubscriberEmail::parse(fields.get("email").unwrap_or_default()).map_err(|e| AppError::bad_input("email", e))?;
     let zone = match fields.get("timezone") {
@@ -75,7 +88,7 @@ fn parse_request(fields: &Fields, max_per_day: u32) -> Result<SubscribeRequest, 
         None => false,
         Some(value) => parse_on_off(value).map_err(|e| AppError::bad_input("discreet", e))?,
     };
-    let preferences = Preferences { zone, time, max_per_day, discreet };
+    let preferences = Preferences { zone, time, max_per_day, discreet, locale };
     Ok(SubscribeRequest { email, preferences, tracks, preconfirmed: false, invitation: None })
 }
 

@@ -17,14 +17,15 @@ use super::error::AppError;
 use super::opened::verify_current;
 use super::pages::{ButtonPage, MessagePage, render};
 use crate::domain::Purpose;
+use crate::i18n::{self, Tr};
 use crate::subscriptions;
 
 const PAGE: ButtonPage = ButtonPage {
     purpose: Purpose::Unsubscribe,
     path: "unsubscribe",
-    title: "Unsubscribe?",
-    paragraph: "One click and no more mail will come to this address.",
-    label: "Unsubscribe",
+    title: "unsubscribe-title",
+    paragraph: "unsubscribe-text",
+    label: "unsubscribe-button",
 };
 
 pub async fn page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Html<String>, AppError> {
@@ -33,15 +34,12 @@ pub async fn page(State(state): State<AppState>, Path(token): Path<String>) -> R
 
 #[tracing::instrument(name = "unsubscribe", skip_all)]
 pub async fn submit(State(state): State<AppState>, Path(token): Path<String>) -> Result<Html<String>, AppError> {
-    let claims = verify_current(&state, &token, Purpose::Unsubscribe).await?;
+    let (claims, locale) = verify_current(&state, &token, Purpose::Unsubscribe).await?;
     subscriptions::unsubscribe(&state.pool, claims.subject).await?;
-    Ok(Html(render(&unsubscribed())))
+    Ok(Html(render(&unsubscribed(i18n::tr(&locale)))))
 }
 
 /// What unsubscribing shows, from a link or from the preferences page.
-pub fn unsubscribed() -> MessagePage {
-    MessagePage::new(
-        "You're unsubscribed",
-        vec!["No more mail will come to this address.".into(), "Whatever comes next, we wish you well.".into()],
-    )
+pub fn unsubscribed(t: Tr) -> MessagePage {
+    MessagePage::of(t, "unsubscribed-title", &["unsubscribed-text", "unsubscribed-wish"])
 }

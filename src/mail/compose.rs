@@ -15,6 +15,10 @@
 //! help, and the safety note); `support` nudges show the resources line in
 //! the body instead. Nothing here reads the database or a clock: the store
 //! loads the context, the sender sends the result.
+//!
+//! The frame around the catalog's words (answer buttons, the footer's
+//! links, track names, dates) comes from [`crate::i18n`] in the same
+//! locale, which the mail also declares in `Content-Language`.
 
 use std::sync::Arc;
 
@@ -24,6 +28,7 @@ use super::catalog::{Catalog, MailText};
 use super::notes::{self, NoteLine, OperatorLines};
 use crate::domain::mail::{DeliveryRef, MailBody, MailContext, Recipient};
 use crate::domain::{AddressKind, InboundDomain, Locale, Page, PlainMail};
+use crate::i18n::{self, Tr};
 use crate::links::Links;
 
 mod answer_again;
@@ -50,6 +55,8 @@ pub struct OutgoingEmail {
     /// invitation has none: it goes to someone who never subscribed, and
     /// is the only mail they get unless they act.
     pub unsubscribe_url: Option<String>,
+    /// `Content-Language`: the locale the mail is written in.
+    pub language: &'static str,
     /// `Reply-To`: the address where a reply answers the mail's question
     /// (nudges, promise mails, "could not read your reply").
     pub reply_to: Option<String>,
@@ -74,6 +81,7 @@ pub struct Figure {
 #[derive(Template)]
 #[template(path = "email.txt")]
 struct TextPart<'a> {
+    t: Tr,
     c: &'a Content,
     lead: Option<&'a NoteLine>,
     notes: &'a [NoteLine],
@@ -82,6 +90,7 @@ struct TextPart<'a> {
 #[derive(Template)]
 #[template(path = "email.html")]
 struct HtmlPart<'a> {
+    t: Tr,
     c: &'a Content,
     lead: Option<&'a NoteLine>,
     notes: &'a [NoteLine],
@@ -248,8 +257,9 @@ impl Composer {
     fn render(&self, d: &DeliveryRef, to: &Recipient, content: Content) -> OutgoingEmail {
         let notes = self.footer_notes(&to.locale, content.lead.is_some());
         let lead = content.lead.as_ref();
-        let text = render_part(&TextPart { c: &content, lead, notes: &notes });
-        let html = render_part(&HtmlPart { c: &content, lead, notes: &notes });
+        let t = i18n::tr(&to.locale);
+        let text = render_part(&TextPart { t, c: &content, lead, notes: &notes });
+        let html = render_part(&HtmlPart { t, c: &content, lead, notes: &notes });
         OutgoingEmail {
             to: to.email.as_str().to_owned(),
             from_name: None,
@@ -258,6 +268,7 @@ impl Composer {
             html,
             message_id: self.message_id(&d.message_key),
             unsubscribe_url: content.unsubscribe_url,
+            language: t.lang(),
             reply_to: None,
             envelope_from: None,
         }

@@ -120,11 +120,19 @@ impl Mailer {
         if let Some(url) = &email.unsubscribe_url {
             builder = builder.header(ListUnsubscribe(format!("<{url}>"))).header(ListUnsubscribePost);
         }
-        let mut message = builder.header(ListId(self.list_id.clone())).header(AutoSubmitted).multipart(
-            MultiPart::alternative()
-                .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(normalize_newlines(&email.text)))
-                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(normalize_newlines(&email.html))),
-        )?;
+        let mut message = builder
+            .header(ListId(self.list_id.clone()))
+            .header(AutoSubmitted)
+            .header(ContentLanguage(email.language.to_owned()))
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(
+                        SinglePart::builder().header(ContentType::TEXT_PLAIN).body(normalize_newlines(&email.text)),
+                    )
+                    .singlepart(
+                        SinglePart::builder().header(ContentType::TEXT_HTML).body(normalize_newlines(&email.html)),
+                    ),
+            )?;
         if let Some(dkim) = &self.dkim {
             message.sign(dkim);
         }
@@ -185,6 +193,9 @@ struct ListId(String);
 /// `Auto-Submitted: auto-generated` (RFC 3834): no auto-replies, please.
 #[derive(Clone)]
 struct AutoSubmitted;
+/// `Content-Language: de` (RFC 3282): the language the mail is written in.
+#[derive(Clone)]
+struct ContentLanguage(String);
 
 impl ListUnsubscribe {
     fn value(&self) -> String {
@@ -206,11 +217,17 @@ impl AutoSubmitted {
         "auto-generated".into()
     }
 }
+impl ContentLanguage {
+    fn value(&self) -> String {
+        self.0.clone()
+    }
+}
 
 simple_header!(ListUnsubscribe, "List-Unsubscribe", |s| ListUnsubscribe(s.to_owned()));
 simple_header!(ListUnsubscribePost, "List-Unsubscribe-Post", |_| { ListUnsubscribePost });
 simple_header!(ListId, "List-Id", |s| ListId(s.to_owned()));
 simple_header!(AutoSubmitted, "Auto-Submitted", |_| AutoSubmitted);
+simple_header!(ContentLanguage, "Content-Language", |s| ContentLanguage(s.to_owned()));
 
 #[cfg(test)]
 mod tests {

@@ -30,6 +30,8 @@ pub struct SubscriberRecord {
     pub consecutive_misses: i32,
     pub link_generation: i32,
     pub discreet: bool,
+    /// The language of their mails and pages.
+    pub locale: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -79,7 +81,7 @@ pub async fn subscriber_record(db: impl PgExecutor<'_>, id: i64) -> anyhow::Resu
     sqlx::query_as!(
         SubscriberRecord,
         r#"select id, email, mailbox, timezone, send_time, max_per_day, status, created_at, confirmed_at, status_changed_at,
-                  consecutive_misses, link_generation, discreet
+                  consecutive_misses, link_generation, discreet, locale
            from subscribers where id = $1"#,
         id
     )

@@ -5,16 +5,17 @@
 use anyhow::Context;
 use sqlx::{PgConnection, PgExecutor};
 
-use crate::domain::LinkGeneration;
+use crate::domain::{LinkGeneration, Locale};
 
-/// A subscriber's current link generation, or `None` if they are gone.
+/// A subscriber's current link generation and the language their pages
+/// are in, or `None` if they are gone.
 #[tracing::instrument(skip_all, fields(subscriber_id = id))]
-pub async fn generation(db: impl PgExecutor<'_>, id: i64) -> anyhow::Result<Option<LinkGeneration>> {
-    sqlx::query_scalar!(r#"select link_generation from subscribers where id = $1"#, id)
+pub async fn generation(db: impl PgExecutor<'_>, id: i64) -> anyhow::Result<Option<(LinkGeneration, Locale)>> {
+    sqlx::query!(r#"select link_generation, locale from subscribers where id = $1"#, id)
         .fetch_optional(db)
         .await
         .context("failed to read a link generation")?
-        .map(LinkGeneration::from_stored)
+        .map(|r| Ok((LinkGeneration::from_stored(r.link_generation)?, Locale::or_en(&r.locale))))
         .transpose()
 }
 

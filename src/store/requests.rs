@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
 use super::subscribers::Preferences;
-use crate::domain::{MailboxKey, TimeOfDay, TimeZone, TrackSet};
+use crate::domain::{Locale, MailboxKey, TimeOfDay, TimeZone, TrackSet};
 
 /// The advisory lock namespace of inboxes (the two-key form, whose keys
 /// never meet the one-key singleton locks).
@@ -65,17 +65,19 @@ pub async fn confirmations_since(
 pub async fn put(conn: &mut PgConnection, subscriber_id: i64, requested: &Requested) -> anyhow::Result<()> {
     let prefs = &requested.preferences;
     sqlx::query!(
-        r#"insert into subscription_requests (subscriber_id, timezone, send_time, max_per_day, discreet, tracks)
-           values ($1, $2, $3, $4, $5, $6)
+        r#"insert into subscription_requests (subscriber_id, timezone, send_time, max_per_day, discreet, tracks, locale)
+           values ($1, $2, $3, $4, $5, $6, $7)
            on conflict (subscriber_id) do update
            set timezone = excluded.timezone, send_time = excluded.send_time, max_per_day = excluded.max_per_day,
-               discreet = excluded.discreet, tracks = excluded.tracks, requested_at = now()"#,
+               discreet = excluded.discreet, tracks = excluded.tracks, locale = excluded.locale,
+               requested_at = now()"#,
         subscriber_id,
         prefs.zone.name(),
         prefs.time.naive(),
         prefs.max_per_day as i16,
         prefs.discreet,
-        &requested.tracks.keys()
+        &requested.tracks.keys(),
+        prefs.locale.as_str()
     )
     .execute(conn)
     .await
@@ -88,7 +90,7 @@ pub async fn put(conn: &mut PgConnection, subscriber_id: i64, requested: &Reques
 pub async fn take(conn: &mut PgConnection, subscriber_id: i64) -> anyhow::Result<Option<Requested>> {
     let Some(row) = sqlx::query!(
         r#"delete from subscription_requests where subscriber_id = $1
-           returning timezone, send_time, max_per_day, discreet, tracks"#,
+           returning timezone, send_time, max_per_day, discreet, tracks, locale"#,
         subscriber_id
     )
     .fetch_optional(conn)
@@ -102,6 +104,8 @@ pub async fn take(conn: &mut PgConnection, subscriber_id: i64) -> anyhow::Result
         time: TimeOfDay::from_naive(row.send_time),
         max_per_day: row.max_per_day.max(1) as u32,
         discreet: row.discreet,
+        // A locale tend no longer knows reads in English rather than not at all.
+        locale: Locale::or_en(&row.locale),
     };
     let tracks = TrackSet::parse(row.tracks.iter().map(String::as_str)).context("a stored request's tracks")?;
     Ok(Some(Requested { preferences, tracks }))
@@ -115,6 +119,7 @@ pub struct RequestRecord {
     pub max_per_day: i16,
     pub discreet: bool,
     pub tracks: Vec<String>,
+    pub locale: String,
     pub requested_at: DateTime<Utc>,
 }
 
@@ -122,7 +127,7 @@ pub struct RequestRecord {
 pub async fn record(db: impl sqlx::PgExecutor<'_>, subscriber_id: i64) -> anyhow::Result<Option<RequestRecord>> {
     sqlx::query_as!(
         RequestRecord,
-        r#"select timezone, send_time, max_per_day, discreet, tracks, requested_at
+        r#"select timezone, send_time, max_per_day, discreet, tracks, locale, requested_at
            from subscription_requests where subscriber_id = $1"#,
         subscriber_id
     )

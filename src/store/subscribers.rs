@@ -41,6 +41,8 @@ pub struct Preferences {
     pub max_per_day: u32,
     /// Discreet mail: neutral From name, subjects and headings.
     pub discreet: bool,
+    /// The language of their mails and pages.
+    pub locale: Locale,
 }
 
 struct Row {
@@ -133,15 +135,16 @@ pub async fn insert_pending(
 ) -> anyhow::Result<Subscriber> {
     sqlx::query_as!(
         Row,
-        r#"insert into subscribers (email, mailbox, timezone, send_time, max_per_day, discreet, status)
-           values ($1, $2, $3, $4, $5, $6, 'pending')
+        r#"insert into subscribers (email, mailbox, timezone, send_time, max_per_day, discreet, locale, status)
+           values ($1, $2, $3, $4, $5, $6, $7, 'pending')
            returning id, email, timezone, send_time, max_per_day, status, created_at, locale, link_generation, discreet"#,
         email.as_str(),
         mailbox.as_str(),
         prefs.zone.name(),
         prefs.time.naive(),
         prefs.max_per_day as i16,
-        prefs.discreet
+        prefs.discreet,
+        prefs.locale.as_str()
     )
     .fetch_one(conn)
     .await
@@ -168,12 +171,14 @@ pub async fn lock_by_email(conn: &mut PgConnection, email: &SubscriberEmail) -> 
 #[tracing::instrument(skip_all, fields(subscriber_id = id))]
 pub async fn update_preferences(conn: &mut PgConnection, id: i64, prefs: &Preferences) -> anyhow::Result<()> {
     sqlx::query!(
-        r#"update subscribers set timezone = $2, send_time = $3, max_per_day = $4, discreet = $5 where id = $1"#,
+        r#"update subscribers set timezone = $2, send_time = $3, max_per_day = $4, discreet = $5, locale = $6
+           where id = $1"#,
         id,
         prefs.zone.name(),
         prefs.time.naive(),
         prefs.max_per_day as i16,
-        prefs.discreet
+        prefs.discreet,
+        prefs.locale.as_str()
     )
     .execute(conn)
     .await

@@ -237,3 +237,21 @@ async fn a_german_subscriber_gets_german_mail_and_german_nudges(pool: PgPool) {
         sqlx::query_scalar("select variant from deliveries where kind = 'nudge'").fetch_one(&app.pool).await.unwrap();
     assert!(german.contains(&planned), "{planned} is not one of the German variants {german:?}");
 }
+
+#[test]
+fn catalog_lint_takes_a_locale_and_names_an_unknown_one() {
+    for locale in ["en", "de", "es"] {
+        let output = tend(&["catalog", "lint", "--locale", locale], &[]);
+        assert!(output.status.success(), "{locale}: {}", text(&output));
+    }
+    let output = tend(&["catalog", "lint", "--locale", "fr"], &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output).contains("unknown locale \"fr\""), "{}", text(&output));
+    // A German twin's problem shows under --locale de, and not under --locale es.
+    let twin = bad("x").parent().unwrap().join("de/banned-phrase.toml");
+    let twin = twin.to_str().unwrap();
+    let output = tend(&["catalog", "lint", twin, "--locale", "de"], &[]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(text(&output).contains("[de] ") && text(&output).contains("banned phrase"), "{}", text(&output));
+    assert!(tend(&["catalog", "lint", twin, "--locale", "es"], &[]).status.success());
+}

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use chrono::{Duration, Utc};
 use sqlx::PgPool;
-use tend::domain::{DeliveryKind, Track};
+use tend::domain::{DeliveryKind, Locale, Track};
 
 use crate::helpers::{TestApp, form_for, output_text, spawn_app, tend, urlencode};
 use crate::stub_smtp::ReceivedMail;
@@ -21,7 +21,7 @@ fn giveaways() -> Vec<String> {
     for track in Track::ALL {
         words.push(track.key().to_lowercase());
         words.push(track.key().replace('-', " "));
-        words.push(track.title().to_lowercase());
+        words.push(tend::i18n::tr(&Locale::en()).track(track).to_lowercase());
     }
     words
 }

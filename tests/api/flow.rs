@@ -87,7 +87,7 @@ async fn a_subscriber_walks_the_whole_flow_and_hears_nothing_after_unsubscribing
 
     // The first answer counts; a second shows what was recorded.
     let again = app.post_form(&answer_url, "action=not_yet").await.text().await.unwrap();
-    assert!(again.contains("You already answered <strong>Done</strong>"), "{again}");
+    assert!(again.contains("You already answered “Done”"), "{again}");
     assert_eq!(app.count("select count(*) from answers where action = 'done'").await, 1);
     assert_eq!(app.count("select count(*) from answers").await, 1);
 

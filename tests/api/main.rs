@@ -17,6 +17,7 @@ mod flow;
 mod helpers;
 mod inbound;
 mod kinds;
+mod languages;
 mod least_privilege;
 mod limits;
 mod links;

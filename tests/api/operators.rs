@@ -29,7 +29,7 @@ async fn count(pool: &PgPool, sql: &str) -> i64 {
 }
 
 /// A CSV file in the temp folder, unique to this test's database.
-fn csv_file(pool: &PgPool, name: &str, contents: &str) -> PathBuf {
+pub(crate) fn csv_file(pool: &PgPool, name: &str, contents: &str) -> PathBuf {
     let database = pool.connect_options().get_database().unwrap_or("db").to_owned();
     let path = std::env::temp_dir().join(format!("tend-{database}-{}-{name}", std::process::id()));
     std::fs::write(&path, contents).unwrap();

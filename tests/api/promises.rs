@@ -55,7 +55,7 @@ async fn promise_mail_slot(app: &TestApp, kind: &str) -> DateTime<Utc> {
 }
 
 /// Makes a queued promise mail due now and sends it; returns its /p/ link.
-async fn deliver_promise_mail(app: &TestApp, email: &str, kind: &str) -> String {
+pub(crate) async fn deliver_promise_mail(app: &TestApp, email: &str, kind: &str) -> String {
     sqlx::query("update deliveries set due_at = now() where kind = $1::delivery_kind")
         .bind(kind)
         .execute(&app.pool)

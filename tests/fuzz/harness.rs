@@ -177,6 +177,7 @@ async fn seed(pool: &PgPool, signer: &LinkSigner, sealer: &Sealer) -> Links {
             time: TimeOfDay::DEFAULT,
             max_per_day: 1,
             discreet: false,
+            locale: tend::domain::Locale::en(),
         },
         tracks: Track::defaults(),
         preconfirmed: true,

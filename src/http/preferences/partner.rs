@@ -12,14 +12,14 @@ use crate::subscriptions::{self, InvitationRequest, InviteOutcome};
 /// The same words whether the invitation went out, was refused for the
 /// address, or came too soon after another: the inviter learns nothing
 /// about the address.
-const INVITED: &str = "Thank you. If this address can receive an invitation, one is on its way. tend sends at most one to an address in 30 days, and says nothing more to you about it.";
+const INVITED: &str = "notice-partner-invited";
 
-pub async fn invite(state: &AppState, subscriber_id: i64, fields: &Fields) -> Result<String, AppError> {
+pub async fn invite(state: &AppState, subscriber_id: i64, fields: &Fields) -> Result<&'static str, AppError> {
     let request = parse_invitation(fields)?;
     let outcome = subscriptions::invite(&state.pool, subscriber_id, request).await?;
     tracing::info!(?outcome, "invitation request handled");
     match outcome {
-        InviteOutcome::Queued | InviteOutcome::Declined | InviteOutcome::TooSoon => Ok(INVITED.into()),
+        InviteOutcome::Queued | InviteOutcome::Declined | InviteOutcome::TooSoon => Ok(INVITED),
         InviteOutcome::NotAllowed => Err(AppError::bad_input(
             "action",
             "an invitation can be sent from a confirmed subscription that is on no partner link: end the link first",
@@ -39,18 +39,17 @@ fn parse_invitation(fields: &Fields) -> Result<InvitationRequest, AppError> {
     Ok(InvitationRequest { partner, from_name, show_address })
 }
 
-pub async fn set_signal(state: &AppState, subscriber_id: i64, on: bool) -> Result<String, AppError> {
+pub async fn set_signal(state: &AppState, subscriber_id: i64, on: bool) -> Result<&'static str, AppError> {
     if !subscriptions::set_shared_signal(&state.pool, subscriber_id, on).await? {
         return Err(AppError::bad_input("action", "there is no partner link to switch the signal of"));
     }
     Ok(match on {
-        true => "Your shared signal is on. It comes only in weeks when you both switched it on and both answered.",
-        false => "Your shared signal is off. Your partner is not told.",
-    }
-    .into())
+        true => "notice-signal-on",
+        false => "notice-signal-off",
+    })
 }
 
-pub async fn unlink(state: &AppState, subscriber_id: i64) -> Result<String, AppError> {
+pub async fn unlink(state: &AppState, subscriber_id: i64) -> Result<&'static str, AppError> {
     subscriptions::unlink(&state.pool, subscriber_id).await?;
-    Ok("The link is ended on your side. Nothing crosses any more, and your partner is not told.".into())
+    Ok("notice-unlinked")
 }

@@ -8,11 +8,12 @@ use chrono::{DateTime, Duration, Utc};
 use super::super::AppState;
 use super::super::error::AppError;
 use super::super::pages::{
-    PartnerSection, PreferencesPage, PromiseRecord, TrackChoice, TrackProgress, local_when, zone_names,
+    PartnerSection, PreferencesPage, PromiseRecord, TrackChoice, TrackProgress, language_choices, zone_names,
 };
 use super::super::promise::words;
 use crate::domain::promise::Outcome;
-use crate::domain::{DayAnswer, Locale, TimeZone, Track};
+use crate::domain::{DayAnswer, TimeZone, Track};
+use crate::i18n::{self, Tr};
 use crate::mail::notes;
 use crate::progress;
 use crate::store::{self, subscribers::Subscriber};
@@ -25,6 +26,7 @@ pub async fn build(
     notice: Option<String>,
 ) -> Result<PreferencesPage, AppError> {
     let subscriber_id = subscriber.id;
+    let t = i18n::tr(&subscriber.locale);
     let tracks = store::tracks::list(&state.pool, subscriber_id).await?;
     let now = Utc::now();
     let today = now.with_timezone(&subscriber.zone.tz()).date_naive();
@@ -42,30 +44,39 @@ pub async fn build(
     let progress = tracks
         .iter()
         .map(|state| TrackProgress {
-            title: state.track.title(),
-            enabled: state.enabled,
-            next: state.next_due_at.map_or_else(|| "not scheduled".into(), |at| next_words(at, now, subscriber.zone)),
-            heatmap: progress::heatmap(&answers, state.track, today),
-            summary: progress::summary_text(state.track, progress::tally(&answers, state.track, today)),
+            title: t.track(state.track),
+            next: match (state.enabled, state.next_due_at) {
+                (false, _) => t.get("progress-off"),
+                (true, None) => t.get("progress-not-scheduled"),
+                (true, Some(at)) => {
+                    t.with("progress-next", &[("when", next_words(t, at, now, subscriber.zone).into())])
+                }
+            },
+            heatmap: progress::heatmap(t, &answers, state.track, today),
+            summary: progress::summary_text(t, state.track, progress::tally(&answers, state.track, today)),
         })
         .collect();
+    let status = t.get(&format!("status-{}", subscriber.status.key()));
+    let for_line = [("email", subscriber.email.to_string().into()), ("status", status.into())];
     Ok(PreferencesPage {
+        t,
         action_url: state.links.absolute(&format!("me/{token}")),
-        email: subscriber.email.to_string(),
+        for_line: t.with("prefs-for", &for_line),
         status: subscriber.status.key(),
+        languages: language_choices(&subscriber.locale),
         zones: zone_names(),
         zone: subscriber.zone.name(),
         time: subscriber.time.to_string(),
         max_per_day: subscriber.max_per_day,
         discreet: subscriber.discreet,
-        tracks: TrackChoice::list(enabled),
+        tracks: TrackChoice::list(t, enabled),
         progress,
-        promises: promise_record(state, subscriber_id, now, subscriber.zone, fresh).await?,
+        promises: promise_record(state, t, subscriber_id, now, subscriber.zone, fresh).await?,
         today: today.to_string(),
         weekly_summary: store::subscribers::weekly_summary(&state.pool, subscriber_id).await?.is_some(),
         partner: partner_section(state, subscriber_id).await?,
         fresh,
-        safety_note: notes::safety(state.catalog.notes(&Locale::en()), &state.lines),
+        safety_note: notes::safety(state.catalog.notes(&subscriber.locale), &state.lines),
         notice,
     })
 }
@@ -77,25 +88,17 @@ async fn partner_section(state: &AppState, subscriber_id: i64) -> Result<Partner
     Ok(PartnerSection { linked: side.is_some(), signal: side.is_some_and(|s| s.signal) })
 }
 
-/// In place of each promise's words on a page opened from an older link;
-/// the page says once why, and offers a fresh link.
-const HIDDEN: &str = "(words hidden)";
-
 /// "Tuesday 3 March at 08:30 (in 6 days)".
-fn next_words(at: DateTime<Utc>, now: DateTime<Utc>, zone: TimeZone) -> String {
+fn next_words(t: Tr, at: DateTime<Utc>, now: DateTime<Utc>, zone: TimeZone) -> String {
     let days = (at.with_timezone(&zone.tz()).date_naive() - now.with_timezone(&zone.tz()).date_naive()).num_days();
-    let when = match days {
-        ..=0 => "today".to_owned(),
-        1 => "tomorrow".to_owned(),
-        n => format!("in {n} days"),
-    };
-    format!("{} ({when})", local_when(at, zone))
+    format!("{} ({})", t.when(at, zone), t.days_ahead(days.max(0)))
 }
 
 /// The counts, and the promises still ahead: their words when the link is
 /// fresh and they open, a note otherwise.
 async fn promise_record(
     state: &AppState,
+    t: Tr,
     subscriber_id: i64,
     now: DateTime<Utc>,
     zone: TimeZone,
@@ -107,18 +110,20 @@ async fn promise_record(
         .iter()
         .filter(|p| p.due_at > now)
         .map(|p| {
+            // On a page opened from an older link, each promise says only
+            // "(words hidden)"; the page says once why, and offers a fresh link.
             let shown = match fresh {
-                true => words(state, p, true).unwrap_or_else(|note| note),
-                false => HIDDEN.to_owned(),
+                true => words(state, p, true).unwrap_or_else(|note| t.get(note)),
+                false => t.get("words-hidden-short"),
             };
-            (shown, local_when(p.due_at, zone))
+            (shown, t.with("promise-due-short", &[("when", t.when(p.due_at, zone).into())]))
         })
         .collect();
-    Ok(PromiseRecord {
-        kept: count(Outcome::Kept),
-        kept_late: count(Outcome::KeptLate),
-        renegotiated: count(Outcome::Renegotiated),
-        not_kept: count(Outcome::NotKept),
-        upcoming,
-    })
+    let counts = [
+        ("kept", count(Outcome::Kept).into()),
+        ("late", count(Outcome::KeptLate).into()),
+        ("renegotiated", count(Outcome::Renegotiated).into()),
+        ("not_kept", count(Outcome::NotKept).into()),
+    ];
+    Ok(PromiseRecord { counts: t.with("promise-counts", &counts), upcoming })
 }

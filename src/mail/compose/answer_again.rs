@@ -14,9 +14,7 @@ impl Composer {
             Buttons::Nudge { track, variant } => {
                 self.answer_buttons(again.about_id, again.about_slot, to, *track, variant)
             }
-            Buttons::Promise(which) => {
-                self.promise_buttons(again.about_id, to.link_generation, again.about_slot, *which)
-            }
+            Buttons::Promise(which) => self.promise_buttons(again.about_id, to, again.about_slot, *which),
         };
         Content::from_words(words, buttons, self.footer_links(d, to))
     }

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use super::{ActionLink, Composer, Content};
 use crate::domain::mail::{DeliveryRef, Recipient};
 use crate::domain::{Action, PageFacts, Track, variant_fingerprint};
+use crate::i18n;
 use crate::mail::catalog::{Nudge, fill};
 use crate::mail::notes;
 
@@ -17,6 +18,7 @@ impl Composer {
     pub(super) fn nudge(&self, d: &DeliveryRef, to: &Recipient, track: Track, variant: &str) -> Content {
         let nudge = self.nudge_text(&to.locale, track, variant);
         let frame = self.catalog.nudge_frame(&to.locale);
+        let t = i18n::tr(&to.locale);
         let links = self.footer_links(d, to);
         Content {
             subject: nudge.subject.clone(),
@@ -26,7 +28,7 @@ impl Composer {
             actions_intro: frame.actions_intro.clone(),
             actions: self.answer_buttons(d.id, d.slot, to, track, variant),
             figures: Vec::new(),
-            footer: fill(&frame.footer, &[("track", &track.title().to_lowercase())]),
+            footer: fill(&frame.footer, &[("track", &t.track_in_sentence(track))]),
             preferences_url: links.preferences,
             unsubscribe_url: links.unsubscribe,
         }
@@ -45,8 +47,9 @@ impl Composer {
     ) -> Vec<ActionLink> {
         let shown = &self.nudge_text(&to.locale, track, variant).variant;
         let page = PageFacts { subscriber_id: to.subscriber_id, track, variant: variant_fingerprint(shown) };
+        let t = i18n::tr(&to.locale);
         let answer = |action: Action| ActionLink {
-            label: action.label().into(),
+            label: t.action(action),
             url: self.links.answer_with(id, to.link_generation, slot, &page, action),
         };
         Action::ALL.into_iter().map(answer).collect()

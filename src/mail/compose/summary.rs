@@ -6,10 +6,12 @@
 use super::{ActionLink, Composer, Content, Figure};
 use crate::domain::mail::{DeliveryRef, Recipient, WeekFacts};
 use crate::domain::{Action, DeliveryKind, Track};
+use crate::i18n;
 use crate::progress;
 
 impl Composer {
     pub(super) fn weekly_summary(&self, d: &DeliveryRef, to: &Recipient, week: &WeekFacts) -> Content {
+        let t = i18n::tr(&to.locale);
         let numbers = week_numbers(week);
         let values: Vec<(&str, &str)> = numbers.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let words = self.catalog.mail(&to.locale, DeliveryKind::WeeklySummary).filled(&values);
@@ -20,19 +22,17 @@ impl Composer {
         let answered = week.answers.iter().any(|a| counts_as_answered(a.action));
         let mut content = Content::from_words(words, vec![button], self.footer_links(d, to));
         if !answered {
-            content.paragraphs = vec![progress::QUIET_WEEK.to_owned()];
+            content.paragraphs = vec![t.get("quiet-week")];
         }
         content.paragraphs.extend(progress::weekly_details(
+            t,
             &week.answers,
             week.kept as usize,
             week.renegotiated as usize,
         ));
         content.figures = answered_tracks(week)
             .into_iter()
-            .map(|track| Figure {
-                title: track.title().to_owned(),
-                svg: progress::heatmap(&week.answers, track, week.today),
-            })
+            .map(|track| Figure { title: t.track(track), svg: progress::heatmap(t, &week.answers, track, week.today) })
             .collect();
         content
     }

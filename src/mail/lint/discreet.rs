@@ -4,12 +4,14 @@
 //! relationship, promis or tend (and their German and Spanish kin: vertrau,
 //! beziehung, versprech, zusage, confianza, pareja, relaci, prome,
 //! compromis), and every
-//! track's key and title as a phrase (`check-in` is the phrase "check in").
+//! track's key and its title in every supported locale as a phrase
+//! (`check-in` is the phrase "check in").
 //! Besides, these words follow the rubric like every other text: the
 //! locale's banned-phrases list and the subject length.
 
 use super::{BannedPhrases, Checker, Entry, Rule};
 use crate::domain::{Locale, Track};
+use crate::i18n;
 use crate::mail::catalog::{Catalog, discreet_kinds};
 
 /// The longest From display name, in characters.
@@ -20,9 +22,12 @@ const GIVEAWAYS: &str = "trust*\npartner*\nrelationship*\npromis*\ntend*\n\
     vertrau*\nbeziehung*\nversprech*\nversproch*\nzusage*\n\
     confianza\nconfiar*\npareja*\nrelaci*\nprome*\ncompromis*";
 
-/// The discreet list: the giveaways and every track's key and title.
+/// The discreet list: the giveaways and every track's key, and its title
+/// in every supported locale.
 pub fn giveaways() -> BannedPhrases {
-    let tracks = Track::ALL.iter().flat_map(|t| [t.key(), t.title()]).collect::<Vec<_>>().join("\n");
+    let titles = Locale::SUPPORTED.iter().map(|tag| i18n::tr(&Locale::or_en(tag)));
+    let titles = titles.flat_map(|t| Track::ALL.map(|track| t.track(track)));
+    let tracks = Track::ALL.iter().map(|t| t.key().to_owned()).chain(titles).collect::<Vec<_>>().join("\n");
     BannedPhrases::parse(&format!("{GIVEAWAYS}\n{tracks}"))
 }
 
