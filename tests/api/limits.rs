@@ -161,13 +161,24 @@ async fn a_pending_address_keeps_its_settings_until_its_confirmation_is_pressed(
     let email = "waiting@example.com";
     app.post_form("/subscribe", "email=waiting%40example.com&timezone=Europe%2FBerlin&time=07%3A15").await;
     let first = settings_of(&app, email).await;
-    app.post_form("/subscribe", "email=waiting%40example.com&timezone=Asia%2FTokyo&time=22%3A00&tracks=support").await;
+    let second = "email=waiting%40example.com&timezone=Asia%2FTokyo&time=22%3A00&tracks=support&locale=de";
+    app.post_form("/subscribe", second).await;
     assert_eq!(settings_of(&app, email).await, first, "a second request changes nothing yet");
+    assert_eq!(locale_of(&app, email).await, "en", "nor the language");
     app.dispatch_all_pending_emails().await;
     let mail = app.smtp.received_by(email).pop().unwrap();
     assert_eq!(app.post_form(&app.links_in(&mail, "/confirm/").pop().unwrap(), "").await.status(), 200);
     let confirmed = settings_of(&app, email).await;
     assert_eq!(confirmed, ("Asia/Tokyo".into(), "22:00".into(), 1, "active".into(), vec!["support".into()]));
+    assert_eq!(locale_of(&app, email).await, "de", "the held request's language, applied with the rest");
+}
+
+async fn locale_of(app: &TestApp, email: &str) -> String {
+    sqlx::query_scalar("select locale from subscribers where lower(email) = lower($1)")
+        .bind(email)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
 }
 
 #[sqlx::test]
