@@ -170,8 +170,7 @@ async fn a_crash_while_recording_is_stalled_resends_no_more_than_the_bound(pool:
     relay.after_accepting(100, move || lock_now.notify_one());
     let child: Arc<Mutex<Option<Child>>> = Arc::new(Mutex::new(Some(spawn_tend_serve(&pool, &relay))));
     tokio::time::timeout(Duration::from_secs(120), locked.notified()).await.expect("the relay saw 100 messages");
-    let mut lock = pool.begin().await.unwrap();
-    sqlx::query("select id from deliveries where status = 'sending' for update").execute(&mut *lock).await.unwrap();
+    let mut lock = lock_claimed_rows(&pool).await;
 
     // Act: wait until the accepted but unrecorded mails stop growing at the
     // bound (they must never pass it), then kill.
@@ -193,6 +192,27 @@ async fn a_crash_while_recording_is_stalled_resends_no_more_than_the_bound(pool:
     println!("kill -9 with recording stalled: {waiting} accepted and unrecorded, {dup} sent twice (bound {BOUND})");
     assert_eq!(waiting, BOUND, "the stall should fill the recorder and every worker");
     assert!(dup <= BOUND, "{dup} duplicates > {BOUND}");
+}
+
+/// Locks the rows the sender holds (claimed, not yet recorded), so its
+/// recorder blocks at its next commit of one of them. The sender may hold
+/// none at the very instant the test looks (its queue just drained, the next
+/// claim not yet made); then it looks again, until it holds some.
+async fn lock_claimed_rows(pool: &PgPool) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let mut lock = pool.begin().await.unwrap();
+        let held = sqlx::query("select id from deliveries where status = 'sending' for update")
+            .fetch_all(&mut *lock)
+            .await
+            .unwrap();
+        if !held.is_empty() {
+            return lock;
+        }
+        lock.rollback().await.unwrap();
+        assert!(Instant::now() < deadline, "the sender never held a claimed row");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
 }
 
 #[sqlx::test]
