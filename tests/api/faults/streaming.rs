@@ -170,7 +170,7 @@ async fn a_crash_while_recording_is_stalled_resends_no_more_than_the_bound(pool:
     relay.after_accepting(100, move || lock_now.notify_one());
     let child: Arc<Mutex<Option<Child>>> = Arc::new(Mutex::new(Some(spawn_tend_serve(&pool, &relay))));
     tokio::time::timeout(Duration::from_secs(120), locked.notified()).await.expect("the relay saw 100 messages");
-    let mut lock = lock_claimed_rows(&pool).await;
+    let lock = lock_claimed_rows(&pool).await;
 
     // Act: wait until the accepted but unrecorded mails stop growing at the
     // bound (they must never pass it), then kill.
