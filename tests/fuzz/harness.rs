@@ -238,3 +238,8 @@ async fn promise(pool: &PgPool, sealer: &Sealer, id: i64, scheduling: Scheduling
     };
     (mail("promise_check").await.unwrap(), mail("promise_review").await.unwrap())
 }
+
+/// A valid promise date a month from today: computed, so it never passes.
+pub fn a_month_ahead() -> String {
+    (chrono::Utc::now().date_naive() + chrono::Duration::days(30)).to_string()
+}
