@@ -4,6 +4,14 @@
 //! nudges' links as minted before that, whose pages read the database),
 //! `--seconds` each; in the same run a minimal axum hello-world is the
 //! ceiling for the GET ratio. tend's resident memory is sampled throughout.
+//!
+//! Every POST phase is checked against the database: each 2xx answer must
+//! be a new row of `answers` (every token names a distinct unanswered
+//! nudge), and no more rows may appear than requests were sent (wrk stops
+//! with up to one request per connection in flight, which tend may still
+//! record but wrk never counts). The benchmark fails otherwise. Then the
+//! contended run ([`contended`]): two instances, a fifth of the requests
+//! answering a track another request in flight also answers.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -18,6 +26,8 @@ use crate::db::{Cluster, Population};
 use crate::procs::{Process, TendConfig, write_config};
 use crate::report::{Row, Runs, Table};
 use crate::sink;
+
+mod contended;
 
 #[derive(Args, Clone, Debug)]
 pub struct AnswerArgs {
@@ -51,6 +61,8 @@ const LINK_KEY: &str = "development-only-link-key-change-me-in-production";
 #[derive(Debug, Clone, Copy)]
 pub struct Wrk {
     pub requests: f64,
+    /// Requests sent, including those in flight when wrk stopped.
+    pub issued: f64,
     pub rps: f64,
     pub p50_ms: f64,
     pub p99_ms: f64,
@@ -70,6 +82,8 @@ struct Figures {
     hello: Runs,
     peak: Runs,
     steady: Runs,
+    contended: Runs,
+    contended_p99: Runs,
 }
 
 pub async fn run(common: &Common, args: &AnswerArgs, table: &mut Table) -> anyhow::Result<()> {
@@ -87,16 +101,19 @@ pub async fn run(common: &Common, args: &AnswerArgs, table: &mut Table) -> anyho
         let tend = Process::tend(&common.tend_bin, &config, &["--no-scheduler"])?;
         sink::wait_for_port(port).await?;
         tend.reset_samples();
+        let before = count_answers(&cluster).await?;
         let post = wrk(port, "post", &tokens, args.post_connections, args.seconds).await?;
+        let recorded = settled_count(&cluster, before).await?;
+        check_recorded("POST", &post, recorded)?;
         let get = wrk(port, "get", &tokens, args.get_connections, args.seconds).await?;
         let get_db = wrk(port, "get", &older_links(&tokens), args.get_connections, args.seconds).await?;
         let (peak, steady) = tend.memory();
         tend.stop().await?;
-        let answers = count_answers(&cluster).await?;
+        let contended = contended::run(common, &cluster, population, args).await?;
         let hello = hello_ceiling(args).await?;
         eprintln!(
-            "answers run {}: POST {post:?} ({answers} answers stored), GET {get:?}, GET via the database {get_db:?}, \
-             hello {hello:?}",
+            "answers run {}: POST {post:?} ({recorded} answers recorded), GET {get:?}, GET via the database \
+             {get_db:?}, contended POST {contended:?}, hello {hello:?}",
             run + 1
         );
         failures += post.failed + get.failed + get_db.failed;
@@ -110,6 +127,8 @@ pub async fn run(common: &Common, args: &AnswerArgs, table: &mut Table) -> anyho
         f.hello.push(hello.rps);
         f.peak.push(peak);
         f.steady.push(steady);
+        f.contended.push(contended.rps);
+        f.contended_p99.push(contended.p99_ms);
     }
     add_rows(table, args, f, failures);
     cluster.drop(DB).await
@@ -126,6 +145,24 @@ fn add_rows(table: &mut Table, args: &AnswerArgs, f: Figures, failures: i64) {
         pass: Some(post_pass),
     });
     let p99_pass = f.post_p99.median() < 20.0;
+    table.add(Row {
+        figure: format!(
+            "answer POST, contended: 2 instances × {} connections, 20% of requests share a track with another in \
+             flight, req/s (recorded = requested)",
+            pc / 2
+        ),
+        runs: f.contended,
+        reference: None,
+        target: "beside the main row".into(),
+        pass: None,
+    });
+    table.add(Row {
+        figure: "answer POST, contended p99, ms".into(),
+        runs: f.contended_p99,
+        reference: None,
+        target: "".into(),
+        pass: None,
+    });
     table.add(Row {
         figure: "answer POST p50, ms".into(),
         runs: f.post_p50,
@@ -222,12 +259,53 @@ async fn count_answers(cluster: &Cluster) -> anyhow::Result<i64> {
     Ok(n)
 }
 
+/// New rows of `answers` since `before`, once the requests wrk left in
+/// flight have finished (two reads 200 ms apart agree, within 5 s).
+async fn settled_count(cluster: &Cluster, before: i64) -> anyhow::Result<i64> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let mut last = count_answers(cluster).await?;
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let now = count_answers(cluster).await?;
+        if now == last || std::time::Instant::now() > deadline {
+            return Ok(now - before);
+        }
+        last = now;
+    }
+}
+
+/// Recorded = requested: every 2xx answer is a new row, and no row appears
+/// that no request asked for. Fails the benchmark otherwise.
+fn check_recorded(phase: &str, wrk: &Wrk, recorded: i64) -> anyhow::Result<()> {
+    let ok = (wrk.requests as i64) - wrk.failed;
+    let issued = wrk.issued as i64;
+    eprintln!("{phase}: {ok} answers acknowledged (2xx), {issued} sent, {recorded} recorded");
+    if recorded < ok {
+        anyhow::bail!("{phase}: {ok} answers were acknowledged but only {recorded} recorded: answers were lost");
+    }
+    if recorded > issued {
+        anyhow::bail!("{phase}: {recorded} answers recorded but only {issued} requests were sent");
+    }
+    Ok(())
+}
+
 async fn wrk(port: u16, mode: &str, tokens: &Path, connections: usize, seconds: u32) -> anyhow::Result<Wrk> {
     wrk_with(port, mode, connections, seconds, &[("TOKENS", tokens.display().to_string())]).await
 }
 
 /// wrk with `lua/answers.lua` in `mode`, two threads, and `env` for the script.
 pub async fn wrk_with(
+    port: u16,
+    mode: &str,
+    connections: usize,
+    seconds: u32,
+    env: &[(&str, String)],
+) -> anyhow::Result<Wrk> {
+    wrk_blocking(port, mode, connections, seconds, env)
+}
+
+/// [`wrk_with`] on the calling thread (several can run side by side).
+fn wrk_blocking(
     port: u16,
     mode: &str,
     connections: usize,
@@ -251,6 +329,7 @@ pub async fn wrk_with(
     let num = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
     Ok(Wrk {
         requests: num("requests"),
+        issued: num("issued"),
         rps: num("requests") / num("seconds"),
         p50_ms: num("p50_ms"),
         p99_ms: num("p99_ms"),
