@@ -22,6 +22,7 @@ use secrecy::SecretString;
 use tend::domain::{LinkGeneration, PageFacts, Purpose, Track, variant_fingerprint};
 
 use crate::Common;
+use crate::cpu::{ShareRuns, Side, Window};
 use crate::db::{Cluster, Population};
 use crate::procs::{Process, TendConfig, write_config};
 use crate::report::{Row, Runs, Table};
@@ -84,6 +85,9 @@ struct Figures {
     steady: Runs,
     contended: Runs,
     contended_p99: Runs,
+    post_cpu: ShareRuns,
+    get_cpu: ShareRuns,
+    contended_cpu: ShareRuns,
 }
 
 pub async fn run(common: &Common, args: &AnswerArgs, table: &mut Table) -> anyhow::Result<()> {
@@ -101,15 +105,22 @@ pub async fn run(common: &Common, args: &AnswerArgs, table: &mut Table) -> anyho
         let tend = Process::tend(&common.tend_bin, &config, &["--no-scheduler"])?;
         sink::wait_for_port(port).await?;
         tend.reset_samples();
+        let postgres = postgres_side(&cluster).await?;
+        let sides = || vec![("PostgreSQL", postgres.clone()), ("tend", Side::Processes(vec![tend.pid()]))];
         let before = count_answers(&cluster).await?;
+        let window = Window::start(sides());
         let post = wrk(port, "post", &tokens, args.post_connections, args.seconds).await?;
+        f.post_cpu.push(&window.finish());
         let recorded = settled_count(&cluster, before).await?;
         check_recorded("POST", &post, recorded)?;
+        let window = Window::start(sides());
         let get = wrk(port, "get", &tokens, args.get_connections, args.seconds).await?;
+        f.get_cpu.push(&window.finish());
         let get_db = wrk(port, "get", &older_links(&tokens), args.get_connections, args.seconds).await?;
         let (peak, steady) = tend.memory();
         tend.stop().await?;
-        let contended = contended::run(common, &cluster, population, args).await?;
+        let (contended, contended_cpu) = contended::run(common, &cluster, population, args).await?;
+        f.contended_cpu.push(&contended_cpu);
         let hello = hello_ceiling(args).await?;
         eprintln!(
             "answers run {}: POST {post:?} ({recorded} answers recorded), GET {get:?}, GET via the database \
@@ -163,6 +174,9 @@ fn add_rows(table: &mut Table, args: &AnswerArgs, f: Figures, failures: i64) {
         target: "".into(),
         pass: None,
     });
+    f.contended_cpu.rows(table, "the contended POSTs");
+    f.post_cpu.rows(table, "the POSTs");
+    f.get_cpu.rows(table, "the GETs (links as mailed)");
     table.add(Row {
         figure: "answer POST p50, ms".into(),
         runs: f.post_p50,
@@ -250,6 +264,14 @@ async fn write_tokens(cluster: &Cluster, port: u16, count: i64, path: &Path) -> 
 /// facts (their pages read the database).
 fn older_links(path: &Path) -> std::path::PathBuf {
     path.with_extension("older.txt")
+}
+
+/// PostgreSQL's processes, for the CPU shares.
+async fn postgres_side(cluster: &Cluster) -> anyhow::Result<Side> {
+    let pool = cluster.pool(DB, 1).await?;
+    let side = Side::postgres(&pool).await;
+    pool.close().await;
+    side
 }
 
 async fn count_answers(cluster: &Cluster) -> anyhow::Result<i64> {

@@ -15,8 +15,9 @@ use std::path::PathBuf;
 use secrecy::SecretString;
 use tend::domain::{LinkGeneration, PageFacts, Track, variant_fingerprint};
 
-use super::{AnswerArgs, DB, LINK_KEY, Wrk, check_recorded, count_answers, settled_count, wrk_blocking};
+use super::{AnswerArgs, DB, LINK_KEY, Wrk, check_recorded, count_answers, postgres_side, settled_count, wrk_blocking};
 use crate::Common;
+use crate::cpu::{Shares, Side, Window};
 use crate::db::{Cluster, Population};
 use crate::procs::{Process, TendConfig, write_config};
 use crate::sink;
@@ -27,7 +28,14 @@ const HOT_TRACKS: i64 = 16;
 /// Every n-th request is to a hot track (20%).
 const HOT_EVERY: usize = 5;
 
-pub async fn run(common: &Common, cluster: &Cluster, population: Population, args: &AnswerArgs) -> anyhow::Result<Wrk> {
+/// The two instances' POSTs added up (p50 and p99 the worse instance's),
+/// and the CPU shares of the timed window.
+pub async fn run(
+    common: &Common,
+    cluster: &Cluster,
+    population: Population,
+    args: &AnswerArgs,
+) -> anyhow::Result<(Wrk, Shares)> {
     cluster.fresh(DB, population).await?;
     let ports = [sink::free_port()?, sink::free_port()?];
     let lines = contended_lines(cluster, args.tokens).await?;
@@ -48,6 +56,8 @@ pub async fn run(common: &Common, cluster: &Cluster, population: Population, arg
     let rollbacks_before = rollbacks(cluster).await?;
     let connections = (args.post_connections / 2).max(1);
     let seconds = args.seconds;
+    let pids = instances.iter().map(Process::pid).collect();
+    let window = Window::start(vec![("PostgreSQL", postgres_side(cluster).await?), ("tend", Side::Processes(pids))]);
     let runs: Vec<anyhow::Result<Wrk>> = std::thread::scope(|scope| {
         let handles: Vec<_> = ports
             .iter()
@@ -59,6 +69,7 @@ pub async fn run(common: &Common, cluster: &Cluster, population: Population, arg
             .collect();
         handles.into_iter().map(|h| h.join().expect("wrk thread")).collect()
     });
+    let cpu = window.finish();
     let recorded = settled_count(cluster, before).await?;
     let retries = rollbacks(cluster).await? - rollbacks_before;
     for instance in instances {
@@ -75,7 +86,7 @@ pub async fn run(common: &Common, cluster: &Cluster, population: Population, arg
     };
     eprintln!("contended POST: {retries} rolled-back statements (fenced retries) during the run");
     check_recorded("contended POST", &both, recorded)?;
-    Ok(both)
+    Ok((both, cpu))
 }
 
 fn clone_err(e: &anyhow::Error) -> anyhow::Error {
