@@ -95,7 +95,7 @@ fn clone_err(e: &anyhow::Error) -> anyhow::Error {
 
 /// The answer paths in request order: every `HOT_EVERY`-th one a fresh
 /// nudge of one of the hot subscribers' check-in track (added here, a
-/// minute apart), the others distinct subscribers' unanswered nudges.
+/// second apart, two days back), the others distinct subscribers' unanswered nudges.
 async fn contended_lines(cluster: &Cluster, count: i64) -> anyhow::Result<Vec<String>> {
     let pool = cluster.pool(DB, 2).await?;
     type Nudge = (i64, chrono::DateTime<chrono::Utc>, i64, String, String);
@@ -110,7 +110,7 @@ async fn contended_lines(cluster: &Cluster, count: i64) -> anyhow::Result<Vec<St
     let per_track = (count / HOT_EVERY as i64) / HOT_TRACKS + 1;
     let hot: Vec<Nudge> = sqlx::query_as(
         "insert into deliveries (subscriber_id, kind, track, variant, slot, due_at, status, attempt, sent_at, answer_by)
-         select s.id, 'nudge', 'check-in', $2, date_trunc('minute', now()) - g * interval '1 minute', now(), 'sent', 1,
+         select s.id, 'nudge', 'check-in', $2, date_trunc('minute', now()) - interval '2 days' - g * interval '1 second', now(), 'sent', 1,
                 now(), now() + interval '30 days'
          from unnest($1::bigint[]) s(id) cross join generate_series(1, $3) g
          order by g, s.id
