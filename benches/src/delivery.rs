@@ -13,6 +13,7 @@ use clap::Args;
 use sqlx::PgPool;
 
 use crate::Common;
+use crate::cpu::{ShareRuns, Shares, Side, Window};
 use crate::db::{Cluster, Population};
 use crate::procs::{Process, TendConfig, write_config};
 use crate::report::{Row, Runs, Table};
@@ -57,6 +58,9 @@ pub struct Measured {
     pub steady_mib: f64,
     pub bytes_per_message: u64,
     pub check: Check,
+    /// PostgreSQL's, tend's and the sink's CPU from the due commit until
+    /// the harness saw the queue empty.
+    pub cpu: Shares,
 }
 
 /// Losses and duplicates, from the rows and from the sink.
@@ -105,18 +109,20 @@ pub async fn run(common: &Common, args: &DeliveryArgs, table: &mut Table) -> any
     let population = Population { subscribers: args.subscribers, tracks_due: false, sent_nudges: false };
     let (mut rate, mut ceiling, mut peak, mut steady) =
         (Runs::default(), Runs::default(), Runs::default(), Runs::default());
+    let mut cpu = ShareRuns::default();
     let mut failed = Vec::new();
     for run in 0..common.runs {
         cluster.fresh(DB, population).await?;
         let m = run_tend(common, &cluster, args, 1).await?;
         let c = run_ceiling(common, args, m.bytes_per_message).await?;
         eprintln!(
-            "delivery run {}: tend {:.0}/s, ceiling {:.0}/s, {} bytes/message; {}",
+            "delivery run {}: tend {:.0}/s, ceiling {:.0}/s, {} bytes/message; {}; {}",
             run + 1,
             m.rate,
             c,
             m.bytes_per_message,
-            m.check.summary()
+            m.check.summary(),
+            m.cpu.summary()
         );
         if !m.check.ok() {
             failed.push(format!("run {}: {}", run + 1, m.check.summary()));
@@ -125,6 +131,7 @@ pub async fn run(common: &Common, args: &DeliveryArgs, table: &mut Table) -> any
         ceiling.push(c);
         peak.push(m.peak_mib);
         steady.push(m.steady_mib);
+        cpu.push(&m.cpu);
     }
     let ceiling_median = ceiling.median();
     let pass = rate.median() >= TARGET_RATIO * ceiling_median && failed.is_empty();
@@ -139,6 +146,7 @@ pub async fn run(common: &Common, args: &DeliveryArgs, table: &mut Table) -> any
         target: "".into(),
         pass: None,
     });
+    cpu.rows(table, "delivery");
     memory_rows(table, "delivery", args.subscribers, peak, steady);
     let dkim = DeliveryArgs { dkim: true, ..args.clone() };
     let figure = format!("delivery with DKIM (ed25519), msg/s (N = {}, {} connections)", args.n, args.connections);
@@ -170,19 +178,22 @@ async fn variant_row(
     table: &mut Table,
 ) -> anyhow::Result<Vec<String>> {
     let population = Population { subscribers: args.subscribers, tracks_due: false, sent_nudges: false };
-    let (mut runs, mut failed) = (Runs::default(), Vec::new());
+    let (mut runs, mut cpu, mut failed) = (Runs::default(), ShareRuns::default(), Vec::new());
     for run in 0..common.runs {
         cluster.fresh(DB, population).await?;
         let m = run_tend(common, cluster, args, instances).await?;
-        eprintln!("{figure}, run {}: {:.0}/s; {}", run + 1, m.rate, m.check.summary());
+        eprintln!("{figure}, run {}: {:.0}/s; {}; {}", run + 1, m.rate, m.check.summary(), m.cpu.summary());
         if !m.check.ok() {
             failed.push(format!("{figure}, run {}: {}", run + 1, m.check.summary()));
         }
         runs.push(m.rate);
+        cpu.push(&m.cpu);
     }
     let reference = Some(("ceiling".into(), ceiling));
     let target = "0 lost, 0 duplicated".to_owned();
+    let during = figure.split(", msg/s").next().unwrap_or(&figure).to_owned();
     table.add(Row { figure, runs, reference, target, pass: Some(failed.is_empty()) });
+    cpu.rows(table, &during);
     Ok(failed)
 }
 
@@ -262,8 +273,16 @@ async fn run_tend_in(
     // Let every instance reach its idle polling loop.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     tends[0].reset_samples();
+    let tend_pids = tends.iter().map(Process::pid).collect();
+    let sides = vec![
+        ("PostgreSQL", Side::postgres(&pool).await?),
+        ("tend", Side::Processes(tend_pids)),
+        ("smtp-sink", Side::Processes(vec![sink.pid()])),
+    ];
+    let window = Window::start(sides);
     let started = enqueue(&pool, args.n).await?;
     let finished = wait_until_settled(&pool, args.n).await;
+    let cpu = window.finish();
     let (peak_mib, steady_mib) = tends[0].memory();
     for tend in tends {
         tend.stop().await?;
@@ -274,7 +293,7 @@ async fn run_tend_in(
     let check = check(&pool, args.n, &received).await?;
     pool.close().await;
     let bytes_per_message = received.bytes / (received.transactions.max(1) as u64);
-    Ok(Measured { rate, peak_mib, steady_mib, bytes_per_message, check })
+    Ok(Measured { rate, peak_mib, steady_mib, bytes_per_message, check, cpu })
 }
 
 /// A fresh ed25519 DKIM key (base64 of a random 32-byte seed), as

@@ -11,6 +11,7 @@
 //! - [`db`]: benchmark databases built once as templates, cloned per run.
 //! - [`sink`]: `smtp-sink` with a dump file, its parser, and `smtp-source`.
 //! - [`procs`]: child processes (tend, the hello-world server) and their RSS.
+//! - [`cpu`]: each side's share of the machine's CPU over a timed window.
 //! - [`delivery`]: tend's sender against the sink, checked and timed.
 //! - [`planning`]: one planning sweep over 1,000,000 subscribers.
 //! - [`answers`]: wrk against `/n/{token}` and against a hello-world.
@@ -24,6 +25,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 mod answers;
+mod cpu;
 mod db;
 mod delivery;
 mod limits;

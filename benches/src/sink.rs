@@ -77,6 +77,11 @@ impl Sink {
         Ok(Sink { child, port, dump })
     }
 
+    /// The sink's process (one process: it drops to `nobody` in place).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Stops the sink (by its PID) and reads its dump.
     pub fn stop(mut self) -> anyhow::Result<Received> {
         let _ = self.child.kill();
