@@ -39,7 +39,8 @@ mod tests {
         for (low, high, workers) in [(1, 1_000_000, 2), (1, 10, 3), (7, 7, 4), (5, 6, 8), (1, i64::MAX, 3)] {
             let ranges = split_ids(low, high, workers);
             assert_eq!(ranges.len(), workers);
-            for id in [i64::MIN + 1, low - 1, low, low + 1, low / 2 + high / 2, high - 1, high, high.saturating_add(1)] {
+            for id in [i64::MIN + 1, low - 1, low, low + 1, low / 2 + high / 2, high - 1, high, high.saturating_add(1)]
+            {
                 assert!(covers_once(&ranges, id), "{id} in {ranges:?}");
             }
             for pair in ranges.windows(2) {
@@ -51,10 +52,10 @@ mod tests {
     #[test]
     fn two_workers_halve_a_million_ids() {
         let ranges = split_ids(1, 1_000_000, 2);
-        assert_eq!(ranges, vec![IdRange { after: i64::MIN, upto: 500_000 }, IdRange {
-            after: 500_000,
-            upto: i64::MAX
-        }]);
+        assert_eq!(
+            ranges,
+            vec![IdRange { after: i64::MIN, upto: 500_000 }, IdRange { after: 500_000, upto: i64::MAX }]
+        );
     }
 
     #[test]
