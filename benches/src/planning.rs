@@ -13,6 +13,7 @@ use anyhow::Context;
 use clap::Args;
 
 use crate::Common;
+use crate::cpu::{ShareRuns, Side, Window};
 use crate::db::{Cluster, Population};
 use crate::procs::{TendConfig, write_config};
 use crate::report::{Row, Runs, Table};
@@ -36,6 +37,7 @@ pub async fn run(common: &Common, args: &PlanningArgs, table: &mut Table) -> any
     let population = Population { subscribers: args.subscribers, tracks_due: true, sent_nudges: false };
     let (mut secs, mut peak) = (Runs::default(), Runs::default());
     let mut all_planned_once = true;
+    let mut cpu = ShareRuns::default();
     for run in 0..common.runs {
         cluster.fresh(DB, population).await?;
         let pool = cluster.pool(DB, 2).await?;
@@ -46,6 +48,11 @@ pub async fn run(common: &Common, args: &PlanningArgs, table: &mut Table) -> any
         let url = cluster.url(DB);
         let config = TendConfig { batch_size: 1, ..TendConfig::web(&url, 1) };
         let config = write_config(&common.work, "planning", &config)?;
+        // The child, once reaped, counts in this process's tree.
+        let window = Window::start(vec![
+            ("PostgreSQL", Side::postgres(&pool).await?),
+            ("tend (the sweep's process)", Side::Tree(std::process::id())),
+        ]);
         let out = std::process::Command::new(std::env::current_exe()?)
             .arg("plan-once")
             .arg(&config)
@@ -53,6 +60,7 @@ pub async fn run(common: &Common, args: &PlanningArgs, table: &mut Table) -> any
             .env("RUST_LOG", "warn")
             .stderr(Stdio::inherit())
             .output()?;
+        let shares = window.finish();
         anyhow::ensure!(out.status.success(), "the planning sweep failed");
         let result: serde_json::Value = serde_json::from_slice(&out.stdout).context("plan-once output")?;
         let still_due: i64 = sqlx::query_scalar(
@@ -63,7 +71,12 @@ pub async fn run(common: &Common, args: &PlanningArgs, table: &mut Table) -> any
         let queued: i64 =
             sqlx::query_scalar("select count(*) from deliveries where kind = 'nudge'").fetch_one(&pool).await?;
         pool.close().await;
-        eprintln!("planning run {}: {result}; {queued} nudges queued, {still_due} tracks still due", run + 1);
+        eprintln!(
+            "planning run {}: {result}; {queued} nudges queued, {still_due} tracks still due; {}",
+            run + 1,
+            shares.summary()
+        );
+        cpu.push(&shares);
         all_planned_once &= still_due == 0 && queued == args.subscribers;
         secs.push(result["secs"].as_f64().unwrap_or(f64::NAN));
         peak.push(result["peak_mib"].as_f64().unwrap_or(f64::NAN));
@@ -84,6 +97,7 @@ pub async fn run(common: &Common, args: &PlanningArgs, table: &mut Table) -> any
         target: "≤ 32 MiB".into(),
         pass: Some(bounded),
     });
+    cpu.rows(table, "the planning sweep (from the child's start to its exit)");
     cluster.drop(DB).await
 }
 
