@@ -161,6 +161,8 @@ pub struct ScheduleSettings {
     pub max_per_day: u32,
     pub stale_after: Duration,
     pub plan_batch: i64,
+    /// Id ranges planned side by side, one database connection each.
+    pub plan_workers: usize,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

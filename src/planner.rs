@@ -1,31 +1,32 @@
 //! The planner: expires unanswered nudges, then turns due tracks into queued
 //! nudges. Both run on the scheduler's planning tick.
 //!
-//! Planning walks the active subscribers that have a due track, in batches,
-//! each batch one transaction: lock the subscribers (`skip locked`, so several
-//! instances share the sweep), decide with the pure rule in
-//! `domain::schedule`, pick each nudge's text (least recently seen), then
-//! write the nudges and the new schedules together. A repeated or concurrent
-//! sweep cannot plan a nudge twice: the outbox's unique key on
+//! Planning splits the subscriber ids into `schedule.plan_workers` disjoint
+//! ranges, one worker (and one connection) each; a worker walks its range in
+//! batches, each batch one transaction of two statements (`sweep`). Locked
+//! subscribers are skipped, so several instances share the sweep. A repeated
+//! or concurrent sweep cannot plan a nudge twice: the outbox's unique key on
 //! (subscriber, kind, track, slot) refuses it. Expiry lives in `expiry`.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::Context;
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use sqlx::PgPool;
+use tokio::task::JoinSet;
 
-use crate::domain::schedule::{Decision, DueTrack, PlanLimits, plan_due_tracks};
-use crate::domain::{Locale, Scheduling};
+use crate::domain::Scheduling;
 use crate::mail::Catalog;
 use crate::metrics::{Metrics, PlanningEvent};
-use crate::store::nudges::{NewNudge, VariantSeen};
-use crate::store::{self, subscribers::Subscriber, tracks::PlannedTrack, tracks::TrackState};
+use crate::store;
 
 mod expiry;
+mod ranges;
 mod signals;
 pub mod summaries;
+mod sweep;
+
+pub use ranges::{IdRange, split_ids};
 
 #[derive(Clone)]
 pub struct Planner {
@@ -34,6 +35,7 @@ pub struct Planner {
     scheduling: Scheduling,
     stale_after: Duration,
     batch: i64,
+    workers: usize,
     metrics: Arc<Metrics>,
 }
 
@@ -47,6 +49,8 @@ pub struct PlannerParts {
     pub stale_after: Duration,
     /// Subscribers per planning transaction (`schedule.plan_batch`).
     pub batch: i64,
+    /// Id ranges planned at once, one connection each (`schedule.plan_workers`).
+    pub workers: usize,
     pub metrics: Arc<Metrics>,
 }
 
@@ -60,37 +64,45 @@ pub struct SweepReport {
     pub summaries_queued: u64,
 }
 
-/// What a batch knows about its subscribers before deciding.
-struct BatchInput {
-    due: HashMap<i64, Vec<TrackState>>,
-    planned: HashMap<i64, Vec<DateTime<Utc>>>,
-    seen: HashMap<(i64, String), HashMap<String, DateTime<Utc>>>,
-}
-
 impl Planner {
     pub fn new(parts: PlannerParts) -> Self {
-        let PlannerParts { pool, catalog, scheduling, stale_after, batch, metrics } = parts;
-        Self { pool, catalog, scheduling, stale_after, batch, metrics }
+        let PlannerParts { pool, catalog, scheduling, stale_after, batch, workers, metrics } = parts;
+        Self { pool, catalog, scheduling, stale_after, batch, workers: workers.max(1), metrics }
     }
 
     /// One planning tick: expire what went unanswered, then plan what is due.
-    /// Every decision moves a track's next slot into the future and the id
-    /// cursor only moves forward, so a sweep ends.
     #[tracing::instrument(name = "planning sweep", skip_all)]
     pub async fn plan_due(&self) -> anyhow::Result<SweepReport> {
         let mut report = self.expire_unanswered().await?;
         report.summaries_queued = self.plan_weekly_summaries().await?;
-        let mut after = 0;
-        while let Some((last_id, subscribers, queued)) = self.plan_batch(after).await? {
-            after = last_id;
-            report.subscribers += subscribers;
-            report.nudges_queued += queued;
-        }
+        let (subscribers, queued) = self.plan_due_tracks().await?;
+        report.subscribers = subscribers;
+        report.nudges_queued = queued;
         if report != SweepReport::default() {
             tracing::info!(?report, "planning sweep done");
         }
         self.count(&report);
         Ok(report)
+    }
+
+    /// Plans every due track, the id ranges side by side. The last range is
+    /// open-ended, so a subscriber added during the sweep is not missed.
+    async fn plan_due_tracks(&self) -> anyhow::Result<(usize, u64)> {
+        let Some((low, high)) = store::planning::id_bounds(&self.pool).await? else {
+            return Ok((0, 0));
+        };
+        let mut workers = JoinSet::new();
+        for range in split_ids(low, high, self.workers) {
+            let planner = self.clone();
+            workers.spawn(async move { planner.sweep_range(range).await });
+        }
+        let (mut subscribers, mut queued) = (0, 0);
+        while let Some(done) = workers.join_next().await {
+            let (s, q) = done.context("a planning worker panicked")??;
+            subscribers += s;
+            queued += q;
+        }
+        Ok((subscribers, queued))
     }
 
     fn count(&self, report: &SweepReport) {
@@ -99,104 +111,4 @@ impl Planner {
         self.metrics.count_planning(PlanningEvent::Expired, report.expired as u64);
         self.metrics.count_planning(PlanningEvent::Resting, report.resting as u64);
     }
-
-    async fn plan_batch(&self, after: i64) -> anyhow::Result<Option<(i64, usize, u64)>> {
-        let mut tx = self.pool.begin().await.context("failed to start a planning transaction")?;
-        let now = store::now(&mut tx).await?;
-        let ids = store::tracks::lock_subscribers_with_due_tracks(&mut tx, now, after, self.batch).await?;
-        let Some(&last_id) = ids.last() else {
-            return Ok(None);
-        };
-        let subscribers = store::subscribers::get_many(&mut *tx, &ids).await?;
-        let input = BatchInput {
-            due: group(store::tracks::due_tracks(&mut tx, &ids, now).await?, |t| (t.subscriber_id, t)),
-            planned: group(store::nudges::recent_slots(&mut tx, &ids, now - Duration::days(2)).await?, |r| r),
-            seen: seen_by_track(store::nudges::variant_history(&mut tx, &ids).await?),
-        };
-        let (nudges, schedules) = self.decide(&subscribers, input, now);
-        let queued = store::nudges::insert(&mut tx, &nudges).await?;
-        store::tracks::apply_planned(&mut tx, &schedules).await?;
-        tx.commit().await.context("failed to commit a planning batch")?;
-        Ok(Some((last_id, ids.len(), queued)))
-    }
-
-    fn decide(
-        &self,
-        subscribers: &[Subscriber],
-        mut input: BatchInput,
-        now: DateTime<Utc>,
-    ) -> (Vec<NewNudge>, Vec<PlannedTrack>) {
-        let mut nudges = Vec::new();
-        let mut schedules = Vec::new();
-        for subscriber in subscribers {
-            let states = input.due.remove(&subscriber.id).unwrap_or_default();
-            let candidates = states
-                .iter()
-                .filter_map(|s| {
-                    Some(DueTrack { track: s.track, due_at: s.next_due_at?, interval_days: s.interval_days })
-                })
-                .collect();
-            let limits = PlanLimits { max_per_day: subscriber.max_per_day, stale_after: self.stale_after };
-            let already = input.planned.get(&subscriber.id).map_or(&[][..], Vec::as_slice);
-            for decision in plan_due_tracks(&subscriber.slots(&self.scheduling), limits, already, candidates, now) {
-                let state =
-                    states.iter().find(|s| s.track == decision.track()).expect("decided tracks come from states");
-                let sent_variant = match decision {
-                    Decision::Send { track, slot, next_due } => {
-                        let seen = input.seen.get(&(subscriber.id, track.key().to_owned()));
-                        let variant = self.pick_variant(&subscriber.locale, state, seen);
-                        nudges.push(NewNudge {
-                            subscriber_id: subscriber.id,
-                            track,
-                            variant: variant.clone(),
-                            slot,
-                            answer_by: next_due,
-                        });
-                        Some(variant)
-                    }
-                    Decision::MoveOn { .. } | Decision::Stale { .. } => None,
-                };
-                schedules.push(PlannedTrack {
-                    subscriber_id: subscriber.id,
-                    track: decision.track(),
-                    next_due_at: decision.next_due(),
-                    sent_variant,
-                });
-            }
-        }
-        (nudges, schedules)
-    }
-
-    /// A snoozed nudge repeats itself; otherwise the least recently seen text.
-    /// In the subscriber's own language's rotation.
-    fn pick_variant(
-        &self,
-        locale: &Locale,
-        state: &TrackState,
-        seen: Option<&HashMap<String, DateTime<Utc>>>,
-    ) -> String {
-        if let Some(repeat) = &state.repeat_variant {
-            return repeat.clone();
-        }
-        let seen: HashMap<&str, DateTime<Utc>> =
-            seen.map(|m| m.iter().map(|(k, v)| (k.as_str(), *v)).collect()).unwrap_or_default();
-        self.catalog.least_recent_variant(locale, state.track, &seen, state.last_variant.as_deref()).variant.clone()
-    }
-}
-
-fn group<R, T>(rows: Vec<R>, split: impl Fn(R) -> (i64, T)) -> HashMap<i64, Vec<T>> {
-    let mut groups: HashMap<i64, Vec<T>> = HashMap::new();
-    for row in rows {
-        let (id, item) = split(row);
-        groups.entry(id).or_default().push(item);
-    }
-    groups
-}
-
-fn seen_by_track(rows: Vec<VariantSeen>) -> HashMap<(i64, String), HashMap<String, DateTime<Utc>>> {
-    let mut seen: HashMap<(i64, String), HashMap<String, DateTime<Utc>>> = HashMap::new();
-    for row in rows {
-        seen.entry((row.subscriber_id, row.track)).or_default().insert(row.variant, row.last_slot);
-    }
-    seen
 }

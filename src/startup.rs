@@ -107,6 +107,7 @@ impl Application {
             scheduling,
             stale_after,
             batch: settings.schedule.plan_batch,
+            workers: settings.schedule.plan_workers,
             metrics: metrics.clone(),
         });
         let sender = Sender::new(SenderParts {

@@ -122,6 +122,11 @@ impl Settings {
         anyhow::ensure!(self.sender.concurrency > 0, "sender.concurrency: must be positive");
         anyhow::ensure!(self.sender.record_batch > 0, "sender.record_batch: must be positive");
         anyhow::ensure!(self.schedule.plan_batch > 0, "schedule.plan_batch: must be positive");
+        let connections = self.database.max_connections as usize;
+        anyhow::ensure!(
+            (1..=connections).contains(&self.schedule.plan_workers),
+            "schedule.plan_workers: must be between 1 and database.max_connections ({connections}), each worker holds a connection"
+        );
         Ok(())
     }
 }
@@ -145,5 +150,18 @@ mod tests {
         let mut settings = Settings::load(None).unwrap();
         settings.http.public_url = "https://user:pw@tend.example.org".into();
         assert!(settings.check().unwrap_err().to_string().starts_with("http.public_url"));
+    }
+
+    #[test]
+    fn plan_workers_must_fit_the_database_pool() {
+        let mut settings = Settings::load(None).unwrap();
+        assert_eq!(settings.schedule.plan_workers, 2);
+        for workers in [0, settings.database.max_connections as usize + 1] {
+            settings.schedule.plan_workers = workers;
+            let err = settings.check().unwrap_err().to_string();
+            assert!(err.starts_with("schedule.plan_workers") && err.contains("database.max_connections"), "{err}");
+        }
+        settings.schedule.plan_workers = settings.database.max_connections as usize;
+        settings.check().unwrap();
     }
 }

@@ -2,8 +2,8 @@
 //!
 //! Lifecycle: `pending` → claimed as `sending` (owner, attempt + 1, lease from
 //! the database clock) → `sent`, `failed`, back to `pending` for a retry, or
-//! `cancelled`. Queuing is here ([`queue_mail`], and the planner's bulk
-//! [`super::nudges::insert`]); claiming, lease extension and release are in
+//! `cancelled`. Queuing is here ([`queue_mail`]; the planner queues in bulk with
+//! [`super::planning::write_planned`]); claiming, lease extension and release are in
 //! `claims`, and every fenced write of an outcome in `outcomes`.
 
 use anyhow::Context;
@@ -58,7 +58,7 @@ pub enum About {
 /// Queues one mail in the caller's transaction. Idempotent: a mail that is
 /// already queued for the same subscriber, kind, track and slot (or the same
 /// promise and kind) is refused by the outbox's unique keys, and `None` says
-/// so. The planner queues nudges in bulk with [`super::nudges::insert`].
+/// so. The planner queues nudges in bulk with [`super::planning::write_planned`].
 #[tracing::instrument(skip_all, fields(subscriber_id = mail.subscriber_id, kind = %mail.kind))]
 pub async fn queue_mail(conn: &mut PgConnection, mail: NewMail) -> anyhow::Result<Option<i64>> {
     let (mut promise_id, mut about_delivery_id, mut invitation_id) = (None, None, None);

@@ -25,6 +25,7 @@ pub mod links;
 pub mod mail_context;
 pub mod nudges;
 pub mod partners;
+pub mod planning;
 pub mod promises;
 pub mod requests;
 pub mod subscribers;

@@ -27,6 +27,7 @@ mod nudges;
 mod operations;
 mod operators;
 mod partners;
+mod planning;
 mod preferences;
 mod promises;
 mod relays;
