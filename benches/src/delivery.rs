@@ -101,6 +101,11 @@ impl Check {
 
 pub const DB: &str = "bench_delivery";
 
+/// How long a sender (tend, or a peer's worker) gets to start and reach its
+/// idle polling loop before the work is made due: start-up is outside every
+/// timed window.
+pub const START_UP: Duration = Duration::from_millis(1500);
+
 /// The share of the same-run smtp-source ceiling delivery must reach.
 const TARGET_RATIO: f64 = 0.75;
 
@@ -270,8 +275,7 @@ async fn run_tend_in(
     for _ in 0..instances {
         tends.push(Process::tend(&common.tend_bin, &config, &["--no-web", "--no-scheduler"])?);
     }
-    // Let every instance reach its idle polling loop.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    tokio::time::sleep(START_UP).await;
     tends[0].reset_samples();
     let tend_pids = tends.iter().map(Process::pid).collect();
     let sides = vec![
@@ -406,4 +410,34 @@ pub async fn run_ceiling(common: &Common, args: &DeliveryArgs, bytes_per_message
     let received = sink.stop()?;
     anyhow::ensure!(received.transactions == n, "the ceiling sink got {} of {n} messages", received.transactions);
     Ok(n as f64 / elapsed.as_secs_f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Check;
+
+    fn exact(n: i64) -> Check {
+        let k = n as usize;
+        Check { expected: n, rows_sent: n, transactions: k, distinct_ids: k, ..Check::default() }
+    }
+
+    #[test]
+    fn every_message_once_passes() {
+        assert!(exact(2_000).ok());
+    }
+
+    /// What fails a run (and so `benches/run.sh delivery`, for 2 and 4
+    /// instances too: `variant_row` collects the failed runs and `run`
+    /// ends with an error).
+    #[test]
+    fn one_lost_or_duplicated_message_fails_the_run() {
+        let lost_row = Check { rows_sent: 1_999, rows_not_sent: 1, ..exact(2_000) };
+        let lost_at_the_sink = Check { transactions: 1_999, distinct_ids: 1_999, ..exact(2_000) };
+        let sent_twice = Check { transactions: 2_001, ..exact(2_000) };
+        let retried = Check { rows_retried: 1, ..exact(2_000) };
+        let foreign_id = Check { ids_not_in_rows: 1, ..exact(2_000) };
+        for check in [lost_row, lost_at_the_sink, sent_twice, retried, foreign_id] {
+            assert!(!check.ok(), "{}", check.summary());
+        }
+    }
 }
