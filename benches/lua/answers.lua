@@ -6,16 +6,21 @@
 -- MODE=subscribe posts the subscribe form, each request from the next of
 -- CLIENTS distinct IPv4 addresses (in the X-Real-IP header tend trusts),
 -- for one of EMAILS addresses.
--- done() prints one "BENCH {json}" line that tend-bench parses.
+-- done() prints one "BENCH {json}" line that tend-bench parses; "issued"
+-- counts every request sent, including those still in flight when wrk
+-- stopped (which the server may finish, but wrk does not count).
 local mode = os.getenv("MODE") or "get"
 local threads = tonumber(os.getenv("THREADS") or "2")
 local next_id = 0
 local paths = {}
-local counter = 0
+local threads_seen = {}
+-- A global, so that done() can read each thread's with thread:get.
+counter = 0
 
 function setup(thread)
     thread:set("id", next_id)
     next_id = next_id + 1
+    threads_seen[#threads_seen + 1] = thread
 end
 
 local clients = tonumber(os.getenv("CLIENTS") or "1")
@@ -66,8 +71,10 @@ end
 
 function done(summary, latency, requests)
     local e = summary.errors
+    local issued = 0
+    for _, thread in ipairs(threads_seen) do issued = issued + (thread:get("counter") or 0) end
     io.write(string.format(
-        'BENCH {"requests":%d,"seconds":%f,"p50_ms":%f,"p99_ms":%f,"non2xx":%d,"errors":%d}\n',
-        summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-        e.status, e.connect + e.read + e.write + e.timeout))
+        'BENCH {"requests":%d,"issued":%d,"seconds":%f,"p50_ms":%f,"p99_ms":%f,"non2xx":%d,"errors":%d}\n',
+        summary.requests, issued, summary.duration / 1e6, latency:percentile(50) / 1000,
+        latency:percentile(99) / 1000, e.status, e.connect + e.read + e.write + e.timeout))
 end

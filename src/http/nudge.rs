@@ -5,9 +5,11 @@
 //! preferences it offers to *mail* a fresh link (`action=send_link`), and a
 //! follow-through nudge's promise form posts back here (`action=promise`),
 //! writing a promise without showing any. Every request checks the link's
-//! generation: from the batched read `Answers::generation` makes (one
-//! indexed lookup per batch of pages), or for links without page facts
-//! from the nudge's row, which their page reads anyway.
+//! generation: an answer in the answer batch's read (`Answers::answer`,
+//! the one read a POST makes), a page from the batched read
+//! `Answers::generation` makes (one indexed lookup per batch of pages), or
+//! for links without page facts from the nudge's row, which their page
+//! reads anyway.
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -26,7 +28,7 @@ use crate::domain::{Action, Claims, Locale, TimeZone, Track};
 use crate::i18n::{self, Tr};
 use crate::mail::Nudge;
 use crate::store::answering::AnswerContext;
-use crate::subscriptions::AnswerOutcome;
+use crate::subscriptions::{AnswerOutcome, Refused};
 
 #[derive(Deserialize)]
 pub struct Preselect {
@@ -70,14 +72,19 @@ pub async fn submit(
     headers: HeaderMap,
     fields: Fields,
 ) -> Result<Response, AppError> {
-    let opened = open(&state, &token).await?;
     let action = fields.get("action").unwrap_or_default();
     if matches!(action, "send_link" | "promise") {
+        let opened = open(&state, &token).await?;
         return Ok(Html(render(&side_action(&state, &token, &opened, action, &fields).await?)).into_response());
     }
+    let claims = state.links.signer().verify_nudge(&token, Utc::now())?;
     let action = Action::parse(action).map_err(|e| AppError::bad_input("action", e))?;
-    let Some(outcome) = state.answers.answer(opened.claims.subject, action).await? else {
-        return Err(AppError::InvalidLink);
+    // The generation is checked in the answer batch's own read.
+    let link = claims.purpose.is_revocable().then_some(claims.generation);
+    let outcome = match state.answers.answer(claims.subject, action, link).await? {
+        Ok(outcome) => outcome,
+        Err(Refused::Gone) => return Err(AppError::InvalidLink),
+        Err(Refused::Revoked) => return Err(AppError::RevokedLink),
     };
     let shown = Shown::read(&state, outcome.track, &outcome.variant, outcome.zone);
     let t = shown.words();

@@ -108,10 +108,11 @@ impl Inbound {
 
     /// Through the same batcher as the button, so the same rules apply.
     async fn answer_nudge(&self, delivery_id: i64, word: ReplyWord) -> anyhow::Result<ReplyOutcome> {
-        Ok(match self.parts.answers.answer(delivery_id, word.action()).await? {
-            Some(outcome) if outcome.recorded_now => recorded(outcome.action),
-            Some(_) => ReplyOutcome::AlreadyAnswered,
-            None => ReplyOutcome::Ignored,
+        // The reply address's generation was checked when it arrived.
+        Ok(match self.parts.answers.answer(delivery_id, word.action(), None).await? {
+            Ok(outcome) if outcome.recorded_now => recorded(outcome.action),
+            Ok(_) => ReplyOutcome::AlreadyAnswered,
+            Err(subscriptions::Refused::Gone | subscriptions::Refused::Revoked) => ReplyOutcome::Ignored,
         })
     }
 

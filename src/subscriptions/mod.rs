@@ -29,7 +29,7 @@ mod reseal;
 mod subscribe;
 mod unsubscribe;
 
-pub use answer::{AnswerOutcome, Answers, Asked, answer_all};
+pub use answer::{AnswerOutcome, Answered, Answers, Asked, Refused, answer_all};
 pub use confirm::{ConfirmOutcome, confirm};
 pub use expiry::expire_unconfirmed;
 pub use forget::{Erasure, ErasureRequester, forget};

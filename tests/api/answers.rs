@@ -5,7 +5,9 @@
 //! recorded and steers its track once, and answers to different nudges of
 //! one track each steer it (none is lost to a stale read). And the answer
 //! page: it renders from its link and the subscriber's link generation,
-//! while links minted before page facts read the nudge.
+//! while links minted before page facts read the nudge. An answer's link
+//! generation is checked in its batch's read, so a link switched off
+//! after its page opened is still refused.
 
 use chrono::{DateTime, Duration, Utc};
 use futures_util::future::join_all;
@@ -109,6 +111,31 @@ async fn answers_to_several_nudges_of_one_track_at_once_through_two_instances_ea
     let replies = answer_all(&app, &links, "done").await;
     assert!(replies.iter().all(|r| r["recorded"] == true), "{replies:?}");
     assert_eq!(streak_and_answers(&app, id, &track).await, (8, 8));
+}
+
+#[sqlx::test]
+async fn a_link_switched_off_between_its_page_and_its_answer_is_refused_in_the_batch_that_records_another(
+    pool: PgPool,
+) {
+    let app = spawn_app(pool).await;
+    let (signed_out, first, track) = first_nudge(&app, "signed-out@example.com").await;
+    let (other, second, other_track) = first_nudge(&app, "still-in@example.com").await;
+    let [stale, current] = [answer_link(&app, first).await, answer_link(&app, second).await];
+    assert_eq!(app.get(&stale).await.status(), 200, "the page opens while the link is current");
+    // "Sign out my links" lands after the page and before the answer.
+    sqlx::query("update subscribers set link_generation = link_generation + 1 where id = $1")
+        .bind(signed_out)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let done = json!({ "action": "done" });
+    let (refused, recorded) = tokio::join!(app.post_json(&stale, &done), app.post_json(&current, &done));
+    assert_eq!(refused.status(), 410);
+    assert!(refused.json::<Value>().await.unwrap()["error"].as_str().unwrap().contains("switched off"));
+    assert_eq!(recorded.status(), 200);
+    assert_eq!(recorded.json::<Value>().await.unwrap()["recorded"], true);
+    assert_eq!(streak_and_answers(&app, signed_out, &track).await, (0, 0), "the switched-off link wrote nothing");
+    assert_eq!(streak_and_answers(&app, other, &other_track).await, (1, 1));
 }
 
 #[sqlx::test]

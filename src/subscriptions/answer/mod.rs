@@ -21,7 +21,7 @@ use crate::store::answering::AnswerContext;
 
 mod plan;
 
-pub use plan::Asked;
+pub use plan::{Asked, Refused};
 
 /// Reads that went stale this many times in a row are reported as an error:
 /// only tracks changing continuously under the batch could cause it.
@@ -32,6 +32,9 @@ const MAX_BATCH: usize = 64;
 
 /// Page reads in the database at once.
 const READS_IN_FLIGHT: usize = 2;
+
+/// What an answer came to: recorded now or earlier, or refused.
+pub type Answered = Result<AnswerOutcome, Refused>;
 
 #[derive(Debug, Clone)]
 pub struct AnswerOutcome {
@@ -55,7 +58,7 @@ pub struct AnswerOutcome {
 /// the tasks end with the last handle.
 #[derive(Clone)]
 pub struct Answers {
-    writes: Batcher<Asked, Option<AnswerOutcome>>,
+    writes: Batcher<Asked, Answered>,
     reads: Batcher<i64, Option<AnswerContext>>,
     generations: Batcher<i64, Option<LinkGeneration>>,
 }
@@ -83,9 +86,17 @@ impl Answers {
         Self { writes, reads, generations }
     }
 
-    /// Records `action` for a nudge. `Ok(None)` if the nudge no longer exists.
-    pub async fn answer(&self, delivery_id: i64, action: Action) -> anyhow::Result<Option<AnswerOutcome>> {
-        self.writes.submit(Asked { delivery_id, action }).await
+    /// Records `action` for a nudge, asked through a link of generation
+    /// `link` (`None`: checked by the caller, or not revocable), which must
+    /// still be the subscriber's. Checked in the batch's read, so a POST
+    /// makes no read of its own.
+    pub async fn answer(
+        &self,
+        delivery_id: i64,
+        action: Action,
+        link: Option<LinkGeneration>,
+    ) -> anyhow::Result<Answered> {
+        self.writes.submit(Asked { delivery_id, action, link }).await
     }
 
     /// A nudge with its subscriber, track and any answer, for its page.
@@ -116,11 +127,7 @@ async fn read_all(pool: &PgPool, ids: &[i64]) -> anyhow::Result<Vec<Option<Answe
 /// Records a batch of answers, one result per answer in order. The batch
 /// is read and written again whenever the write finds its read stale.
 #[tracing::instrument(skip_all, fields(answers = asked.len()))]
-pub async fn answer_all(
-    pool: &PgPool,
-    asked: &[Asked],
-    scheduling: Scheduling,
-) -> anyhow::Result<Vec<Option<AnswerOutcome>>> {
+pub async fn answer_all(pool: &PgPool, asked: &[Asked], scheduling: Scheduling) -> anyhow::Result<Vec<Answered>> {
     let mut attempt = 1;
     loop {
         match try_answer_all(pool, asked, scheduling).await {
@@ -130,11 +137,7 @@ pub async fn answer_all(
     }
 }
 
-async fn try_answer_all(
-    pool: &PgPool,
-    asked: &[Asked],
-    scheduling: Scheduling,
-) -> anyhow::Result<Vec<Option<AnswerOutcome>>> {
+async fn try_answer_all(pool: &PgPool, asked: &[Asked], scheduling: Scheduling) -> anyhow::Result<Vec<Answered>> {
     let ids: Vec<i64> = asked.iter().map(|a| a.delivery_id).collect();
     let found = store::answering::read_many(pool, &ids).await?;
     let plan = plan::plan(asked, &found, scheduling);

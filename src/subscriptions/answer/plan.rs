@@ -2,6 +2,9 @@
 //! each steers its track through the spacing engine, and what every caller
 //! is told. Answers apply in arrival order, so two answers to nudges of one
 //! track in one batch both steer it, the second from where the first left it.
+//! An answer from a link of an earlier link generation is refused here,
+//! against the generation the batch's read saw, so a POST needs no read of
+//! its own before the batch.
 
 use std::collections::HashMap;
 
@@ -10,7 +13,7 @@ use chrono::{DateTime, Utc};
 use super::AnswerOutcome;
 use crate::domain::Scheduling;
 use crate::domain::engine::{self, Event};
-use crate::domain::{Action, SubscriberStatus, Track};
+use crate::domain::{Action, LinkGeneration, SubscriberStatus, Track};
 use crate::store::answering::{AnswerBatch, AnswerContext, NewAnswer, TrackRow, TrackWrite};
 
 /// One caller's answer.
@@ -18,15 +21,30 @@ use crate::store::answering::{AnswerBatch, AnswerContext, NewAnswer, TrackRow, T
 pub struct Asked {
     pub delivery_id: i64,
     pub action: Action,
+    /// The generation of the link that asked, if it must still be the
+    /// subscriber's current one; `None` when the caller has checked already
+    /// (a reply's address is checked when it arrives) or the link is of a
+    /// kind that is not revocable.
+    pub link: Option<LinkGeneration>,
+}
+
+/// Why an answer was not taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// No such nudge (or its subscriber is gone).
+    Gone,
+    /// The link is of an earlier generation: "sign out my links" switched it off.
+    Revoked,
 }
 
 /// A batch's writes and, per caller, what to reply.
 #[derive(Debug, Default)]
 pub struct Plan {
     pub batch: AnswerBatch,
-    /// `None` for a nudge that does not exist. `answered_at` is `None` for
-    /// answers this batch records, which get the write's time.
-    pub replies: Vec<Option<Reply>>,
+    /// Refused for a nudge that does not exist or a switched-off link.
+    /// `answered_at` is `None` for answers this batch records, which get
+    /// the write's time.
+    pub replies: Vec<Result<Reply, Refused>>,
 }
 
 #[derive(Debug, Clone)]
@@ -62,13 +80,17 @@ pub fn plan(asked: &[Asked], found: &[AnswerContext], scheduling: Scheduling) ->
     let mut plan = Plan::default();
     for ask in asked {
         let Some(ctx) = by_id.get(&ask.delivery_id) else {
-            plan.replies.push(None);
+            plan.replies.push(Err(Refused::Gone));
             continue;
         };
+        if ask.link.is_some_and(|link| link != ctx.link_generation) {
+            plan.replies.push(Err(Refused::Revoked));
+            continue;
+        }
         let earlier =
             ctx.answer.map(|(a, at)| (a, Some(at))).or_else(|| this_batch.get(&ctx.delivery_id).map(|a| (*a, None)));
         if let Some((action, answered_at)) = earlier {
-            plan.replies.push(Some(reply(ctx, action, answered_at, false)));
+            plan.replies.push(Ok(reply(ctx, action, answered_at, false)));
             continue;
         }
         this_batch.insert(ctx.delivery_id, ask.action);
@@ -82,7 +104,7 @@ pub fn plan(asked: &[Asked], found: &[AnswerContext], scheduling: Scheduling) ->
             plan.batch.clear_misses.push(ctx.subscriber_id);
         }
         steer_in_batch(&mut tracks, ctx, ask.action, scheduling);
-        plan.replies.push(Some(reply(ctx, ask.action, None, true)));
+        plan.replies.push(Ok(reply(ctx, ask.action, None, true)));
     }
     let mut writes: Vec<TrackWrite> = tracks.into_values().collect();
     // A stable order, so that two batches touching the same rows lock them alike.

@@ -40,7 +40,7 @@ fn nudge(id: i64, subscriber: i64, track: Track) -> AnswerContext {
 }
 
 fn ask(delivery_id: i64, action: Action) -> Asked {
-    Asked { delivery_id, action }
+    Asked { delivery_id, action, link: Some(LinkGeneration::FIRST) }
 }
 
 #[test]
@@ -80,8 +80,23 @@ fn a_nudge_answered_before_the_batch_writes_nothing_and_reports_the_earlier_answ
 #[test]
 fn unknown_nudges_get_no_reply_and_write_nothing() {
     let plan = plan(&[ask(99, Action::Done)], &[], scheduling());
-    assert!(plan.replies[0].is_none());
+    assert_eq!(plan.replies[0].as_ref().err(), Some(&Refused::Gone));
     assert_eq!(plan.batch, AnswerBatch::default());
+}
+
+#[test]
+fn an_answer_from_a_switched_off_link_is_refused_and_writes_nothing_while_a_current_one_in_the_batch_counts() {
+    let mut signed_out = nudge(1, 7, Track::CheckIn);
+    signed_out.link_generation = LinkGeneration::from_stored(2).unwrap();
+    let mut current = ask(2, Action::Done);
+    current.link = Some(LinkGeneration::from_stored(2).unwrap());
+    let mut also_signed_out = nudge(2, 7, Track::Transparency);
+    also_signed_out.link_generation = LinkGeneration::from_stored(2).unwrap();
+    let plan = plan(&[ask(1, Action::Done), current], &[signed_out, also_signed_out], scheduling());
+    assert_eq!(plan.replies[0].as_ref().err(), Some(&Refused::Revoked));
+    assert!(plan.replies[1].as_ref().unwrap().recorded_now);
+    assert_eq!(plan.batch.answers.iter().map(|a| a.delivery_id).collect::<Vec<_>>(), [2]);
+    assert_eq!(plan.batch.tracks.len(), 1, "only the current link's track is steered");
 }
 
 #[test]
