@@ -123,10 +123,16 @@ impl Claims {
         self.expires_at - self.issued_at
     }
 
+    /// The generation the subscriber must still be at for this link to
+    /// work: its own, if its purpose is revocable; `None` otherwise.
+    pub fn required_generation(&self) -> Option<LinkGeneration> {
+        self.purpose.is_revocable().then_some(self.generation)
+    }
+
     /// The claims, if the link is of the subscriber's `current` generation
     /// or its purpose is not revocable; [`TokenError::Revoked`] otherwise.
     pub fn current(self, current: LinkGeneration) -> Result<Self, TokenError> {
-        if self.purpose.is_revocable() && self.generation != current {
+        if self.required_generation().is_some_and(|required| required != current) {
             return Err(TokenError::Revoked);
         }
         Ok(self)

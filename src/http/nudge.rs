@@ -80,8 +80,7 @@ pub async fn submit(
     let claims = state.links.signer().verify_nudge(&token, Utc::now())?;
     let action = Action::parse(action).map_err(|e| AppError::bad_input("action", e))?;
     // The generation is checked in the answer batch's own read.
-    let link = claims.purpose.is_revocable().then_some(claims.generation);
-    let outcome = match state.answers.answer(claims.subject, action, link).await? {
+    let outcome = match state.answers.answer(claims.subject, action, claims.required_generation()).await? {
         Ok(outcome) => outcome,
         Err(Refused::Gone) => return Err(AppError::InvalidLink),
         Err(Refused::Revoked) => return Err(AppError::RevokedLink),

@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 
 use super::{IdRange, Planner};
 use crate::domain::schedule::{Decision, DueTrack, PlanLimits, plan_due_tracks};
+use crate::store;
 use crate::store::planning::{DueBatch, DueSubscriber, DueTrackState, PlannedNudge, PlannedTrack};
-use crate::store::{self};
 
 impl Planner {
     /// Plans every due track in `range`; returns (subscribers, nudges queued).

@@ -1,7 +1,7 @@
 //! The planning sweep's statements: one read that locks a batch of
 //! subscribers with due tracks and returns everything the planning rule and
 //! the variant rotation need, and one write that queues the batch's nudges
-//! and moves its schedules. Two statements per batch instead of seven keeps
+//! and moves its schedules. Two statements per batch, where there were eight, keep
 //! the sweep's time in PostgreSQL's work rather than in round trips.
 
 use std::collections::HashMap;
