@@ -33,6 +33,9 @@ const MAX_BATCH: usize = 64;
 /// Page reads in the database at once.
 const READS_IN_FLIGHT: usize = 2;
 
+/// Answer batches in the database at once.
+const WRITES_IN_FLIGHT: usize = 2;
+
 /// What an answer came to: recorded now or earlier, or refused.
 pub type Answered = Result<AnswerOutcome, Refused>;
 
@@ -66,12 +69,10 @@ pub struct Answers {
 impl Answers {
     /// Starts the tasks (inside a Tokio runtime).
     pub fn start(pool: &PgPool, scheduling: Scheduling) -> Self {
-        let own = store::generic_plans(pool, 1 + 2 * READS_IN_FLIGHT as u32);
+        let own = store::generic_plans(pool, (WRITES_IN_FLIGHT + 2 * READS_IN_FLIGHT) as u32);
         let for_writes = own.clone();
         let for_generations = own.clone();
-        // One write batch at a time: answers to one track never race each
-        // other inside an instance, so the fence only meets other writers.
-        let writes = Batcher::start("answers", MAX_BATCH, 1, move |asked: Vec<Asked>| {
+        let writes = Batcher::start("answers", MAX_BATCH, WRITES_IN_FLIGHT, move |asked: Vec<Asked>| {
             let pool = for_writes.clone();
             async move { answer_all(&pool, &asked, scheduling).await }
         });
