@@ -33,7 +33,11 @@ const MAX_BATCH: usize = 64;
 /// Page reads in the database at once.
 const READS_IN_FLIGHT: usize = 2;
 
-/// Answer batches in the database at once.
+/// Answer batches in the database at once. Two batches racing on one track
+/// are what the fence is for, as with two instances. Measured on 2 cores:
+/// with one, each answer also waited out the batch before it (p99 10.3 ms);
+/// with four, batches got so small that PostgreSQL's work per answer grew
+/// and the rate fell (4,271/s against 4,849/s with two).
 const WRITES_IN_FLIGHT: usize = 2;
 
 /// What an answer came to: recorded now or earlier, or refused.
