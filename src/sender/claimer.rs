@@ -146,10 +146,10 @@ impl Claimer {
             }
             match deliveries::extend_leases(&self.worker.pool, &self.worker.owner, &held, lease).await {
                 Ok(kept) if kept.len() < held.len() => {
-                    let kept: std::collections::HashSet<i64> = kept.into_iter().collect();
-                    let lost: Vec<i64> = held.iter().map(|(id, _)| *id).filter(|id| !kept.contains(id)).collect();
-                    tracing::warn!(lost = lost.len(), "claims lost before they were sent; another sender has them");
-                    self.held.remove_all(lost);
+                    let lost = self.held.forget_lost(&held, &kept);
+                    if !lost.is_empty() {
+                        tracing::warn!(lost = lost.len(), "claims lost before they were sent; another sender has them");
+                    }
                 }
                 Ok(_) => {}
                 Err(err) => tracing::warn!(error = ?err, "cannot extend leases yet; will try again"),

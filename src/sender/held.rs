@@ -34,6 +34,26 @@ impl Held {
         self.lock().contains_key(&id)
     }
 
+    /// After a lease extension that asked for `asked` and kept `kept`:
+    /// forgets and returns the claims that were really lost. A claim missing
+    /// from `kept` that is no longer held (or is held with another attempt)
+    /// was settled by this sender while the extension ran, which is not a
+    /// loss: under load the recorder commits a group between the keeper's
+    /// snapshot and its statement most of the time.
+    pub fn forget_lost(&self, asked: &[(i64, i32)], kept: &[i64]) -> Vec<i64> {
+        let kept: std::collections::HashSet<i64> = kept.iter().copied().collect();
+        let mut held = self.lock();
+        let lost: Vec<i64> = asked
+            .iter()
+            .filter(|(id, attempt)| !kept.contains(id) && held.get(id) == Some(attempt))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in &lost {
+            held.remove(id);
+        }
+        lost
+    }
+
     /// (id, attempt) of every held claim.
     pub fn snapshot(&self) -> Vec<(i64, i32)> {
         self.lock().iter().map(|(id, attempt)| (*id, *attempt)).collect()
@@ -41,5 +61,37 @@ impl Held {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, i32>> {
         self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn held(claims: &[(i64, i32)]) -> Held {
+        let held = Held::default();
+        held.lock().extend(claims.iter().copied());
+        held
+    }
+
+    #[test]
+    fn a_claim_settled_while_its_lease_was_extended_is_not_lost() {
+        let held = held(&[(1, 1), (2, 1), (3, 1)]);
+        let asked = held.snapshot();
+        // The recorder wrote 2 meanwhile and let it go; 3 was taken over.
+        held.remove(2);
+        let lost = held.forget_lost(&asked, &[1]);
+        assert_eq!(lost, vec![3]);
+        assert!(held.contains(1) && !held.contains(3));
+    }
+
+    #[test]
+    fn a_claim_held_again_with_a_newer_attempt_is_not_lost() {
+        let held = held(&[(7, 1)]);
+        let asked = held.snapshot();
+        // Released and claimed again by this sender while the extension ran.
+        held.lock().insert(7, 2);
+        assert!(held.forget_lost(&asked, &[]).is_empty());
+        assert!(held.contains(7));
     }
 }
