@@ -15,7 +15,8 @@ use std::path::PathBuf;
 use secrecy::SecretString;
 use tend::domain::{LinkGeneration, PageFacts, Track, variant_fingerprint};
 
-use super::{AnswerArgs, DB, LINK_KEY, Wrk, check_recorded, count_answers, postgres_side, settled_count, wrk_blocking};
+use super::wrk::wrk_blocking;
+use super::{AnswerArgs, DB, LINK_KEY, Wrk, check_recorded, count_answers, postgres_side, settled_count};
 use crate::Common;
 use crate::cpu::{Shares, Side, Window};
 use crate::db::{Cluster, Population};

@@ -6,8 +6,7 @@
 //! ceiling, `smtp-source` sending as many messages of the same size over as
 //! many connections to a sink with the same dump.
 
-use std::collections::HashSet;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clap::Args;
 use sqlx::PgPool;
@@ -18,6 +17,10 @@ use crate::db::{Cluster, Population};
 use crate::procs::{Process, TendConfig, write_config};
 use crate::report::{Row, Runs, Table};
 use crate::sink::{self, Sink};
+
+mod check;
+
+pub use check::{Check, check, rate_since, wait_until_settled};
 
 #[derive(Args, Clone, Debug)]
 pub struct DeliveryArgs {
@@ -61,42 +64,6 @@ pub struct Measured {
     /// PostgreSQL's, tend's and the sink's CPU from the due commit until
     /// the harness saw the queue empty.
     pub cpu: Shares,
-}
-
-/// Losses and duplicates, from the rows and from the sink.
-#[derive(Debug, Default, Clone)]
-pub struct Check {
-    pub expected: i64,
-    pub rows_sent: i64,
-    pub rows_not_sent: i64,
-    pub rows_retried: i64,
-    pub transactions: usize,
-    pub distinct_ids: usize,
-    pub ids_not_in_rows: usize,
-}
-
-impl Check {
-    pub fn ok(&self) -> bool {
-        self.rows_sent == self.expected
-            && self.rows_not_sent == 0
-            && self.rows_retried == 0
-            && self.transactions as i64 == self.expected
-            && self.distinct_ids as i64 == self.expected
-            && self.ids_not_in_rows == 0
-    }
-
-    pub fn summary(&self) -> String {
-        format!(
-            "{} rows sent of {}, {} not sent, {} sent more than once; sink: {} transactions, {} distinct Message-IDs, {} unknown",
-            self.rows_sent,
-            self.expected,
-            self.rows_not_sent,
-            self.rows_retried,
-            self.transactions,
-            self.distinct_ids,
-            self.ids_not_in_rows
-        )
-    }
 }
 
 pub const DB: &str = "bench_delivery";
@@ -333,71 +300,6 @@ async fn enqueue(pool: &PgPool, n: i64) -> anyhow::Result<chrono::DateTime<chron
     Ok(sqlx::query_scalar("select clock_timestamp()").fetch_one(pool).await?)
 }
 
-pub async fn wait_until_settled(pool: &PgPool, n: i64) -> anyhow::Result<()> {
-    // The poll must cost PostgreSQL next to nothing, since it runs beside
-    // the sender: a count over `deliveries` every 100 ms was a parallel
-    // sequential scan that took a third of the machine from tend, and even
-    // `exists` walks the dead head of the due index. So: `exists`, once a
-    // second (the rate is taken from `sent_at`, not from when this notices),
-    // and the count for the no-progress check every 5 s.
-    let mut last = (-1, Instant::now());
-    let mut counted = Instant::now();
-    loop {
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        let open: bool = sqlx::query_scalar(
-            "select exists(select 1 from deliveries where status = 'pending')
-                 or exists(select 1 from deliveries where status = 'sending')",
-        )
-        .fetch_one(pool)
-        .await?;
-        if !open {
-            return Ok(());
-        }
-        if counted.elapsed() < Duration::from_secs(5) {
-            continue;
-        }
-        counted = Instant::now();
-        let open: i64 = sqlx::query_scalar("select count(*) from deliveries where status in ('pending', 'sending')")
-            .fetch_one(pool)
-            .await?;
-        if open != last.0 {
-            last = (open, Instant::now());
-        } else if last.1.elapsed() > Duration::from_secs(90) {
-            anyhow::bail!("no progress for 90 s with {open} of {n} deliveries open");
-        }
-    }
-}
-
-pub async fn rate_since(pool: &PgPool, started: chrono::DateTime<chrono::Utc>, n: i64) -> anyhow::Result<f64> {
-    let last: chrono::DateTime<chrono::Utc> =
-        sqlx::query_scalar("select max(sent_at) from deliveries where kind = 'nudge'").fetch_one(pool).await?;
-    let secs = (last - started).num_microseconds().unwrap_or(1) as f64 / 1e6;
-    Ok(n as f64 / secs.max(1e-6))
-}
-
-pub async fn check(pool: &PgPool, n: i64, received: &sink::Received) -> anyhow::Result<Check> {
-    let (rows_sent, rows_not_sent, rows_retried): (i64, i64, i64) = sqlx::query_as(
-        r#"select count(*) filter (where status = 'sent'), count(*) filter (where status <> 'sent'),
-                  count(*) filter (where attempt <> 1 or unknown_outcomes <> 0)
-           from deliveries where kind = 'nudge'"#,
-    )
-    .fetch_one(pool)
-    .await?;
-    let keys: Vec<String> =
-        sqlx::query_scalar("select message_key::text from deliveries where kind = 'nudge'").fetch_all(pool).await?;
-    let expected: HashSet<String> = keys.into_iter().map(|k| format!("<{k}@bench.example>")).collect();
-    let distinct = received.distinct_ids();
-    Ok(Check {
-        expected: n,
-        rows_sent,
-        rows_not_sent,
-        rows_retried,
-        transactions: received.transactions,
-        distinct_ids: distinct.len(),
-        ids_not_in_rows: distinct.iter().filter(|id| !expected.contains(**id)).count(),
-    })
-}
-
 /// smtp-source over the same number of connections, messages of the same
 /// size (its `-l` is the body; the headers it and the sink add are ~300
 /// bytes), to a sink with the same dump. Messages per second.
@@ -410,34 +312,4 @@ pub async fn run_ceiling(common: &Common, args: &DeliveryArgs, bytes_per_message
     let received = sink.stop()?;
     anyhow::ensure!(received.transactions == n, "the ceiling sink got {} of {n} messages", received.transactions);
     Ok(n as f64 / elapsed.as_secs_f64())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Check;
-
-    fn exact(n: i64) -> Check {
-        let k = n as usize;
-        Check { expected: n, rows_sent: n, transactions: k, distinct_ids: k, ..Check::default() }
-    }
-
-    #[test]
-    fn every_message_once_passes() {
-        assert!(exact(2_000).ok());
-    }
-
-    /// What fails a run (and so `benches/run.sh delivery`, for 2 and 4
-    /// instances too: `variant_row` collects the failed runs and `run`
-    /// ends with an error).
-    #[test]
-    fn one_lost_or_duplicated_message_fails_the_run() {
-        let lost_row = Check { rows_sent: 1_999, rows_not_sent: 1, ..exact(2_000) };
-        let lost_at_the_sink = Check { transactions: 1_999, distinct_ids: 1_999, ..exact(2_000) };
-        let sent_twice = Check { transactions: 2_001, ..exact(2_000) };
-        let retried = Check { rows_retried: 1, ..exact(2_000) };
-        let foreign_id = Check { ids_not_in_rows: 1, ..exact(2_000) };
-        for check in [lost_row, lost_at_the_sink, sent_twice, retried, foreign_id] {
-            assert!(!check.ok(), "{}", check.summary());
-        }
-    }
 }
