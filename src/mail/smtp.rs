@@ -9,8 +9,9 @@
 //!
 //! So tend opens each socket itself with `set_nodelay(true)`, hands it to
 //! `AsyncSmtpConnection::connect_with_transport` (STARTTLS upgrades that same
-//! socket; `smtps://` wraps it in TLS first, see [`tls`]), and sends MAIL,
-//! RCPT, DATA and the message itself, recording the stage before each step.
+//! socket; `smtps://` wraps it in TLS first, see [`tls`]), and runs each
+//! mail transaction itself ([`session`]: MAIL, RCPT and DATA pipelined when
+//! the relay offers it, the stage recorded before each step).
 //! One deadline (`mail.timeout`, shorter than the sender's lease) covers the
 //! whole send, including the wait for a free connection.
 //!
@@ -30,18 +31,19 @@ use anyhow::Context;
 use lettre::Address;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::AsyncSmtpConnection;
-use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
-use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
+use lettre::transport::smtp::extension::ClientId;
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 
 use super::transport::SendOutcome;
 use crate::domain::redact_addresses;
 
+mod session;
 mod stage;
 mod tls;
 mod url;
 
+use session::Session;
 pub use stage::Stage;
 use stage::{Failure, Progress, classify};
 pub use tls::TlsTrust;
@@ -53,7 +55,7 @@ pub use url::{Security, SmtpTarget};
 const MAX_IDLE: Duration = Duration::from_secs(30);
 
 struct Idle {
-    connection: AsyncSmtpConnection,
+    session: Session,
     since: Instant,
 }
 
@@ -121,10 +123,10 @@ impl SmtpPool {
                 reason: "connection pool closed".into(),
             });
         };
-        if let Some(mut connection) = self.take_idle() {
-            match transact(&mut connection, from, recipients, message, progress).await {
+        if let Some(mut session) = self.take_idle() {
+            match session.transact(from, recipients, message, progress).await {
                 Ok(outcome) => {
-                    self.put_back(connection);
+                    self.put_back(session);
                     return Ok(outcome);
                 }
                 // A reused session that broke before the relay said anything
@@ -137,32 +139,29 @@ impl SmtpPool {
             }
         }
         progress.set(Stage::Connecting);
-        let mut connection = self.connect().await?;
-        let outcome = transact(&mut connection, from, recipients, message, progress).await?;
-        self.put_back(connection);
+        let mut session = self.connect().await?;
+        let outcome = session.transact(from, recipients, message, progress).await?;
+        self.put_back(session);
         Ok(outcome)
     }
 
-    fn take_idle(&self) -> Option<AsyncSmtpConnection> {
+    fn take_idle(&self) -> Option<Session> {
         let mut idle = self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         while let Some(entry) = idle.pop() {
-            if entry.since.elapsed() < MAX_IDLE && !entry.connection.has_broken() {
-                return Some(entry.connection);
+            if entry.since.elapsed() < MAX_IDLE && !entry.session.connection.has_broken() {
+                return Some(entry.session);
             }
         }
         None
     }
 
-    fn put_back(&self, connection: AsyncSmtpConnection) {
-        self.idle
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .push(Idle { connection, since: Instant::now() });
+    fn put_back(&self, session: Session) {
+        self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(Idle { session, since: Instant::now() });
     }
 
     /// Opens a socket with `TCP_NODELAY`, greets, upgrades to TLS as
-    /// configured and authenticates.
-    async fn connect(&self) -> Result<AsyncSmtpConnection, Failure> {
+    /// configured, learns whether the relay pipelines and authenticates.
+    async fn connect(&self) -> Result<Session, Failure> {
         let target = &self.target;
         let lettre_failure = Failure::at(Stage::Connecting);
         let io_failure = |err: std::io::Error| Failure {
@@ -201,12 +200,13 @@ impl SmtpPool {
                 ));
             }
         }
+        let mut session = Session::start(connection, &self.hello).await?;
         if let Some(credentials) = &self.credentials {
-            connection.auth(&[Mechanism::Plain, Mechanism::Login], credentials).await.map_err(|error| {
+            session.connection.auth(&[Mechanism::Plain, Mechanism::Login], credentials).await.map_err(|error| {
                 setup_failure(format!("the relay refused the login (mail.smtp_username, mail.smtp_password): {error}"))
             })?;
         }
-        Ok(connection)
+        Ok(session)
     }
 }
 
@@ -217,64 +217,6 @@ fn setup_failure(reason: String) -> Failure {
     let reason = redact_addresses(&reason);
     tracing::warn!(reason, "cannot set up the SMTP session; the mail waits and is retried");
     Failure { stage: Stage::Connecting, code: None, reason }
-}
-
-/// MAIL, RCPT, DATA, the message, its end: the stage is recorded before each
-/// step so that a failure or a timeout can be classified.
-async fn transact(
-    connection: &mut AsyncSmtpConnection,
-    from: &Address,
-    recipients: &[Address],
-    message: &[u8],
-    progress: &Progress,
-) -> Result<SendOutcome, Failure> {
-    progress.set(Stage::Envelope);
-    let envelope_failure = Failure::at(Stage::Envelope);
-    let parameters = mail_parameters(connection, from, recipients, message)?;
-    connection.command(Mail::new(Some(from.clone()), parameters)).await.map_err(&envelope_failure)?;
-    for recipient in recipients {
-        connection.command(Rcpt::new(recipient.clone(), vec![])).await.map_err(&envelope_failure)?;
-    }
-    connection.command(Data).await.map_err(&envelope_failure)?;
-    progress.set(Stage::Data);
-    // lettre writes the parts, then `\r\n.\r\n`, then reads the reply. The
-    // iterator is polled past its last part only once every part is written,
-    // which is the moment the end of data starts to leave.
-    let parts = std::iter::once(message).chain(std::iter::from_fn(|| {
-        progress.set(Stage::EndOfData);
-        None
-    }));
-    let response = connection.message_iter(parts).await.map_err(|error| Failure::at(progress.get())(error))?;
-    let code = u16::from(response.code());
-    let text = response.message().collect::<Vec<_>>().join(" ");
-    // Relays often echo the recipient ("queued for <a@b.example>"): the reply is kept and logged without it.
-    Ok(SendOutcome::Sent { code, reply: redact_addresses(&format!("{code} {text}")) })
-}
-
-/// SMTPUTF8 and 8BITMIME, as lettre's own `send` would ask for them.
-fn mail_parameters(
-    connection: &AsyncSmtpConnection,
-    from: &Address,
-    recipients: &[Address],
-    message: &[u8],
-) -> Result<Vec<MailParameter>, Failure> {
-    let info = connection.server_info();
-    let mut parameters = Vec::new();
-    if std::iter::once(from).chain(recipients).any(|a: &Address| !AsRef::<str>::as_ref(a).is_ascii()) {
-        if !info.supports_feature(Extension::SmtpUtfEight) {
-            // This relay can never take it: a permanent failure of this message.
-            return Err(Failure {
-                stage: Stage::Envelope,
-                code: Some(553),
-                reason: "the address is not ASCII and the relay does not support SMTPUTF8".into(),
-            });
-        }
-        parameters.push(MailParameter::SmtpUtfEight);
-    }
-    if !message.is_ascii() && info.supports_feature(Extension::EightBitMime) {
-        parameters.push(MailParameter::Body(MailBodyParameter::EightBitMime));
-    }
-    Ok(parameters)
 }
 
 /// Parses `mail.smtp_url` into a target and optional URL credentials.

@@ -5,6 +5,7 @@
 //! data. The slow scenarios (kill -9, SIGTERM, PostgreSQL stopped) live in
 //! `deploy/faults/run.sh`; see RELIABILITY.md.
 
+mod pipelining;
 mod relay;
 mod streaming;
 

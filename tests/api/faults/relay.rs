@@ -2,7 +2,10 @@
 //! behaviour from a script (the default behaviour, accept unless set, when
 //! the script is empty), every message that reached the end of data is
 //! counted by Message-ID, and a hook can run right after the k-th 250 was
-//! written (to kill the sender at the worst moment).
+//! written (to kill the sender at the worst moment). It offers PIPELINING
+//! (unless started without it), counts the envelopes whose MAIL, RCPT and
+//! DATA arrived in one piece, and refuses recipients whose address starts
+//! with `refused` at RCPT, as Postfix does, with DATA then answered 554.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -37,6 +40,9 @@ pub struct Relay {
     accepted: Arc<AtomicUsize>,
     /// Runs once, right after the k-th 250 was written.
     after_accepted: Arc<Mutex<Option<(usize, Hook)>>>,
+    without_pipelining: bool,
+    /// Envelopes whose DATA was already read in with their MAIL.
+    pipelined: Arc<AtomicUsize>,
 }
 
 impl Relay {
@@ -45,8 +51,17 @@ impl Relay {
     }
 
     pub async fn start_on(port: u16) -> Self {
+        Self::listen(port, false).await
+    }
+
+    /// A relay that does not offer PIPELINING.
+    pub async fn start_without_pipelining() -> Self {
+        Self::listen(0, true).await
+    }
+
+    async fn listen(port: u16, without_pipelining: bool) -> Self {
         let listener = TcpListener::bind(("127.0.0.1", port)).await.expect("bind relay");
-        let relay = Relay { port: listener.local_addr().unwrap().port(), ..Default::default() };
+        let relay = Relay { port: listener.local_addr().unwrap().port(), without_pipelining, ..Default::default() };
         let shared = relay.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
@@ -78,6 +93,11 @@ impl Relay {
         self.accepted.load(Ordering::SeqCst)
     }
 
+    /// Envelopes (MAIL, RCPT…, DATA) that arrived in one piece.
+    pub fn pipelined_envelopes(&self) -> usize {
+        self.pipelined.load(Ordering::SeqCst)
+    }
+
     pub fn message_ids(&self) -> Vec<String> {
         self.received.lock().unwrap().clone()
     }
@@ -87,6 +107,7 @@ impl Relay {
         let (read, mut write) = stream.into_split();
         let mut lines = BufReader::new(read);
         let mut line = String::new();
+        let mut recipients = 0;
         if write.write_all(b"220 relay.test ESMTP\r\n").await.is_err() {
             return;
         }
@@ -96,8 +117,23 @@ impl Relay {
                 return;
             }
             let upper = line.to_ascii_uppercase();
-            let reply: &str = if upper.starts_with("EHLO") {
+            let reply: &str = if upper.starts_with("EHLO") && self.without_pipelining {
                 "250-relay.test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n"
+            } else if upper.starts_with("EHLO") {
+                "250-relay.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n"
+            } else if upper.starts_with("MAIL") {
+                recipients = 0;
+                if lines.buffer().windows(6).any(|w| w == b"DATA\r\n") {
+                    self.pipelined.fetch_add(1, Ordering::SeqCst);
+                }
+                "250 2.1.0 ok\r\n"
+            } else if upper.starts_with("RCPT TO:<REFUSED") {
+                "550 5.1.1 <refused@example.com>: Recipient address rejected\r\n"
+            } else if upper.starts_with("RCPT") {
+                recipients += 1;
+                "250 2.1.5 ok\r\n"
+            } else if upper.starts_with("DATA") && recipients == 0 {
+                "554 5.5.1 Error: no valid recipients\r\n"
             } else if upper.starts_with("DATA") {
                 let _ = write.write_all(b"354 go ahead\r\n").await;
                 let mut message_id = String::new();
