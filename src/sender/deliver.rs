@@ -60,7 +60,7 @@ impl Worker {
     /// Settles one claim; with `release`, gives it back unstarted.
     pub async fn settle(&self, claim: Claim, held: &Held, recorder: &RecorderHandle, release: bool) {
         let id = claim.id();
-        if !held.contains(id) {
+        if !held.take(id) {
             // The lease keeper found the claim lost: another sender has it.
             self.metrics.count(DeliveryEvent::LostLease, 1);
             return;

@@ -179,7 +179,12 @@ pub struct Fence<'a> {
 
 /// Extends the leases of claims this owner still holds (queued or on the
 /// wire) to `now() + lease`, fenced like every other write. Returns the ids
-/// that were still this owner's: a claim missing from the answer was lost.
+/// extended. A row locked by an outcome write is skipped, not waited for:
+/// that row is being settled, and waiting deadlocked with the recorder's
+/// group update, which locks its rows in another order (seen under load:
+/// PostgreSQL broke the cycle after `deadlock_timeout`, stalling the
+/// recorder a second). A claim missing from the answer was lost, unless a
+/// worker has it (see `sender::held`).
 pub async fn extend_leases(
     pool: &PgPool,
     owner: &str,
@@ -189,9 +194,14 @@ pub async fn extend_leases(
     let (ids, attempts): (Vec<i64>, Vec<i32>) = held.iter().copied().unzip();
     let lease_secs = lease.num_milliseconds() as f64 / 1000.0;
     sqlx::query_scalar!(
-        r#"update deliveries d set lease_expires_at = now() + make_interval(secs => $4)
-           from unnest($2::bigint[], $3::int[]) as v(id, attempt)
-           where d.id = v.id and d.attempt = v.attempt and d.owner = $1 and d.status = 'sending'
+        r#"with mine as (
+               select d.id from deliveries d
+               join unnest($2::bigint[], $3::int[]) as v(id, attempt) on d.id = v.id and d.attempt = v.attempt
+               where d.owner = $1 and d.status = 'sending'
+               for update of d skip locked
+           )
+           update deliveries d set lease_expires_at = now() + make_interval(secs => $4)
+           from mine where d.id = mine.id
            returning d.id"#,
         owner,
         &ids,

@@ -292,3 +292,37 @@ async fn a_database_error_while_loading_a_weekly_summary_is_retried_not_cancelle
     assert_eq!(count(&pool, "select count(*) from deliveries where status = 'sent'").await, 1);
     assert_eq!(relay.message_ids().len(), 1);
 }
+
+#[sqlx::test]
+async fn the_lease_keeper_skips_a_row_whose_outcome_is_being_written_instead_of_waiting_for_it(pool: PgPool) {
+    // Arrange: three claimed rows; an outcome write holds the first one's
+    // lock, as the recorder's group update does while it commits.
+    seed_confirmations(&pool, 3).await;
+    let lease = chrono::Duration::seconds(60);
+    let claims = deliveries::claim_due(&pool, "keeper-test", 10, lease).await.unwrap();
+    let held: Vec<(i64, i32)> = claims.iter().map(|c| (c.id(), c.attempt())).collect();
+    assert_eq!(held.len(), 3);
+    let mut writing = pool.begin().await.unwrap();
+    sqlx::query("select id from deliveries where id = $1 for update")
+        .bind(held[0].0)
+        .execute(&mut *writing)
+        .await
+        .unwrap();
+
+    // Act: extend every lease while that write is open. Waiting for the
+    // lock would block here until the write ends (and deadlocked with the
+    // recorder's update before); the timeout only turns a hang into a failure.
+    let extending = deliveries::extend_leases(&pool, "keeper-test", &held, lease);
+    let kept = tokio::time::timeout(Duration::from_secs(20), extending)
+        .await
+        .expect("the keeper waited for a row lock")
+        .unwrap();
+
+    // Assert: the two free rows were extended, the locked one skipped.
+    let mut kept = kept;
+    kept.sort_unstable();
+    let mut free = vec![held[1].0, held[2].0];
+    free.sort_unstable();
+    assert_eq!(kept, free);
+    writing.rollback().await.unwrap();
+}
