@@ -17,6 +17,8 @@ pub struct TendConfig<'a> {
     /// SMTP connections and sends in flight.
     pub connections: usize,
     pub batch_size: usize,
+    /// `sender.record_batch`: accepted mails waiting for the recorder.
+    pub record_batch: usize,
     pub db_connections: u32,
     /// Sign with DKIM (ed25519) using this key file.
     pub dkim_key_file: Option<PathBuf>,
@@ -37,6 +39,7 @@ impl<'a> TendConfig<'a> {
             smtp_port: 25,
             connections: 1,
             batch_size: 50,
+            record_batch: 32,
             db_connections: 4,
             dkim_key_file: None,
             metrics_port: None,
@@ -66,6 +69,7 @@ pool_size = {conns}
 from = "tend <nudges@bench.example>"
 [sender]
 batch_size = {batch}
+record_batch = {record_batch}
 concurrency = {conns}
 poll_interval = "20ms"
 "#,
@@ -75,6 +79,7 @@ poll_interval = "20ms"
         smtp = c.smtp_port,
         conns = c.connections,
         batch = c.batch_size,
+        record_batch = c.record_batch,
         http_extra = c.http_extra,
         metrics = c.metrics_port.map_or(String::new(), |port| format!("127.0.0.1:{port}")),
     );

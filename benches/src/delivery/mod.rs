@@ -37,6 +37,11 @@ pub struct DeliveryArgs {
     /// tend's `sender.batch_size`.
     #[arg(long, default_value_t = 200)]
     pub batch: usize,
+    /// tend's `sender.record_batch`. With 16 connections the default (32)
+    /// makes workers wait for the recorder (BENCHMARKS.md finding 13); a
+    /// crash can send `connections + record_batch` mails twice.
+    #[arg(long, default_value_t = 128)]
+    pub record_batch: usize,
     /// Also measure with this many tend instances against one PostgreSQL
     /// (comma-separated, e.g. 1,2,4); 1 alone is the main figure.
     #[arg(long, value_delimiter = ',', default_value = "1")]
@@ -107,7 +112,10 @@ pub async fn run(common: &Common, args: &DeliveryArgs, table: &mut Table) -> any
     }
     let ceiling_median = ceiling.median();
     let pass = rate.median() >= TARGET_RATIO * ceiling_median && failed.is_empty();
-    let figure = format!("delivery, msg/s (N = {}, {} connections)", args.n, args.connections);
+    let figure = format!(
+        "delivery, msg/s (N = {}, {} connections, record_batch {})",
+        args.n, args.connections, args.record_batch
+    );
     let reference = Some(("smtp-source → smtp-sink".into(), ceiling_median));
     let target = format!("≥ {TARGET_RATIO} × ceiling, 0 lost, 0 duplicated");
     table.add(Row { figure, runs: rate, reference, target, pass: Some(pass) });
@@ -189,6 +197,7 @@ pub async fn smoke(common: &Common) -> anyhow::Result<()> {
         subscribers: 2_000,
         connections: 8,
         batch: 100,
+        record_batch: 32,
         instances: vec![1],
         dkim: false,
         compare_count_triggers: false,
@@ -228,6 +237,7 @@ async fn run_tend_in(
         smtp_port: sink.port,
         connections: args.connections,
         batch_size: args.batch,
+        record_batch: args.record_batch,
         db_connections: (args.connections as u32 + 4).max(10),
         dkim_key_file: if args.dkim { Some(dkim_key(&common.work)?) } else { None },
         ..TendConfig::web(&url, sink::free_port()?)
