@@ -67,17 +67,14 @@ impl Claimer {
     /// the queue close once it is empty.
     pub async fn run(self, tx: mpsc::Sender<Claim>, queue: Queue, stop: CancellationToken) {
         let mut rate = Rate::new(queue.taken_so_far.clone());
-        let mut claim_time = ClaimTime::default();
         let mut failures = 0u32;
         while !stop.is_cancelled() {
             let queued = tx.max_capacity() - tx.capacity();
-            let per_second = rate.per_second();
-            let target = self.target(per_second);
-            let low_water = low_water(self.settings.concurrency, target, per_second, claim_time.get());
-            let pause = if queued >= low_water {
+            let target = self.target(rate.per_second());
+            let pause = if queued >= self.low_water(target) {
                 None // enough queued: wait for a worker to take one
             } else {
-                match claim_time.measure(self.claim(&tx, target - queued)).await {
+                match self.claim(&tx, target - queued).await {
                     Ok(claimed) if claimed == target - queued => continue,
                     Ok(_) => {
                         failures = 0;
@@ -105,6 +102,15 @@ impl Claimer {
         let ceiling = (self.settings.batch_size.max(1) as usize).max(floor);
         let by_rate = per_second.map_or(2 * floor, |r| (r * self.settings.lease.as_std().as_secs_f64() / 2.0) as usize);
         by_rate.clamp(floor, ceiling)
+    }
+
+    /// Below this many queued rows the queue is topped up to `target`: one
+    /// row per worker, or a quarter of the target if that is more. Claiming
+    /// in few large batches matters: each claim walks the due index past the
+    /// entries of rows claimed before (dead until vacuum), so many small
+    /// claims cost PostgreSQL far more than a few large ones.
+    fn low_water(&self, target: usize) -> usize {
+        self.settings.concurrency.max(target / 4)
     }
 
     /// Claims up to `wanted` rows into the queue; returns how many.
@@ -171,38 +177,6 @@ pub async fn release_queued(worker: &Worker, queue: &Queue, held: &Held) {
     held.remove_all(claims.into_iter().map(|(id, _)| id));
 }
 
-/// Below this many queued rows the queue is topped up to `target`: one row
-/// per worker, a quarter of the target, or what the workers take during two
-/// claims at the measured rate, whichever is most (but at most three
-/// quarters of the target). The last term keeps the workers fed: a claim of
-/// 120 rows takes about 6 ms on a busy database, and a queue that runs dry
-/// before it lands leaves connections idle. Claiming in few large batches
-/// still matters: each claim walks the due index past the entries of rows
-/// claimed before (dead until vacuum), so many small claims cost PostgreSQL
-/// far more than a few large ones.
-fn low_water(workers: usize, target: usize, per_second: Option<f64>, claim_time: Duration) -> usize {
-    let floor = workers.max(target / 4);
-    let during_two_claims = per_second.map_or(0, |rate| (rate * 2.0 * claim_time.as_secs_f64()) as usize);
-    floor.max(during_two_claims.min(target * 3 / 4))
-}
-
-/// How long a claim takes, smoothed: half the old figure, half the last.
-#[derive(Default)]
-struct ClaimTime(Duration);
-
-impl ClaimTime {
-    fn get(&self) -> Duration {
-        self.0
-    }
-
-    async fn measure<T>(&mut self, claim: impl Future<Output = T>) -> T {
-        let started = Instant::now();
-        let result = claim.await;
-        self.0 = (self.0 + started.elapsed()) / 2;
-        result
-    }
-}
-
 /// Rows taken by workers per second (what is sent, give or take the few
 /// on the wire), measured over the last quarter second or so.
 struct Rate {
@@ -231,33 +205,5 @@ impl Rate {
             (self.since, self.at_start) = (Instant::now(), done);
         }
         self.per_second
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use super::low_water;
-
-    #[test]
-    fn an_idle_or_slow_sender_claims_when_a_worker_or_a_quarter_of_the_target_is_left() {
-        assert_eq!(low_water(16, 200, None, Duration::ZERO), 50);
-        assert_eq!(low_water(16, 40, None, Duration::ZERO), 16);
-        // 100 rows a second, claims of 5 ms: one row goes during two claims.
-        assert_eq!(low_water(16, 200, Some(100.0), Duration::from_millis(5)), 50);
-    }
-
-    #[test]
-    fn a_fast_sender_claims_before_the_workers_could_empty_the_queue_during_a_claim() {
-        // 9,000 rows a second, claims of 6 ms: 108 rows go during two claims.
-        assert_eq!(low_water(16, 200, Some(9_000.0), Duration::from_millis(6)), 108);
-    }
-
-    #[test]
-    fn a_slow_database_never_turns_claims_into_a_trickle() {
-        // Claims of 50 ms at 9,000 rows a second would ask for 900 rows:
-        // capped at three quarters of the target, so each claim is still a quarter.
-        assert_eq!(low_water(16, 200, Some(9_000.0), Duration::from_millis(50)), 150);
     }
 }
