@@ -43,42 +43,35 @@ impl Session {
     ) -> Result<SendOutcome, Failure> {
         progress.set(Stage::Envelope);
         let parameters = mail_parameters(&self.connection, from, recipients, message)?;
-        let mail = Mail::new(Some(from.clone()), parameters);
+        let envelope = envelope(Mail::new(Some(from.clone()), parameters), recipients);
         if self.pipelining {
-            self.envelope_pipelined(mail, recipients).await?;
+            self.envelope_pipelined(&envelope).await?;
         } else {
-            self.envelope_one_by_one(mail, recipients).await?;
+            self.envelope_one_by_one(&envelope).await?;
         }
         progress.set(Stage::Data);
         self.data(message, progress).await
     }
 
-    async fn envelope_one_by_one(&mut self, mail: Mail, recipients: &[Address]) -> Result<(), Failure> {
+    async fn envelope_one_by_one(&mut self, envelope: &[String]) -> Result<(), Failure> {
         let failure = Failure::at(Stage::Envelope);
-        self.connection.command(mail).await.map_err(&failure)?;
-        for recipient in recipients {
-            self.connection.command(Rcpt::new(recipient.clone(), vec![])).await.map_err(&failure)?;
+        for command in envelope {
+            self.connection.command(command).await.map_err(&failure)?;
         }
-        self.connection.command(Data).await.map_err(&failure)?;
         Ok(())
     }
 
-    /// MAIL, RCPT… and DATA in one write, then their replies in order. The
+    /// The whole envelope in one write, then its replies in order. The
     /// first refusal decides, as it would one command at a time; the pool
     /// drops a session whose transaction failed, so the replies still
     /// unread never reach another message.
-    async fn envelope_pipelined(&mut self, mail: Mail, recipients: &[Address]) -> Result<(), Failure> {
+    async fn envelope_pipelined(&mut self, envelope: &[String]) -> Result<(), Failure> {
         let failure = Failure::at(Stage::Envelope);
-        let mut group = mail.to_string();
-        for recipient in recipients {
-            group.push_str(&Rcpt::new(recipient.clone(), vec![]).to_string());
-        }
-        group.push_str(&Data.to_string());
-        self.connection.command(group).await.map_err(&failure)?;
-        for _ in recipients {
+        // `command` writes the group and reads MAIL's reply; then one per RCPT and DATA.
+        self.connection.command(envelope.concat()).await.map_err(&failure)?;
+        for _ in 1..envelope.len() {
             self.connection.read_response().await.map_err(&failure)?;
         }
-        self.connection.read_response().await.map_err(&failure)?;
         Ok(())
     }
 
@@ -96,6 +89,12 @@ impl Session {
         // Relays often echo the recipient ("queued for <a@b.example>"): the reply is kept and logged without it.
         Ok(SendOutcome::Sent { code, reply: redact_addresses(&format!("{code} {text}")) })
     }
+}
+
+/// MAIL, one RCPT per recipient and DATA, each as it goes on the wire.
+fn envelope(mail: Mail, recipients: &[Address]) -> Vec<String> {
+    let rcpts = recipients.iter().map(|recipient| Rcpt::new(recipient.clone(), vec![]).to_string());
+    std::iter::once(mail.to_string()).chain(rcpts).chain(std::iter::once(Data.to_string())).collect()
 }
 
 /// An EHLO reply line (after the code) that announces PIPELINING.

@@ -22,14 +22,18 @@ async fn send(pool: &SmtpPool, to: &str, n: usize) -> SendOutcome {
     pool.send(&from, std::slice::from_ref(&to), body.as_bytes()).await
 }
 
+async fn send_three_that_are_accepted(pool: &SmtpPool) {
+    for n in 0..3 {
+        let outcome = send(pool, &format!("someone{n}@example.org"), n).await;
+        assert!(matches!(outcome, SendOutcome::Sent { code: 250, .. }), "{outcome:?}");
+    }
+}
+
 #[tokio::test]
 async fn a_relay_that_offers_pipelining_gets_each_envelope_in_one_piece() {
     let relay = Relay::start().await;
     let pool = pool_for(&relay);
-    for n in 0..3 {
-        let outcome = send(&pool, &format!("someone{n}@example.org"), n).await;
-        assert!(matches!(outcome, SendOutcome::Sent { code: 250, .. }), "{outcome:?}");
-    }
+    send_three_that_are_accepted(&pool).await;
     assert_eq!(relay.message_ids().len(), 3);
     assert_eq!(relay.pipelined_envelopes(), 3);
 }
@@ -38,10 +42,7 @@ async fn a_relay_that_offers_pipelining_gets_each_envelope_in_one_piece() {
 async fn a_relay_without_pipelining_gets_one_command_at_a_time() {
     let relay = Relay::start_without_pipelining().await;
     let pool = pool_for(&relay);
-    for n in 0..3 {
-        let outcome = send(&pool, &format!("someone{n}@example.org"), n).await;
-        assert!(matches!(outcome, SendOutcome::Sent { code: 250, .. }), "{outcome:?}");
-    }
+    send_three_that_are_accepted(&pool).await;
     assert_eq!(relay.message_ids().len(), 3);
     assert_eq!(relay.pipelined_envelopes(), 0, "pipelined to a relay that did not offer it");
 }
