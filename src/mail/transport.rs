@@ -159,6 +159,10 @@ fn smtp_pool(settings: &MailSettings) -> anyhow::Result<SmtpPool> {
 /// Bare CR or LF in a body is a smuggling risk (RUSTSEC-2026-0561, fixed only
 /// in lettre 0.11.24): every line ending becomes CRLF before lettre sees it.
 pub fn normalize_newlines(body: &str) -> String {
+    // Rendered templates end their lines with LF alone: one pass for them.
+    if !body.contains('\r') {
+        return body.replace('\n', "\r\n");
+    }
     body.replace("\r\n", "\n").replace('\r', "\n").replace('\n', "\r\n")
 }
 
