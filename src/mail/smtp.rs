@@ -2,7 +2,8 @@
 //!
 //! Why not lettre's pooled transport: it never sets `TCP_NODELAY`, and it
 //! writes the final `.` as its own small packet, which then waits for the
-//! peer's delayed ACK (about 44 ms per message). It also hides how far a
+//! peer's delayed ACK (about 44 ms per message). tend writes the message and
+//! its end of data together. It also hides how far a
 //! transaction got, and the sender needs exactly that: a failure before the
 //! end of the data means nothing was delivered (retry), a failure after it
 //! means the relay may have taken the message (**outcome unknown**).
@@ -23,8 +24,8 @@
 //! always transient, whatever the reply code: a wrong password or an
 //! untrusted certificate makes mail wait for the operator, never fail.
 
-use std::sync::Mutex;
 use std::sync::atomic::AtomicU8;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -42,6 +43,7 @@ mod session;
 mod stage;
 mod tls;
 mod url;
+mod watch;
 
 use session::Session;
 pub use stage::Stage;
@@ -92,7 +94,7 @@ impl SmtpPool {
 
     /// Sends one message to `recipients`. Never panics, never exceeds the timeout.
     pub async fn send(&self, from: &Address, recipients: &[Address], message: &[u8]) -> SendOutcome {
-        let progress = Progress(AtomicU8::new(Stage::WaitingForConnection as u8));
+        let progress = Arc::new(Progress(AtomicU8::new(Stage::WaitingForConnection as u8)));
         match tokio::time::timeout(self.timeout, self.transaction(from, recipients, message, &progress)).await {
             Ok(Ok(outcome)) => outcome,
             Ok(Err(failure)) => classify(&failure),
@@ -113,7 +115,7 @@ impl SmtpPool {
         from: &Address,
         recipients: &[Address],
         message: &[u8],
-        progress: &Progress,
+        progress: &Arc<Progress>,
     ) -> Result<SendOutcome, Failure> {
         // The semaphore is never closed, so acquiring only ever waits.
         let Ok(_permit) = self.permits.acquire().await else {
@@ -177,14 +179,15 @@ impl SmtpPool {
         };
         let tcp = TcpStream::connect((target.host.as_str(), target.port)).await.map_err(io_failure)?;
         tcp.set_nodelay(true).map_err(io_failure)?;
+        let (socket, watch) = watch::Watched::new(tcp);
         let tls = || self.trust.parameters(&target.host).map_err(tls_failure);
         let mut connection = match target.security {
             Security::Implicit => {
-                let stream = tls::wrap(tcp, tls()?).await.map_err(tls_failure)?;
+                let stream = tls::wrap(socket, tls()?).await.map_err(tls_failure)?;
                 AsyncSmtpConnection::connect_with_transport(stream, &self.hello).await.map_err(&lettre_failure)?
             }
             Security::Plain | Security::StartTls { .. } => {
-                AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &self.hello)
+                AsyncSmtpConnection::connect_with_transport(Box::new(socket), &self.hello)
                     .await
                     .map_err(&lettre_failure)?
             }
@@ -200,7 +203,7 @@ impl SmtpPool {
                 ));
             }
         }
-        let mut session = Session::start(connection, &self.hello).await?;
+        let mut session = Session::start(connection, watch, &self.hello).await?;
         if let Some(credentials) = &self.credentials {
             session.connection.auth(&[Mechanism::Plain, Mechanism::Login], credentials).await.map_err(|error| {
                 setup_failure(format!("the relay refused the login (mail.smtp_username, mail.smtp_password): {error}"))

@@ -7,13 +7,22 @@
 //! per message instead of four. On a busy sender those round trips, not the
 //! bytes, are what the relay, the kernel and tend spend their time on.
 //! Relays without it get one command at a time.
+//!
+//! The message goes out dot-stuffed and with its end of data in one write
+//! (lettre's own `message` writes the end of data as a second, small
+//! packet, and stuffs byte by byte). The socket's [`Watch`] marks the moment
+//! that write is handed over, which decides between "retry" and "outcome
+//! unknown".
 
 use lettre::Address;
 use lettre::transport::smtp::client::AsyncSmtpConnection;
 use lettre::transport::smtp::commands::{Data, Ehlo, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 
+use std::sync::Arc;
+
 use super::stage::{Failure, Progress, Stage};
+use super::watch::Watch;
 use crate::domain::redact_addresses;
 use crate::mail::SendOutcome;
 
@@ -21,16 +30,21 @@ use crate::mail::SendOutcome;
 pub(super) struct Session {
     pub(super) connection: AsyncSmtpConnection,
     pipelining: bool,
+    watch: Watch,
 }
 
 impl Session {
     /// Asks the relay for its extensions once more (lettre keeps only those
     /// it uses itself) to learn whether it takes pipelined commands. Sent
     /// after TLS is up and before any login, where EHLO is always allowed.
-    pub(super) async fn start(mut connection: AsyncSmtpConnection, hello: &ClientId) -> Result<Self, Failure> {
+    pub(super) async fn start(
+        mut connection: AsyncSmtpConnection,
+        watch: Watch,
+        hello: &ClientId,
+    ) -> Result<Self, Failure> {
         let reply = connection.command(Ehlo::new(hello.clone())).await.map_err(Failure::at(Stage::Connecting))?;
         let pipelining = reply.message().any(offers_pipelining);
-        Ok(Self { connection, pipelining })
+        Ok(Self { connection, pipelining, watch })
     }
 
     /// Runs one mail transaction on this session.
@@ -39,7 +53,7 @@ impl Session {
         from: &Address,
         recipients: &[Address],
         message: &[u8],
-        progress: &Progress,
+        progress: &Arc<Progress>,
     ) -> Result<SendOutcome, Failure> {
         progress.set(Stage::Envelope);
         let parameters = mail_parameters(&self.connection, from, recipients, message)?;
@@ -75,20 +89,47 @@ impl Session {
         Ok(())
     }
 
-    async fn data(&mut self, message: &[u8], progress: &Progress) -> Result<SendOutcome, Failure> {
-        // lettre writes the parts, then `\r\n.\r\n`, then reads the reply. The
-        // iterator is polled past its last part only once every part is written,
-        // which is the moment the end of data starts to leave.
-        let parts = std::iter::once(message).chain(std::iter::from_fn(|| {
-            progress.set(Stage::EndOfData);
-            None
-        }));
-        let response = self.connection.message_iter(parts).await.map_err(|error| Failure::at(progress.get())(error))?;
+    /// The message and its end of data, then the relay's reply. From the
+    /// moment the watch sees them handed over, a lost reply means the relay
+    /// may have the message.
+    async fn data(&mut self, message: &[u8], progress: &Arc<Progress>) -> Result<SendOutcome, Failure> {
+        self.watch.arm(progress);
+        let reply = match std::str::from_utf8(message) {
+            // `command` writes it all, flushes, then reads the reply.
+            Ok(text) => self.connection.command(with_end_of_data(text)).await,
+            // Never from tend's composer (its messages are text), kept for
+            // any other bytes: lettre stuffs and ends them in two writes, and
+            // the watch then fires after the message, before its end.
+            Err(_) => self.connection.message_iter(std::iter::once(message)).await,
+        };
+        self.watch.disarm();
+        let response = reply.map_err(|error| Failure::at(progress.get())(error))?;
         let code = u16::from(response.code());
         let text = response.message().collect::<Vec<_>>().join(" ");
         // Relays often echo the recipient ("queued for <a@b.example>"): the reply is kept and logged without it.
         Ok(SendOutcome::Sent { code, reply: redact_addresses(&format!("{code} {text}")) })
     }
+}
+
+/// The message as DATA carries it (RFC 5321 4.5.2): a line that starts
+/// with `.` gets one more, and `CRLF . CRLF` ends it, exactly as lettre's
+/// own encoder does it (lines end in CRLF: the composer normalises them).
+fn with_end_of_data(message: &str) -> String {
+    const END: &str = "\r\n.\r\n";
+    let mut out = String::with_capacity(message.len() + END.len() + 16);
+    let mut rest = message;
+    if rest.starts_with('.') {
+        out.push('.');
+    }
+    while let Some(at) = rest.find("\r\n.") {
+        let line_start = at + 2;
+        out.push_str(&rest[..line_start]);
+        out.push('.');
+        rest = &rest[line_start..];
+    }
+    out.push_str(rest);
+    out.push_str(END);
+    out
 }
 
 /// MAIL, one RCPT per recipient and DATA, each as it goes on the wire.
@@ -130,7 +171,16 @@ fn mail_parameters(
 
 #[cfg(test)]
 mod tests {
-    use super::offers_pipelining;
+    use super::{offers_pipelining, with_end_of_data};
+
+    #[test]
+    fn lines_that_start_with_a_dot_get_one_more_and_the_end_of_data_follows() {
+        assert_eq!(with_end_of_data("a\r\nb"), "a\r\nb\r\n.\r\n");
+        assert_eq!(with_end_of_data(".a\r\n.\r\n..b\r\n"), "..a\r\n..\r\n...b\r\n\r\n.\r\n");
+        // A dot inside a line, or after a bare LF (not a line end on the wire), stays.
+        assert_eq!(with_end_of_data("a.b\n.c"), "a.b\n.c\r\n.\r\n");
+        assert_eq!(with_end_of_data(""), "\r\n.\r\n");
+    }
 
     #[test]
     fn pipelining_is_read_from_the_ehlo_keyword_in_any_case() {

@@ -15,8 +15,8 @@ pub enum Stage {
     Connecting = 1,
     Envelope = 2,
     Data = 3,
-    /// Every byte of the message was written; the terminating `.` is being
-    /// sent or was sent. From here a lost reply means the relay may have it.
+    /// The message and its end of data were handed to the kernel (see
+    /// `watch`). From here a lost reply means the relay may have it.
     EndOfData = 4,
 }
 
@@ -33,6 +33,7 @@ impl Stage {
 }
 
 /// The stage of one send, shared with the code that times it out.
+#[derive(Debug)]
 pub(super) struct Progress(pub(super) AtomicU8);
 
 impl Progress {

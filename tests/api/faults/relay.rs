@@ -6,6 +6,7 @@
 //! (unless started without it), counts the envelopes whose MAIL, RCPT and
 //! DATA arrived in one piece, and refuses recipients whose address starts
 //! with `refused` at RCPT, as Postfix does, with DATA then answered 554.
+//! It keeps every message as it arrived (dot-stuffing undone), text or not.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -13,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::tcp::OwnedReadHalf;
 use tokio::net::{TcpListener, TcpStream};
 
 #[derive(Debug, Clone)]
@@ -24,6 +26,8 @@ pub enum Behaviour {
     HangUpAfterData,
     /// Read the whole message, wait, then accept (the client may be gone).
     SlowReply(Duration),
+    /// Answer DATA with 354 and then never read the message.
+    StopReadingAtData,
 }
 
 type Hook = Box<dyn FnOnce() + Send>;
@@ -43,6 +47,8 @@ pub struct Relay {
     without_pipelining: bool,
     /// Envelopes whose DATA was already read in with their MAIL.
     pipelined: Arc<AtomicUsize>,
+    /// Every message that reached the end of data, dot-stuffing undone.
+    messages: Arc<Mutex<Vec<Vec<u8>>>>,
 }
 
 impl Relay {
@@ -98,6 +104,11 @@ impl Relay {
         self.pipelined.load(Ordering::SeqCst)
     }
 
+    /// Every message that reached the end of data, as its sender meant it.
+    pub fn messages(&self) -> Vec<Vec<u8>> {
+        self.messages.lock().unwrap().clone()
+    }
+
     pub fn message_ids(&self) -> Vec<String> {
         self.received.lock().unwrap().clone()
     }
@@ -135,20 +146,13 @@ impl Relay {
             } else if upper.starts_with("DATA") && recipients == 0 {
                 "554 5.5.1 Error: no valid recipients\r\n"
             } else if upper.starts_with("DATA") {
-                let _ = write.write_all(b"354 go ahead\r\n").await;
-                let mut message_id = String::new();
-                loop {
-                    line.clear();
-                    if lines.read_line(&mut line).await.unwrap_or(0) == 0 {
-                        return;
-                    }
-                    if line == ".\r\n" {
-                        break;
-                    }
-                    if message_id.is_empty() && line.to_ascii_lowercase().starts_with("message-id:") {
-                        message_id = line[11..].trim().to_owned();
-                    }
+                if self.next_is(|b| matches!(b, Behaviour::StopReadingAtData)) {
+                    let _ = write.write_all(b"354 go ahead\r\n").await;
+                    // Hold the connection open, read nothing: the client's writes fill the buffers.
+                    return std::future::pending().await;
                 }
+                let _ = write.write_all(b"354 go ahead\r\n").await;
+                let Some(message_id) = self.read_message(&mut lines).await else { return };
                 self.received.lock().unwrap().push(message_id);
                 let scripted = self.script.lock().unwrap().pop_front();
                 let behaviour = scripted.or_else(|| self.default.lock().unwrap().clone()).unwrap_or(Behaviour::Accept);
@@ -159,6 +163,7 @@ impl Relay {
                         continue;
                     }
                     Behaviour::HangUpAfterData => return,
+                    Behaviour::StopReadingAtData => unreachable!("taken when DATA arrived"),
                     Behaviour::SlowReply(pause) => {
                         tokio::time::sleep(pause).await;
                         "250 2.0.0 queued late\r\n"
@@ -183,6 +188,38 @@ impl Relay {
 }
 
 impl Relay {
+    /// Reads one message up to its end of data and keeps it; its Message-ID,
+    /// or `None` if the client left.
+    async fn read_message(&self, lines: &mut BufReader<OwnedReadHalf>) -> Option<String> {
+        let (mut line, mut message, mut message_id) = (Vec::new(), Vec::new(), String::new());
+        loop {
+            line.clear();
+            if lines.read_until(b'\n', &mut line).await.unwrap_or(0) == 0 {
+                return None;
+            }
+            if line == b".\r\n" {
+                self.messages.lock().unwrap().push(message);
+                return Some(message_id);
+            }
+            let unstuffed = line.strip_prefix(b".").unwrap_or(&line);
+            message.extend_from_slice(unstuffed);
+            let text = String::from_utf8_lossy(unstuffed);
+            if message_id.is_empty() && text.to_ascii_lowercase().starts_with("message-id:") {
+                message_id = text[11..].trim().to_owned();
+            }
+        }
+    }
+
+    /// Whether the next message's behaviour is `wanted`; if so it is used up.
+    fn next_is(&self, wanted: impl Fn(&Behaviour) -> bool) -> bool {
+        let mut script = self.script.lock().unwrap();
+        match script.front() {
+            Some(next) if wanted(next) => script.pop_front().is_some(),
+            Some(_) => false,
+            None => self.default.lock().unwrap().as_ref().is_some_and(wanted),
+        }
+    }
+
     fn count_accepted(&self) {
         let count = self.accepted.fetch_add(1, Ordering::SeqCst) + 1;
         let mut hook = self.after_accepted.lock().unwrap();
