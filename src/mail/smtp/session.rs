@@ -117,17 +117,15 @@ impl Session {
 fn with_end_of_data(message: &str) -> String {
     const END: &str = "\r\n.\r\n";
     let mut out = String::with_capacity(message.len() + END.len() + 16);
-    let mut rest = message;
-    if rest.starts_with('.') {
-        out.push('.');
+    let mut at_line_start = true;
+    // Splitting on one byte finds the ends quickly; most lines need no dot.
+    for line in message.split_inclusive('\n') {
+        if at_line_start && line.starts_with('.') {
+            out.push('.');
+        }
+        out.push_str(line);
+        at_line_start = line.ends_with("\r\n");
     }
-    while let Some(at) = rest.find("\r\n.") {
-        let line_start = at + 2;
-        out.push_str(&rest[..line_start]);
-        out.push('.');
-        rest = &rest[line_start..];
-    }
-    out.push_str(rest);
     out.push_str(END);
     out
 }
