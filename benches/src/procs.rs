@@ -166,6 +166,23 @@ impl Process {
     }
 }
 
+/// A benchmark that fails between starting a process and stopping it must
+/// not leave it running: an orphaned `tend serve` keeps claiming from the
+/// next run's database and sends its mail elsewhere, inflating that run.
+impl Drop for Process {
+    fn drop(&mut self) {
+        kill_if_running(&mut self.child);
+    }
+}
+
+/// Kills and reaps `child` unless it has already exited (and been reaped).
+pub fn kill_if_running(child: &mut Child) {
+    if let Ok(None) = child.try_wait() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
 /// A `kB` line of /proc/PID/status; `None` once the process is gone.
 pub fn status_kib(pid: u32, key: &str) -> Option<u64> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;

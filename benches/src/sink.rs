@@ -92,6 +92,13 @@ impl Sink {
     }
 }
 
+/// As for `tend serve`: a failed run must not leave its sink behind.
+impl Drop for Sink {
+    fn drop(&mut self) {
+        crate::procs::kill_if_running(&mut self.child);
+    }
+}
+
 fn is_root() -> bool {
     std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0).unwrap_or(false)
 }
