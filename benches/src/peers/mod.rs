@@ -151,7 +151,10 @@ pub async fn run(common: &Common, args: &DeliveryArgs, table: &mut Table) -> any
     }
     let tend_median = tend_runs.median();
     table.add(Row {
-        figure: format!("tend, msg/s (N = {}, {} connections, in the peer runs)", args.n, args.connections),
+        figure: format!(
+            "tend, msg/s (N = {}, {} connections, record_batch {}, in the peer runs)",
+            args.n, args.connections, args.record_batch
+        ),
         runs: tend_runs,
         reference: None,
         target: String::new(),
