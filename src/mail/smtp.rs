@@ -2,8 +2,8 @@
 //!
 //! Why not lettre's pooled transport: it never sets `TCP_NODELAY`, and it
 //! writes the final `.` as its own small packet, which then waits for the
-//! peer's delayed ACK (about 44 ms per message). tend writes the message and
-//! its end of data together. It also hides how far a
+//! peer's delayed ACK (about 44 ms per message; tend writes the message and
+//! its end of data together). It also hides how far a
 //! transaction got, and the sender needs exactly that: a failure before the
 //! end of the data means nothing was delivered (retry), a failure after it
 //! means the relay may have taken the message (**outcome unknown**).
@@ -24,7 +24,6 @@
 //! always transient, whatever the reply code: a wrong password or an
 //! untrusted certificate makes mail wait for the operator, never fail.
 
-use std::sync::atomic::AtomicU8;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -94,7 +93,7 @@ impl SmtpPool {
 
     /// Sends one message to `recipients`. Never panics, never exceeds the timeout.
     pub async fn send(&self, from: &Address, recipients: &[Address], message: &[u8]) -> SendOutcome {
-        let progress = Arc::new(Progress(AtomicU8::new(Stage::WaitingForConnection as u8)));
+        let progress = Arc::new(Progress::at(Stage::WaitingForConnection));
         match tokio::time::timeout(self.timeout, self.transaction(from, recipients, message, &progress)).await {
             Ok(Ok(outcome)) => outcome,
             Ok(Err(failure)) => classify(&failure),

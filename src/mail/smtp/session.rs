@@ -14,12 +14,12 @@
 //! that write is handed over, which decides between "retry" and "outcome
 //! unknown".
 
+use std::sync::Arc;
+
 use lettre::Address;
 use lettre::transport::smtp::client::AsyncSmtpConnection;
 use lettre::transport::smtp::commands::{Data, Ehlo, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
-
-use std::sync::Arc;
 
 use super::stage::{Failure, Progress, Stage};
 use super::watch::Watch;

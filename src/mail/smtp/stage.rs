@@ -34,9 +34,13 @@ impl Stage {
 
 /// The stage of one send, shared with the code that times it out.
 #[derive(Debug)]
-pub(super) struct Progress(pub(super) AtomicU8);
+pub(super) struct Progress(AtomicU8);
 
 impl Progress {
+    pub(super) fn at(stage: Stage) -> Self {
+        Progress(AtomicU8::new(stage as u8))
+    }
+
     pub(super) fn set(&self, stage: Stage) {
         self.0.store(stage as u8, Ordering::SeqCst);
     }

@@ -21,12 +21,13 @@ use std::path::Path;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::watch::Watched;
 use anyhow::Context as _;
 use futures_util::io::{AsyncRead as FuturesRead, AsyncWrite as FuturesWrite};
 use lettre::transport::smtp::Error;
 use lettre::transport::smtp::client::{AsyncNetworkStream, AsyncTokioStream, Certificate, TlsParameters};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+use super::watch::Watched;
 
 /// What the relay's certificate is checked against: the built-in roots plus
 /// `mail.ca_file`, for `mail.tls_server_name` or else the URL's host.
@@ -94,9 +95,9 @@ fn checked_server_name(name: &str) -> anyhow::Result<String> {
 }
 
 /// Does the TLS handshake on the watched socket and returns the encrypted stream.
-pub async fn wrap(tcp: Watched, tls: TlsParameters) -> Result<Box<dyn AsyncTokioStream>, Error> {
-    let peer = tcp.peer_addr().ok();
-    let mut inner = AsyncNetworkStream::use_existing_tokio1(Box::new(tcp));
+pub async fn wrap(socket: Watched, tls: TlsParameters) -> Result<Box<dyn AsyncTokioStream>, Error> {
+    let peer = socket.peer_addr().ok();
+    let mut inner = AsyncNetworkStream::use_existing_tokio1(Box::new(socket));
     inner.upgrade_tls(tls).await?;
     Ok(Box::new(Encrypted { inner, peer }))
 }

@@ -97,8 +97,6 @@ impl AsyncWrite for Watched {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::AtomicU8;
-
     use tokio::io::AsyncWriteExt;
     use tokio::net::TcpListener;
 
@@ -109,7 +107,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let tcp = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
         let (mut stream, watch) = Watched::new(tcp);
-        let progress = Arc::new(Progress(AtomicU8::new(Stage::Data as u8)));
+        let progress = Arc::new(Progress::at(Stage::Data));
 
         stream.flush().await.unwrap();
         assert_eq!(progress.get(), Stage::Data, "not armed: a flush changes nothing");
@@ -119,7 +117,7 @@ mod tests {
         stream.flush().await.unwrap();
         assert_eq!(progress.get(), Stage::EndOfData);
 
-        let next = Arc::new(Progress(AtomicU8::new(Stage::Data as u8)));
+        let next = Arc::new(Progress::at(Stage::Data));
         watch.arm(&next);
         watch.disarm();
         stream.flush().await.unwrap();

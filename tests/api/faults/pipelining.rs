@@ -6,13 +6,13 @@
 use std::time::Duration;
 
 use tend::mail::SendOutcome;
-use tend::mail::smtp::{Security, SmtpPool, SmtpTarget};
+use tend::mail::smtp::SmtpPool;
 
+use super::pool_to;
 use super::relay::Relay;
 
 fn pool_for(relay: &Relay) -> SmtpPool {
-    let target = SmtpTarget { host: "127.0.0.1".into(), port: relay.port, security: Security::Plain };
-    SmtpPool::new(target, None, Duration::from_secs(5), 1)
+    pool_to(relay, Duration::from_secs(5))
 }
 
 async fn send(pool: &SmtpPool, to: &str, n: usize) -> SendOutcome {

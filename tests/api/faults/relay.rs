@@ -146,12 +146,11 @@ impl Relay {
             } else if upper.starts_with("DATA") && recipients == 0 {
                 "554 5.5.1 Error: no valid recipients\r\n"
             } else if upper.starts_with("DATA") {
-                if self.next_is(|b| matches!(b, Behaviour::StopReadingAtData)) {
-                    let _ = write.write_all(b"354 go ahead\r\n").await;
+                let _ = write.write_all(b"354 go ahead\r\n").await;
+                if self.next_stops_reading_at_data() {
                     // Hold the connection open, read nothing: the client's writes fill the buffers.
                     return std::future::pending().await;
                 }
-                let _ = write.write_all(b"354 go ahead\r\n").await;
                 let Some(message_id) = self.read_message(&mut lines).await else { return };
                 self.received.lock().unwrap().push(message_id);
                 let scripted = self.script.lock().unwrap().pop_front();
@@ -210,13 +209,15 @@ impl Relay {
         }
     }
 
-    /// Whether the next message's behaviour is `wanted`; if so it is used up.
-    fn next_is(&self, wanted: impl Fn(&Behaviour) -> bool) -> bool {
+    /// Whether the next message is to be left unread (taken off the script
+    /// if it came from there): decided when DATA arrives, not after the data.
+    fn next_stops_reading_at_data(&self) -> bool {
+        let stops = |b: &Behaviour| matches!(b, Behaviour::StopReadingAtData);
         let mut script = self.script.lock().unwrap();
         match script.front() {
-            Some(next) if wanted(next) => script.pop_front().is_some(),
+            Some(next) if stops(next) => script.pop_front().is_some(),
             Some(_) => false,
-            None => self.default.lock().unwrap().as_ref().is_some_and(wanted),
+            None => self.default.lock().unwrap().as_ref().is_some_and(stops),
         }
     }
 
