@@ -34,7 +34,7 @@ use crate::subscriptions;
 /// a minute after its slot (plus the sender's poll interval).
 const PLAN_EVERY: &str = "*/30 * * * * *";
 /// Every 5 seconds: a crashed instance's claims wait at most lease + 5 s.
-/// The query only touches rows in `sending` whose lease ran out (indexed).
+/// The query only touches claimed queue rows whose lease ran out (indexed).
 const RESCUE_EVERY: &str = "*/5 * * * * *";
 /// Every 10 minutes: an unconfirmed address goes at most that long after
 /// `subscribe.pending_ttl`. The query reads the pending rows by age (indexed).

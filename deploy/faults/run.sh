@@ -209,7 +209,7 @@ sigterm() { # one SIGTERM: in-flight sends finish, unstarted claims are released
     wait_some_sent $((n / 3)); kill -TERM "$tend_pid"
     wait_exit "$tend_pid" 15
     local status=$exit_status
-    local leftover; leftover=$(psql_ -c "select count(*) from deliveries where status = 'sending'")
+    local leftover; leftover=$(psql_ -c "select count(*) from delivery_queue where owner is not null")
     log "sigterm: exit status $status, rows left claimed $leftover"
     [ "$status" = 0 ] && [ "$leftover" = 0 ] || { log "sigterm: FAILED (exit $status, claimed $leftover)"; failed=1; }
     start_tend; wait_sent 60 || log "sigterm: did not drain"

@@ -95,7 +95,8 @@ impl Sender {
         Self { worker: Worker::new(parts, owner), settings }
     }
 
-    /// This sender's claim owner, as written in `deliveries.owner`.
+    /// This sender's claim owner, as written in `delivery_queue.owner` while
+    /// it holds a claim and in `deliveries.owner` once it settled one.
     pub fn owner(&self) -> &str {
         &self.worker.owner
     }

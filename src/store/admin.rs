@@ -256,12 +256,12 @@ pub struct Queue {
 
 pub async fn queue(db: impl PgExecutor<'_>) -> anyhow::Result<Queue> {
     let row = sqlx::query!(
-        r#"select count(*) filter (where status = 'pending') as "pending!",
-                  count(*) filter (where status = 'pending' and due_at <= now()) as "due_now!",
-                  count(*) filter (where status = 'sending') as "sending!",
-                  extract(epoch from now() - min(due_at) filter (where status = 'pending' and due_at <= now()))::float8
+        r#"select count(*) filter (where owner is null) as "pending!",
+                  count(*) filter (where owner is null and due_at <= now()) as "due_now!",
+                  count(*) filter (where owner is not null) as "sending!",
+                  extract(epoch from now() - min(due_at) filter (where owner is null and due_at <= now()))::float8
                       as oldest_due_seconds
-           from deliveries where status in ('pending', 'sending')"#
+           from delivery_queue"#
     )
     .fetch_one(db)
     .await

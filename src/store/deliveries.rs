@@ -1,8 +1,11 @@
 //! Deliveries: the outbox every email goes through.
 //!
-//! Lifecycle: `pending` → claimed as `sending` (owner, attempt + 1, lease from
-//! the database clock) → `sent`, `failed`, back to `pending` for a retry, or
-//! `cancelled`. Queuing is here ([`queue_mail`]; the planner queues in bulk with
+//! Lifecycle: `pending` (with a row in `delivery_queue`) → claimed (the queue
+//! row gets an owner, attempt + 1 and a lease from the database clock; the
+//! delivery stays `pending`) → `sent`, `failed` or `cancelled` (the queue row
+//! goes), or back in the queue, unowned, for a retry. Database triggers add
+//! and drop queue rows as deliveries are inserted and change status, so
+//! writers outside the sender need not know the queue. Queuing is here ([`queue_mail`]; the planner queues in bulk with
 //! [`super::planning::write_planned`]); claiming, lease extension and release are in
 //! `claims`, and every fenced write of an outcome in `outcomes`.
 
@@ -106,12 +109,20 @@ pub async fn queued_since(
     .with_context(|| format!("failed to count {kind} mails"))
 }
 
-/// Cancels a subscriber's mail that has not been claimed yet.
+/// Cancels a subscriber's mail that has not been claimed yet. The queue rows
+/// go first, under their locks: a row a sender has claimed (or claims while
+/// this runs) keeps its owner and is left to that sender, as a claim is
+/// already on its way to the relay.
 #[tracing::instrument(skip_all, fields(subscriber_id))]
 pub async fn cancel_pending(conn: &mut PgConnection, subscriber_id: i64) -> anyhow::Result<u64> {
     let result = sqlx::query!(
-        r#"update deliveries set status = 'cancelled', last_error = 'cancelled before sending'
-           where subscriber_id = $1 and status = 'pending'"#,
+        r#"with unclaimed as (
+               delete from delivery_queue q using deliveries d
+               where d.subscriber_id = $1 and d.status = 'pending' and q.delivery_id = d.id and q.owner is null
+               returning q.delivery_id
+           )
+           update deliveries d set status = 'cancelled', last_error = 'cancelled before sending'
+           from unclaimed where d.id = unclaimed.delivery_id"#,
         subscriber_id
     )
     .execute(conn)

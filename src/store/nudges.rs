@@ -61,7 +61,7 @@ pub async fn expire_unanswered(
 pub async fn due_queue(db: impl PgExecutor<'_>) -> anyhow::Result<(i64, f64)> {
     let row = sqlx::query!(
         r#"select count(*) as "due!", coalesce(extract(epoch from now() - min(due_at))::float8, 0) as "oldest!"
-           from deliveries where status = 'pending' and due_at <= now()"#
+           from delivery_queue where owner is null and due_at <= now()"#
     )
     .fetch_one(db)
     .await

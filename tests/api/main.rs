@@ -7,6 +7,7 @@ mod answers;
 mod bad_input;
 mod browser;
 mod catalog;
+mod claim_queue;
 mod cli;
 mod cross_site;
 mod discreet;

@@ -164,7 +164,7 @@ async fn a_sender_that_lost_its_lease_cannot_overwrite_the_new_claim(pool: PgPoo
     let claimed = claim_due(&app.pool, "worker-a", 10, Duration::seconds(60)).await.unwrap();
     assert_eq!(claimed.len(), 1);
     // The lease runs out and the rescue hands the row to worker-b.
-    sqlx::query("update deliveries set lease_expires_at = now() - interval '1 second'")
+    sqlx::query("update delivery_queue set lease_expires_at = now() - interval '1 second'")
         .execute(&app.pool)
         .await
         .unwrap();

@@ -59,8 +59,7 @@ pub async fn wait_until_settled(pool: &PgPool, n: i64) -> anyhow::Result<()> {
     loop {
         tokio::time::sleep(Duration::from_secs(1)).await;
         let open: bool = sqlx::query_scalar(
-            "select exists(select 1 from deliveries where status = 'pending')
-                 or exists(select 1 from deliveries where status = 'sending')",
+            "select exists(select 1 from deliveries where status = 'pending')",
         )
         .fetch_one(pool)
         .await?;
@@ -71,7 +70,7 @@ pub async fn wait_until_settled(pool: &PgPool, n: i64) -> anyhow::Result<()> {
             continue;
         }
         counted = Instant::now();
-        let open: i64 = sqlx::query_scalar("select count(*) from deliveries where status in ('pending', 'sending')")
+        let open: i64 = sqlx::query_scalar("select count(*) from deliveries where status = 'pending'")
             .fetch_one(pool)
             .await?;
         if open != last.0 {

@@ -1,10 +1,12 @@
 //! Claims: taking due deliveries for one sender, keeping their leases, and
 //! giving them back.
 //!
-//! A claim sets `status = 'sending'`, `attempt + 1`, the owner and a lease
-//! that ends on the database clock. Every later write names the claim it
-//! belongs to (`Fence`: id, attempt, owner); if the lease expired and another
-//! sender took the row, the write matches nothing and changes nothing.
+//! The queue is `delivery_queue`, one narrow row per pending delivery. A claim
+//! updates only that row: `attempt + 1`, the owner and a lease that ends on
+//! the database clock; the wide `deliveries` row is read, not written, until
+//! the outcome. Every later write names the claim it belongs to (`Fence`: id,
+//! attempt, owner); if the lease expired and another sender took the row,
+//! the write matches nothing and changes nothing.
 //!
 //! The claimed row is parsed here, once: the rest of tend sees a
 //! [`Claimed`] made of domain types, or an [`Claim::Unreadable`] row whose
@@ -137,28 +139,30 @@ pub async fn claim_due(pool: &PgPool, owner: &str, limit: i64, lease: chrono::Du
     let lease_secs = lease.num_milliseconds() as f64 / 1000.0;
     let rows = sqlx::query_as!(
         ClaimRow,
-        r#"with picked as (
-               select id from deliveries
-               where status = 'pending' and due_at <= now()
+        r#"with locked as (
+               select delivery_id from delivery_queue
+               where owner is null and due_at <= now()
                order by due_at
                limit $2
                for update skip locked
+           ),
+           claimed as (
+               update delivery_queue q
+               set attempt = q.attempt + 1, owner = $1, lease_expires_at = now() + make_interval(secs => $3)
+               from locked where q.delivery_id = locked.delivery_id
+               returning q.delivery_id, q.attempt
            )
-           update deliveries d
-           set status = 'sending', attempt = d.attempt + 1, owner = $1,
-               lease_expires_at = now() + make_interval(secs => $3)
-           from picked, subscribers s
-           where d.id = picked.id and s.id = d.subscriber_id
-           returning d.id, d.attempt, d.kind as "kind: DeliveryKind", d.track, d.variant, d.promise_id,
-                     d.about_delivery_id, d.invitation_id, d.slot, d.message_key::text as "message_key!",
-                     s.id as subscriber_id,
-                     coalesce((select i.email from partner_invitations i where i.id = d.invitation_id), s.email)
-                         as "email!",
-                     s.timezone, s.send_time, s.status, s.locale, s.link_generation,
-                     s.discreet and d.invitation_id is null as "discreet!",
-                     exists(select 1 from suppressed_addresses x where x.email = lower(coalesce(
-                         (select i.email from partner_invitations i where i.id = d.invitation_id), s.email)))
-                         as "suppressed!""#,
+           select d.id, c.attempt, d.kind as "kind: DeliveryKind", d.track, d.variant, d.promise_id,
+                  d.about_delivery_id, d.invitation_id, d.slot, d.message_key::text as "message_key!",
+                  s.id as subscriber_id,
+                  coalesce((select i.email from partner_invitations i where i.id = d.invitation_id), s.email)
+                      as "email!",
+                  s.timezone, s.send_time, s.status, s.locale, s.link_generation,
+                  s.discreet and d.invitation_id is null as "discreet!",
+                  exists(select 1 from suppressed_addresses x where x.email = lower(coalesce(
+                      (select i.email from partner_invitations i where i.id = d.invitation_id), s.email)))
+                      as "suppressed!"
+           from claimed c join deliveries d on d.id = c.delivery_id join subscribers s on s.id = d.subscriber_id"#,
         owner,
         limit,
         lease_secs
@@ -181,7 +185,7 @@ pub struct Fence<'a> {
 /// wire) to `now() + lease`, fenced like every other write. Returns the ids
 /// extended. A row locked by an outcome write is skipped, not waited for:
 /// that row is being settled, and waiting deadlocked with the recorder's
-/// group update, which locks its rows in another order (seen under load:
+/// group write, which locks its rows in another order (seen under load:
 /// PostgreSQL broke the cycle after `deadlock_timeout`, stalling the
 /// recorder a second). A claim missing from the answer was lost, unless a
 /// worker has it (see `sender::held`).
@@ -195,14 +199,14 @@ pub async fn extend_leases(
     let lease_secs = lease.num_milliseconds() as f64 / 1000.0;
     sqlx::query_scalar!(
         r#"with mine as (
-               select d.id from deliveries d
-               join unnest($2::bigint[], $3::int[]) as v(id, attempt) on d.id = v.id and d.attempt = v.attempt
-               where d.owner = $1 and d.status = 'sending'
-               for update of d skip locked
+               select q.delivery_id from delivery_queue q
+               join unnest($2::bigint[], $3::int[]) as v(id, attempt) on q.delivery_id = v.id and q.attempt = v.attempt
+               where q.owner = $1
+               for update of q skip locked
            )
-           update deliveries d set lease_expires_at = now() + make_interval(secs => $4)
-           from mine where d.id = mine.id
-           returning d.id"#,
+           update delivery_queue q set lease_expires_at = now() + make_interval(secs => $4)
+           from mine where q.delivery_id = mine.delivery_id
+           returning q.delivery_id"#,
         owner,
         &ids,
         &attempts,
@@ -217,10 +221,10 @@ pub async fn extend_leases(
 pub async fn release_many(pool: &PgPool, owner: &str, claims: &[(i64, i32)]) -> anyhow::Result<u64> {
     let (ids, attempts): (Vec<i64>, Vec<i32>) = claims.iter().copied().unzip();
     let result = sqlx::query!(
-        r#"update deliveries d
-           set status = 'pending', attempt = d.attempt - 1, owner = null, lease_expires_at = null
+        r#"update delivery_queue q
+           set attempt = q.attempt - 1, owner = null, lease_expires_at = null
            from unnest($2::bigint[], $3::int[]) as v(id, attempt)
-           where d.id = v.id and d.attempt = v.attempt and d.owner = $1 and d.status = 'sending'"#,
+           where q.delivery_id = v.id and q.attempt = v.attempt and q.owner = $1"#,
         owner,
         &ids,
         &attempts
@@ -231,14 +235,19 @@ pub async fn release_many(pool: &PgPool, owner: &str, claims: &[(i64, i32)]) -> 
     Ok(result.rows_affected())
 }
 
-/// Returns expired claims to the queue. The lease condition is re-checked on
-/// each row under its lock, so a claim completed a moment ago is left alone.
+/// Returns expired claims to the queue, noting why on the delivery. The lease
+/// condition is re-checked on each row under its lock, so a claim completed
+/// a moment ago is left alone.
 #[tracing::instrument(skip_all)]
 pub async fn rescue_expired_leases(pool: &PgPool) -> anyhow::Result<u64> {
     let result = sqlx::query!(
-        r#"update deliveries set status = 'pending', owner = null, lease_expires_at = null,
-                  last_error = 'lease expired; claimed again'
-           where status = 'sending' and lease_expires_at < now()"#
+        r#"with rescued as (
+               update delivery_queue set owner = null, lease_expires_at = null
+               where owner is not null and lease_expires_at < now()
+               returning delivery_id
+           )
+           update deliveries d set last_error = 'lease expired; claimed again'
+           from rescued where d.id = rescued.delivery_id"#
     )
     .execute(pool)
     .await

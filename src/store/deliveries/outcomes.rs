@@ -1,8 +1,12 @@
 //! Recording what happened to a claimed delivery: sent, failed, back in the
-//! queue for a retry, or cancelled. Every write is fenced on the claim
-//! ([`Fence`]: id, attempt, owner, and `status = 'sending'`), so a sender
-//! whose lease was taken over changes nothing; each returns whether it
-//! still held the claim.
+//! queue for a retry, or cancelled. Every write is fenced on the claim's
+//! queue row ([`Fence`]: id, attempt, owner), so a sender whose lease was
+//! taken over changes nothing; each returns whether it still held the claim.
+//!
+//! A settled delivery leaves the queue (its queue row is deleted) and its
+//! `deliveries` row takes the outcome, the attempt count and the owner in
+//! one statement. None of those columns is indexed, so the row update is a
+//! HOT update when its page has room.
 
 use anyhow::Context;
 use sqlx::PgExecutor;
@@ -12,9 +16,13 @@ use super::Fence;
 /// Records a 2xx. Returns false if the claim was lost.
 pub async fn mark_sent(db: impl PgExecutor<'_>, fence: Fence<'_>, code: i16, reply: &str) -> anyhow::Result<bool> {
     let result = sqlx::query!(
-        r#"update deliveries
-           set status = 'sent', sent_at = now(), smtp_code = $4, last_error = $5, owner = null, lease_expires_at = null
-           where id = $1 and attempt = $2 and owner = $3 and status = 'sending'"#,
+        r#"with settled as (
+               delete from delivery_queue where delivery_id = $1 and attempt = $2 and owner = $3
+               returning delivery_id, attempt
+           )
+           update deliveries d
+           set status = 'sent', sent_at = now(), smtp_code = $4, last_error = $5, owner = $3, attempt = settled.attempt
+           from settled where d.id = settled.delivery_id"#,
         fence.id,
         fence.attempt,
         fence.owner,
@@ -46,11 +54,18 @@ pub async fn mark_many_sent(db: impl PgExecutor<'_>, owner: &str, rows: &[SentRo
     let codes: Vec<i16> = rows.iter().map(|r| r.code).collect();
     let replies: Vec<String> = rows.iter().map(|r| r.reply.clone()).collect();
     sqlx::query_scalar!(
-        r#"update deliveries d
-           set status = 'sent', sent_at = now(), smtp_code = v.code, last_error = v.reply, owner = null,
-               lease_expires_at = null
-           from unnest($2::bigint[], $3::int[], $4::smallint[], $5::text[]) as v(id, attempt, code, reply)
-           where d.id = v.id and d.attempt = v.attempt and d.owner = $1 and d.status = 'sending'
+        r#"with settled as (
+               delete from delivery_queue q
+               using unnest($2::bigint[], $3::int[]) as v(id, attempt)
+               where q.delivery_id = v.id and q.attempt = v.attempt and q.owner = $1
+               returning q.delivery_id, q.attempt
+           )
+           update deliveries d
+           set status = 'sent', sent_at = now(), smtp_code = v.code, last_error = v.reply, owner = $1,
+               attempt = settled.attempt
+           from settled join unnest($2::bigint[], $4::smallint[], $5::text[]) as v(id, code, reply)
+               on v.id = settled.delivery_id
+           where d.id = settled.delivery_id
            returning d.id"#,
         owner,
         &ids,
@@ -71,9 +86,13 @@ pub async fn mark_failed(
     error: &str,
 ) -> anyhow::Result<bool> {
     let result = sqlx::query!(
-        r#"update deliveries
-           set status = 'failed', smtp_code = $4, last_error = $5, owner = null, lease_expires_at = null
-           where id = $1 and attempt = $2 and owner = $3 and status = 'sending'"#,
+        r#"with settled as (
+               delete from delivery_queue where delivery_id = $1 and attempt = $2 and owner = $3
+               returning delivery_id, attempt
+           )
+           update deliveries d
+           set status = 'failed', smtp_code = $4, last_error = $5, owner = $3, attempt = settled.attempt
+           from settled where d.id = settled.delivery_id"#,
         fence.id,
         fence.attempt,
         fence.owner,
@@ -108,15 +127,22 @@ pub async fn retry_later(db: impl PgExecutor<'_>, fence: Fence<'_>, retry: Retry
     let delay_secs = retry.delay.num_milliseconds() as f64 / 1000.0;
     let stale_secs = retry.stale_after.map(|s| s.num_milliseconds() as f64 / 1000.0);
     let result = sqlx::query!(
-        r#"update deliveries
-           set status = 'pending', smtp_code = $5, last_error = $6, owner = null, lease_expires_at = null,
-               unknown_outcomes = unknown_outcomes + case when $7 then 1 else 0 end,
-               due_at = case
-                   when $8::float8 is not null and now() + make_interval(secs => $4) > slot + make_interval(secs => $8)
-                   then slot + make_interval(days => ceil(extract(epoch from now() + make_interval(secs => $4) - slot) / 86400)::int)
-                   else now() + make_interval(secs => $4)
-               end
-           where id = $1 and attempt = $2 and owner = $3 and status = 'sending'"#,
+        r#"with requeued as (
+               update delivery_queue q
+               set owner = null, lease_expires_at = null,
+                   due_at = case
+                       when $8::float8 is not null and now() + make_interval(secs => $4) > d.slot + make_interval(secs => $8)
+                       then d.slot + make_interval(days => ceil(extract(epoch from now() + make_interval(secs => $4) - d.slot) / 86400)::int)
+                       else now() + make_interval(secs => $4)
+                   end
+               from deliveries d
+               where q.delivery_id = $1 and q.attempt = $2 and q.owner = $3 and d.id = q.delivery_id
+               returning q.delivery_id, q.attempt, q.due_at
+           )
+           update deliveries d
+           set due_at = requeued.due_at, attempt = requeued.attempt, smtp_code = $5, last_error = $6, owner = $3,
+               unknown_outcomes = d.unknown_outcomes + case when $7 then 1 else 0 end
+           from requeued where d.id = requeued.delivery_id"#,
         fence.id,
         fence.attempt,
         fence.owner,
@@ -135,8 +161,12 @@ pub async fn retry_later(db: impl PgExecutor<'_>, fence: Fence<'_>, retry: Retry
 /// Drops a claimed delivery that must not go out (subscriber gone, say).
 pub async fn cancel_claimed(db: impl PgExecutor<'_>, fence: Fence<'_>, reason: &str) -> anyhow::Result<bool> {
     let result = sqlx::query!(
-        r#"update deliveries set status = 'cancelled', last_error = $4, owner = null, lease_expires_at = null
-           where id = $1 and attempt = $2 and owner = $3 and status = 'sending'"#,
+        r#"with settled as (
+               delete from delivery_queue where delivery_id = $1 and attempt = $2 and owner = $3
+               returning delivery_id, attempt
+           )
+           update deliveries d set status = 'cancelled', last_error = $4, owner = $3, attempt = settled.attempt
+           from settled where d.id = settled.delivery_id"#,
         fence.id,
         fence.attempt,
         fence.owner,
@@ -152,8 +182,8 @@ pub async fn cancel_claimed(db: impl PgExecutor<'_>, fence: Fence<'_>, reason: &
 /// due again at once and the attempt does not count.
 pub async fn release_claimed(db: impl PgExecutor<'_>, fence: Fence<'_>) -> anyhow::Result<bool> {
     let result = sqlx::query!(
-        r#"update deliveries set status = 'pending', attempt = attempt - 1, owner = null, lease_expires_at = null
-           where id = $1 and attempt = $2 and owner = $3 and status = 'sending'"#,
+        r#"update delivery_queue set attempt = attempt - 1, owner = null, lease_expires_at = null
+           where delivery_id = $1 and attempt = $2 and owner = $3"#,
         fence.id,
         fence.attempt,
         fence.owner

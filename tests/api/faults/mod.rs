@@ -263,15 +263,15 @@ async fn four_instances_racing_over_5000_due_rows_send_each_exactly_once(pool: P
     assert!(by_owner.iter().all(|(owner, _)| owners.contains(owner)), "{by_owner:?} not all of {owners:?}");
 }
 
-/// Test-only bookkeeping: the claim owner that moved each row from
-/// `sending` to `sent` (the row itself forgets its owner at that moment).
+/// Test-only bookkeeping: the claim owner that recorded each row as `sent`,
+/// once per time it did (the row keeps only the last).
 async fn record_who_marks_rows_sent(pool: &PgPool) {
     for sql in [
         "create table sent_by (delivery_id bigint not null, owner text not null)",
         "create function record_sent_by() returns trigger language plpgsql as $$
-         begin insert into sent_by values (new.id, old.owner); return null; end $$",
+         begin insert into sent_by values (new.id, new.owner); return null; end $$",
         "create trigger record_sent_by after update on deliveries for each row
-         when (old.status = 'sending' and new.status = 'sent') execute function record_sent_by()",
+         when (old.status = 'pending' and new.status = 'sent') execute function record_sent_by()",
     ] {
         sqlx::query(sql).execute(pool).await.unwrap();
     }
@@ -288,7 +288,7 @@ async fn a_worker_whose_lease_was_taken_mid_send_changes_nothing(pool: PgPool) {
     let stale_run = tokio::spawn(async move { stale_sender.try_execute_batch().await.unwrap() });
     // While the stale worker waits for its reply, its lease runs out.
     tokio::time::sleep(Duration::from_millis(400)).await;
-    sqlx::query("update deliveries set lease_expires_at = now() - interval '1 second'")
+    sqlx::query("update delivery_queue set lease_expires_at = now() - interval '1 second'")
         .execute(&fresh.pool)
         .await
         .unwrap();
@@ -297,7 +297,8 @@ async fn a_worker_whose_lease_was_taken_mid_send_changes_nothing(pool: PgPool) {
     stale_run.await.unwrap();
     let owner: Option<String> =
         sqlx::query_scalar("select owner from deliveries").fetch_one(&fresh.pool).await.unwrap();
-    assert_eq!((only_row(&fresh).await.0.as_str(), only_row(&fresh).await.1, owner), ("sent", 2, None));
+    let settled_by = Some(fresh.sender.owner().to_owned());
+    assert_eq!((only_row(&fresh).await.0.as_str(), only_row(&fresh).await.1, owner), ("sent", 2, settled_by));
     assert_eq!(stale.sender.metrics().get(DeliveryEvent::LostLease), 1);
     assert_eq!(fresh.sender.metrics().get(DeliveryEvent::LostLease), 0);
     // Both transactions reached the end of data: one duplicate, the in-flight one.
@@ -311,7 +312,7 @@ async fn a_rescue_racing_a_completion_never_undoes_it(pool: PgPool) {
         app.subscribe(&format!("race{round}@example.com")).await;
         let claimed = deliveries::claim_due(&app.pool, "w", 1, chrono::Duration::seconds(60)).await.unwrap();
         let fence = Fence { id: claimed[0].id(), attempt: claimed[0].attempt(), owner: "w" };
-        sqlx::query("update deliveries set lease_expires_at = now() where id = $1")
+        sqlx::query("update delivery_queue set lease_expires_at = now() where delivery_id = $1")
             .bind(fence.id)
             .execute(&app.pool)
             .await

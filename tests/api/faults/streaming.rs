@@ -120,7 +120,7 @@ async fn reap(child: &Arc<Mutex<Option<Child>>>) {
 /// sends the rest; then nothing may be lost and every duplicate must carry
 /// its first copy's Message-ID. Returns the duplicates.
 async fn finish_and_count(pool: &PgPool, relay: &Relay) -> usize {
-    sqlx::query("update deliveries set lease_expires_at = now() - interval '1 second' where status = 'sending'")
+    sqlx::query("update delivery_queue set lease_expires_at = now() - interval '1 second' where owner is not null")
         .execute(pool)
         .await
         .unwrap();
@@ -202,7 +202,7 @@ async fn lock_claimed_rows(pool: &PgPool) -> sqlx::Transaction<'static, sqlx::Po
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let mut lock = pool.begin().await.unwrap();
-        let held = sqlx::query("select id from deliveries where status = 'sending' for update")
+        let held = sqlx::query("select delivery_id from delivery_queue where owner is not null for update")
             .fetch_all(&mut *lock)
             .await
             .unwrap();
@@ -296,14 +296,14 @@ async fn a_database_error_while_loading_a_weekly_summary_is_retried_not_cancelle
 #[sqlx::test]
 async fn the_lease_keeper_skips_a_row_whose_outcome_is_being_written_instead_of_waiting_for_it(pool: PgPool) {
     // Arrange: three claimed rows; an outcome write holds the first one's
-    // lock, as the recorder's group update does while it commits.
+    // queue row lock, as the recorder's group write does while it commits.
     seed_confirmations(&pool, 3).await;
     let lease = chrono::Duration::seconds(60);
     let claims = deliveries::claim_due(&pool, "keeper-test", 10, lease).await.unwrap();
     let held: Vec<(i64, i32)> = claims.iter().map(|c| (c.id(), c.attempt())).collect();
     assert_eq!(held.len(), 3);
     let mut writing = pool.begin().await.unwrap();
-    sqlx::query("select id from deliveries where id = $1 for update")
+    sqlx::query("select delivery_id from delivery_queue where delivery_id = $1 for update")
         .bind(held[0].0)
         .execute(&mut *writing)
         .await
