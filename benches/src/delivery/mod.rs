@@ -245,8 +245,10 @@ async fn run_tend_in(
     let config = write_config(&common.work, "delivery", &config)?;
     let pool = cluster.pool(database, 2).await?;
     if args.without_count_triggers {
-        // Only the count triggers are user triggers on deliveries (foreign keys are internal).
-        sqlx::query("alter table deliveries disable trigger user").execute(&pool).await?;
+        // The count triggers only: the queue's triggers keep `delivery_queue` right.
+        for trigger in ["deliveries_count_insert", "deliveries_count_update", "deliveries_count_delete"] {
+            sqlx::query(&format!("alter table deliveries disable trigger {trigger}")).execute(&pool).await?;
+        }
     }
     let mut tends = Vec::new();
     for _ in 0..instances {
