@@ -5,9 +5,10 @@
 //! delivery stays `pending`) → `sent`, `failed` or `cancelled` (the queue row
 //! goes), or back in the queue, unowned, for a retry. Database triggers add
 //! and drop queue rows as deliveries are inserted and change status, so
-//! writers outside the sender need not know the queue. Queuing is here ([`queue_mail`]; the planner queues in bulk with
-//! [`super::planning::write_planned`]); claiming, lease extension and release are in
-//! `claims`, and every fenced write of an outcome in `outcomes`.
+//! writers outside the sender need not know the queue. Queuing is here
+//! ([`queue_mail`]; the planner queues in bulk with
+//! [`super::planning::write_planned`]); claiming, lease extension and release
+//! are in `claims`, and every fenced write of an outcome in `outcomes`.
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};

@@ -58,11 +58,9 @@ pub async fn wait_until_settled(pool: &PgPool, n: i64) -> anyhow::Result<()> {
     let mut counted = Instant::now();
     loop {
         tokio::time::sleep(Duration::from_secs(1)).await;
-        let open: bool = sqlx::query_scalar(
-            "select exists(select 1 from deliveries where status = 'pending')",
-        )
-        .fetch_one(pool)
-        .await?;
+        let open: bool = sqlx::query_scalar("select exists(select 1 from deliveries where status = 'pending')")
+            .fetch_one(pool)
+            .await?;
         if !open {
             return Ok(());
         }
@@ -70,9 +68,8 @@ pub async fn wait_until_settled(pool: &PgPool, n: i64) -> anyhow::Result<()> {
             continue;
         }
         counted = Instant::now();
-        let open: i64 = sqlx::query_scalar("select count(*) from deliveries where status = 'pending'")
-            .fetch_one(pool)
-            .await?;
+        let open: i64 =
+            sqlx::query_scalar("select count(*) from deliveries where status = 'pending'").fetch_one(pool).await?;
         if open != last.0 {
             last = (open, Instant::now());
         } else if last.1.elapsed() > Duration::from_secs(90) {
