@@ -80,7 +80,10 @@ struct Row {
 /// checks of answers and mail being written for the same subscriber.
 /// The subquery repeats the id range: without it PostgreSQL's generic plan
 /// (a merge semi join) read every due mark below `after` on each batch,
-/// which made a sweep quadratic.
+/// which made a sweep quadratic. The planned slots are a lateral subquery
+/// per subscriber for the same reason: joined as an aggregate on id, the
+/// generic plan compared every subscriber of the batch with every row of
+/// the other side (186 ms a batch of 500 instead of 12).
 #[tracing::instrument(skip_all)]
 pub async fn lock_due_batch(conn: &mut PgConnection, after: i64, upto: i64, limit: i64) -> anyhow::Result<DueBatch> {
     let rows = sqlx::query_as!(
@@ -94,12 +97,6 @@ pub async fn lock_due_batch(conn: &mut PgConnection, after: i64, upto: i64, limi
                order by s.id
                limit $3
                for no key update of s skip locked
-           ), planned as (
-               select l.id, array_agg(d.slot) filter (where d.slot is not null) as slots from locked l
-               left join deliveries d
-                 on l.active and d.subscriber_id = l.id and d.kind in ('nudge', 'promise_check', 'promise_review')
-                and d.slot >= now() - interval '2 days' and d.status <> 'cancelled'
-               group by l.id
            )
            select l.id, l.timezone, l.send_time, l.max_per_day, l.locale,
                   coalesce(p.slots, '{}') as "planned!",
@@ -109,7 +106,11 @@ pub async fn lock_due_batch(conn: &mut PgConnection, after: i64, upto: i64, limi
                   coalesce(h.slots, '{}') as "seen_slots!: Vec<DateTime<Utc>>",
                   now() as "now!"
            from locked l
-           join planned p on p.id = l.id
+           cross join lateral (
+               select array_agg(d.slot) as slots from deliveries d
+               where l.active and d.subscriber_id = l.id and d.kind in ('nudge', 'promise_check', 'promise_review')
+                 and d.slot >= now() - interval '2 days' and d.status <> 'cancelled'
+           ) p
            left join subscriber_tracks t
              on l.active and t.subscriber_id = l.id and t.enabled and t.next_due_at <= now()
            left join lateral (
