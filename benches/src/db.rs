@@ -20,12 +20,9 @@ pub struct Population {
 }
 
 impl Population {
-    /// The version moves when a migration changes how the seeded tables lie
-    /// on disk (v3: `subscriber_tracks` at fill factor 50), so that a new
-    /// template is seeded rather than an old one migrated.
     fn template_name(&self) -> String {
         format!(
-            "bench_tpl_v3_{}_{}{}",
+            "bench_tpl_v2_{}_{}{}",
             self.subscribers,
             if self.tracks_due { "due" } else { "later" },
             if self.sent_nudges { "_sent" } else { "" }

@@ -1,7 +1,6 @@
 //! One worker's share of the planning sweep: its id range, in batches of
-//! `schedule.plan_batch` subscribers, each batch one transaction of three
-//! statements (`store::planning`): lock and read, queue and move on, then set
-//! the batch's planning marks to their next slots.
+//! `schedule.plan_batch` subscribers, each batch one transaction of two
+//! statements (`store::planning`): lock and read, then queue and move on.
 //! Between them the pure rule in `domain::schedule` decides and the catalog
 //! picks each nudge's text (least recently seen).
 
@@ -37,8 +36,6 @@ impl Planner {
             return Ok(None);
         };
         let written = store::planning::write_planned(&mut tx, &self.decide(&batch)).await?;
-        let looked_at: Vec<i64> = batch.subscribers.iter().map(|s| s.id).collect();
-        store::planning::set_marks(&mut tx, &looked_at).await?;
         tx.commit().await.context("failed to commit a planning batch")?;
         Ok(Some((last_id, written.subscribers, written.nudges)))
     }

@@ -236,10 +236,7 @@ pub async fn due_within(db: impl PgExecutor<'_>, hours: i32) -> anyhow::Result<D
         r#"select count(*) as "tracks!", count(distinct t.subscriber_id) as "subscribers!"
            from subscriber_tracks t join subscribers s on s.id = t.subscriber_id
            where s.status = 'active' and t.enabled
-             and t.next_due_at < now() + make_interval(hours => $1)
-             -- No index covers next_due_at; the marks narrow it to the few due soon.
-             and t.subscriber_id in (select m.subscriber_id from planning_marks m
-                                     where m.due_at < now() + make_interval(hours => $1))"#,
+             and t.next_due_at < now() + make_interval(hours => $1)"#,
         hours
     )
     .fetch_one(db)

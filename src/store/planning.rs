@@ -1,15 +1,8 @@
 //! The planning sweep's statements: one read that locks a batch of
-//! subscribers whose planning mark is due and returns everything the planning
-//! rule and the variant rotation need, one write that queues the batch's
-//! nudges and moves its schedules, and one that sets the batch's marks to
-//! their next slots. Three statements per batch, where there were eight, keep
+//! subscribers with due tracks and returns everything the planning rule and
+//! the variant rotation need, and one write that queues the batch's nudges
+//! and moves its schedules. Two statements per batch, where there were eight, keep
 //! the sweep's time in PostgreSQL's work rather than in round trips.
-//!
-//! Why marks: no index covers a track's next slot, so moving a track is a
-//! HOT update (its new version on the same page, no index entry); the narrow
-//! `planning_marks` table, kept at or before each subscriber's earliest slot
-//! (a trigger lowers it when any writer moves a track earlier), is what the
-//! planner searches instead.
 
 use std::collections::HashMap;
 
@@ -60,9 +53,9 @@ struct Row {
     max_per_day: i32,
     locale: String,
     planned: Vec<DateTime<Utc>>,
-    track: Option<String>,
-    interval_days: Option<i32>,
-    next_due_at: Option<DateTime<Utc>>,
+    track: String,
+    interval_days: i32,
+    next_due_at: DateTime<Utc>,
     last_variant: Option<String>,
     repeat_variant: Option<String>,
     seen_variants: Vec<String>,
@@ -70,56 +63,49 @@ struct Row {
     now: DateTime<Utc>,
 }
 
-/// Locks up to `limit` subscribers with ids in `(after, upto]` whose
-/// planning mark is due (locked rows are skipped, so several planners share
-/// the work and a subscriber is never planned twice at once) and returns
-/// their due tracks with the slots already planned and the variant history.
-/// A subscriber whose mark was early (a track moved later since), or who is
-/// no longer active, comes back without tracks: the write sets their mark.
-/// The lock is `no key update`, which does not wait for the foreign-key
-/// checks of answers and mail being written for the same subscriber.
+/// Locks up to `limit` active subscribers with ids in `(after, upto]` that
+/// have a due track (locked rows are skipped, so several planners share the
+/// work and a subscriber is never planned twice at once) and returns their
+/// due tracks with the slots already planned and the variant history.
 /// The subquery repeats the id range: without it PostgreSQL's generic plan
-/// (a merge semi join) read every due mark below `after` on each batch,
-/// which made a sweep quadratic. The planned slots are a lateral subquery
-/// per subscriber for the same reason: joined as an aggregate on id, the
-/// generic plan compared every subscriber of the batch with every row of
-/// the other side (186 ms a batch of 500 instead of 12).
+/// (a merge semi join) read every due track below `after` on each batch,
+/// which made a sweep quadratic.
 #[tracing::instrument(skip_all)]
 pub async fn lock_due_batch(conn: &mut PgConnection, after: i64, upto: i64, limit: i64) -> anyhow::Result<DueBatch> {
     let rows = sqlx::query_as!(
         Row,
         r#"with locked as (
-               select s.id, s.status = 'active' as active, s.timezone, s.send_time, s.max_per_day, s.locale
-               from subscribers s
-               where s.id > $1 and s.id <= $2
-                 and s.id in (select m.subscriber_id from planning_marks m
-                              where m.subscriber_id > $1 and m.subscriber_id <= $2 and m.due_at <= now())
+               select s.id, s.timezone, s.send_time, s.max_per_day, s.locale from subscribers s
+               where s.status = 'active' and s.id > $1 and s.id <= $2
+                 and s.id in (select t.subscriber_id from subscriber_tracks t
+                              where t.subscriber_id > $1 and t.subscriber_id <= $2
+                                and t.enabled and t.next_due_at <= now())
                order by s.id
                limit $3
-               for no key update of s skip locked
+               for update of s skip locked
+           ), planned as (
+               select l.id, array_agg(d.slot) filter (where d.slot is not null) as slots from locked l
+               left join deliveries d
+                 on d.subscriber_id = l.id and d.kind in ('nudge', 'promise_check', 'promise_review')
+                and d.slot >= now() - interval '2 days' and d.status <> 'cancelled'
+               group by l.id
            )
            select l.id, l.timezone, l.send_time, l.max_per_day, l.locale,
                   coalesce(p.slots, '{}') as "planned!",
-                  t.track as "track?", t.interval_days as "interval_days?", t.next_due_at as "next_due_at?",
-                  t.last_variant, t.repeat_variant,
+                  t.track, t.interval_days, t.next_due_at as "next_due_at!", t.last_variant, t.repeat_variant,
                   coalesce(h.variants, '{}') as "seen_variants!: Vec<String>",
                   coalesce(h.slots, '{}') as "seen_slots!: Vec<DateTime<Utc>>",
                   now() as "now!"
            from locked l
-           cross join lateral (
-               select array_agg(d.slot) as slots from deliveries d
-               where l.active and d.subscriber_id = l.id and d.kind in ('nudge', 'promise_check', 'promise_review')
-                 and d.slot >= now() - interval '2 days' and d.status <> 'cancelled'
-           ) p
-           left join subscriber_tracks t
-             on l.active and t.subscriber_id = l.id and t.enabled and t.next_due_at <= now()
+           join planned p on p.id = l.id
+           join subscriber_tracks t on t.subscriber_id = l.id and t.enabled and t.next_due_at <= now()
            left join lateral (
                select array_agg(v.variant) as variants, array_agg(v.last_slot) as slots
                from (select d.variant, max(d.slot) as last_slot from deliveries d
                      where d.subscriber_id = l.id and d.kind = 'nudge' and d.track = t.track
                        and d.variant is not null
                      group by d.variant) v
-           ) h on t.track is not null
+           ) h on true
            order by l.id"#,
         after,
         upto,
@@ -131,15 +117,22 @@ pub async fn lock_due_batch(conn: &mut PgConnection, after: i64, upto: i64, limi
     group_rows(rows)
 }
 
-/// Consecutive rows of one subscriber become one `DueSubscriber`; a row
-/// without a track is a subscriber with none due.
+/// Consecutive rows of one subscriber become one `DueSubscriber`.
 fn group_rows(rows: Vec<Row>) -> anyhow::Result<DueBatch> {
     let now = rows.first().map_or_else(Utc::now, |r| r.now);
     let mut subscribers: Vec<DueSubscriber> = Vec::new();
-    for mut row in rows {
-        let track = due_track(&mut row)?;
-        if subscribers.last().is_none_or(|last| last.id != row.id) {
-            subscribers.push(DueSubscriber {
+    for row in rows {
+        let track = DueTrackState {
+            track: Track::parse(&row.track).context("stored track no longer parses")?,
+            interval_days: row.interval_days.max(1) as u32,
+            due_at: row.next_due_at,
+            last_variant: row.last_variant,
+            repeat_variant: row.repeat_variant,
+            seen: row.seen_variants.into_iter().zip(row.seen_slots).collect(),
+        };
+        match subscribers.last_mut() {
+            Some(last) if last.id == row.id => last.tracks.push(track),
+            _ => subscribers.push(DueSubscriber {
                 id: row.id,
                 zone: TimeZone::parse(&row.timezone).context("stored time zone no longer parses")?,
                 time: TimeOfDay::from_naive(row.send_time),
@@ -147,28 +140,11 @@ fn group_rows(rows: Vec<Row>) -> anyhow::Result<DueBatch> {
                 // A locale tend no longer knows reads in English rather than not at all.
                 locale: Locale::or_en(&row.locale),
                 planned: row.planned,
-                tracks: Vec::new(),
-            });
-        }
-        if let (Some(track), Some(last)) = (track, subscribers.last_mut()) {
-            last.tracks.push(track);
+                tracks: vec![track],
+            }),
         }
     }
     Ok(DueBatch { now, subscribers })
-}
-
-fn due_track(row: &mut Row) -> anyhow::Result<Option<DueTrackState>> {
-    let (Some(track), Some(interval_days), Some(due_at)) = (&row.track, row.interval_days, row.next_due_at) else {
-        return Ok(None);
-    };
-    Ok(Some(DueTrackState {
-        track: Track::parse(track).context("stored track no longer parses")?,
-        interval_days: interval_days.max(1) as u32,
-        due_at,
-        last_variant: row.last_variant.take(),
-        repeat_variant: row.repeat_variant.take(),
-        seen: std::mem::take(&mut row.seen_variants).into_iter().zip(std::mem::take(&mut row.seen_slots)).collect(),
-    }))
 }
 
 /// One track's outcome: its next slot, and the nudge planned now, if any.
@@ -245,31 +221,6 @@ pub async fn write_planned(conn: &mut PgConnection, planned: &[PlannedTrack]) ->
     .await
     .context("failed to write a planning batch")?;
     Ok(Written { subscribers: row.subscribers as usize, nudges: row.nudges as u64 })
-}
-
-/// Sets the planning mark of each subscriber in `ids` (the batch, locked by
-/// this transaction) to their earliest enabled next slot, `infinity` when
-/// there is none or the subscription is not active. Its own statement, after
-/// the tracks moved: it reads what is committed now and this transaction's
-/// moves, where a clause of the write's statement would read that
-/// statement's snapshot and could set a mark later than a track another
-/// writer has just moved earlier. A writer that moves a track earlier after
-/// this read waits for the mark's row lock and lowers it once this commits.
-#[tracing::instrument(skip_all, fields(subscribers = ids.len()))]
-pub async fn set_marks(conn: &mut PgConnection, ids: &[i64]) -> anyhow::Result<()> {
-    sqlx::query!(
-        r#"update planning_marks m
-           set due_at = coalesce((select min(t.next_due_at) from subscriber_tracks t
-                                  join subscribers s on s.id = t.subscriber_id and s.status = 'active'
-                                  where t.subscriber_id = m.subscriber_id and t.enabled),
-                                 'infinity')
-           where m.subscriber_id = any($1)"#,
-        ids
-    )
-    .execute(conn)
-    .await
-    .context("failed to set the planning marks of a batch")?;
-    Ok(())
 }
 
 /// The lowest and highest subscriber id, for splitting a sweep into ranges.

@@ -29,7 +29,6 @@ mod operations;
 mod operators;
 mod partners;
 mod planning;
-mod planning_marks;
 mod preferences;
 mod promises;
 mod relays;

@@ -11,7 +11,7 @@ use crate::helpers::{TestApp, spawn_app_with};
 
 /// `n` active subscribers with three tracks each, all due ten minutes ago,
 /// up to three nudges a day (so every due track is sent, none moves on).
-pub(crate) async fn seed_due(pool: &PgPool, n: i64) {
+async fn seed_due(pool: &PgPool, n: i64) {
     sqlx::query(
         r#"insert into subscribers (email, mailbox, timezone, send_time, status, confirmed_at, max_per_day)
            select 'plan' || g || '@example.com', 'plan' || g || '@example.com',
