@@ -5,7 +5,8 @@
 # to "No configuration", so no daemon is set up or started).
 #
 # The cluster is started by deploy/local/postgres.sh but is separate from the
-# test cluster (fsync off): data under .local/bench-pg, port ${TEND_BENCH_PG_PORT:-5547},
+# test cluster (fsync off): data under .local/bench-pg, port 5547 (another
+# port from TEND_BENCH_PG_PORT: .local/bench-pg-PORT),
 # and production-like durability: fsync, synchronous_commit and
 # full_page_writes stay on (PostgreSQL's defaults). Prints the admin URL.
 #
@@ -14,9 +15,14 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-# The cluster itself is deploy/local/postgres.sh's, with other settings.
+# The cluster itself is deploy/local/postgres.sh's, with other settings. A
+# port other than 5547 is a second cluster with its own data directory
+# (.local/bench-pg-PORT), for comparing two builds side by side.
+port=${TEND_BENCH_PG_PORT:-5547}
+name=bench-pg
+[ "$port" = 5547 ] || name=bench-pg-$port
 cluster() {
-    TEND_PG_NAME=bench-pg TEND_PG_PORT=${TEND_BENCH_PG_PORT:-5547} TEND_PG_DATABASE="" \
+    TEND_PG_NAME=$name TEND_PG_PORT=$port TEND_PG_DATABASE="" \
         TEND_PG_SETTINGS="shared_buffers = 512MB
 max_wal_size = 4GB
 # Durable, as in production: fsync, synchronous_commit and full_page_writes

@@ -103,6 +103,15 @@ $settings
 CONF
 fi
 
+# The port is fixed when the cluster is made: asked for another, say so
+# rather than print a URL where nothing listens (or another cluster does).
+configured=$(sed -n 's/^port = \([0-9]*\).*/\1/p' "$data/postgresql.conf" | tail -n 1)
+if [ -n "$configured" ] && [ "$configured" != "$port" ]; then
+    echo "postgres.sh: the cluster in $data listens on port $configured, not $port (TEND_PG_PORT);" >&2
+    echo "  use TEND_PG_PORT=$configured, or give a second cluster its own TEND_PG_NAME" >&2
+    exit 1
+fi
+
 if ! as_owner "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; then
     as_owner "$bindir/pg_ctl" -D "$data" -l "$log" -w -t 60 start >/dev/null
 fi
