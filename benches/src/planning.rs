@@ -37,7 +37,7 @@ pub async fn run(common: &Common, args: &PlanningArgs, table: &mut Table) -> any
     let population = Population { subscribers: args.subscribers, tracks_due: true, sent_nudges: false };
     let (mut secs, mut peak) = (Runs::default(), Runs::default());
     let mut all_planned_once = true;
-    let mut cpu = ShareRuns::default();
+    let (mut cpu, mut full_machine) = (ShareRuns::default(), Runs::default());
     for run in 0..common.runs {
         cluster.fresh(DB, population).await?;
         let pool = cluster.pool(DB, 2).await?;
@@ -78,7 +78,10 @@ pub async fn run(common: &Common, args: &PlanningArgs, table: &mut Table) -> any
         );
         cpu.push(&shares);
         all_planned_once &= still_due == 0 && queued == args.subscribers;
-        secs.push(result["secs"].as_f64().unwrap_or(f64::NAN));
+        let sweep = result["secs"].as_f64().unwrap_or(f64::NAN);
+        // The machine time the sweep used, spread over every core.
+        full_machine.push(sweep * shares.machine / 100.0);
+        secs.push(sweep);
         peak.push(result["peak_mib"].as_f64().unwrap_or(f64::NAN));
     }
     let pass = secs.median() <= 20.0 && all_planned_once;
@@ -98,6 +101,13 @@ pub async fn run(common: &Common, args: &PlanningArgs, table: &mut Table) -> any
         pass: Some(bounded),
     });
     cpu.rows(table, "the planning sweep (from the child's start to its exit)");
+    table.add(Row {
+        figure: "planning sweep with every core busy at its cost, s (sweep × machine busy share)".into(),
+        runs: full_machine,
+        reference: None,
+        target: "≤ 20 s needed".into(),
+        pass: None,
+    });
     cluster.drop(DB).await
 }
 

@@ -20,7 +20,7 @@ use secrecy::SecretString;
 use tend::domain::{LinkGeneration, PageFacts, Purpose, Track, variant_fingerprint};
 
 use crate::Common;
-use crate::cpu::{ShareRuns, Side, Window};
+use crate::cpu::{ShareRuns, Side, Window, full_machine_rate};
 use crate::db::{Cluster, Population};
 use crate::procs::{Process, TendConfig, write_config};
 use crate::report::{Row, Runs, Table};
@@ -75,6 +75,8 @@ struct Figures {
     contended: Runs,
     contended_p99: Runs,
     post_cpu: ShareRuns,
+    post_machine_us: Runs,
+    post_server_us: Runs,
     get_cpu: ShareRuns,
     contended_cpu: ShareRuns,
 }
@@ -99,7 +101,10 @@ pub async fn run(common: &Common, args: &AnswerArgs, table: &mut Table) -> anyho
         let before = count_answers(&cluster).await?;
         let window = Window::start(sides());
         let post = wrk(port, "post", &tokens, args.post_connections, args.seconds).await?;
-        f.post_cpu.push(&window.finish());
+        let shares = window.finish();
+        f.post_machine_us.push(shares.machine_micros_each(post.requests));
+        f.post_server_us.push(shares.sides_micros_each(post.requests));
+        f.post_cpu.push(&shares);
         let recorded = settled_count(&cluster, before).await?;
         check_recorded("POST", &post, recorded)?;
         let window = Window::start(sides());
@@ -134,6 +139,25 @@ pub async fn run(common: &Common, args: &AnswerArgs, table: &mut Table) -> anyho
     cluster.drop(DB).await
 }
 
+/// What one answer cost, and the rate that cost allows on this machine with
+/// every core busy: a rate target above it is out of reach without less
+/// work per answer (or more cores), however the waiting is arranged.
+fn cost_rows(table: &mut Table, machine_us: Runs, server_us: Runs) {
+    let allowed = Runs(machine_us.0.iter().map(|&us| full_machine_rate(us)).collect());
+    let rows = [
+        ("answer POST: machine CPU per answer, µs (PostgreSQL, tend, wrk and the rest)", machine_us, ""),
+        ("answer POST: PostgreSQL and tend CPU per answer, µs", server_us, ""),
+        (
+            "answer POST rate the CPU allows, req/s (every core busy at that cost per answer)",
+            allowed,
+            "≥ 15,000/s needed",
+        ),
+    ];
+    for (figure, runs, target) in rows {
+        table.add(Row { figure: figure.into(), runs, reference: None, target: target.into(), pass: None });
+    }
+}
+
 fn add_rows(table: &mut Table, args: &AnswerArgs, f: Figures, failures: i64) {
     let pc = args.post_connections;
     let post_pass = f.post.median() >= 15_000.0 && failures == 0;
@@ -165,6 +189,7 @@ fn add_rows(table: &mut Table, args: &AnswerArgs, f: Figures, failures: i64) {
     });
     f.contended_cpu.rows(table, "the contended POSTs");
     f.post_cpu.rows(table, "the POSTs");
+    cost_rows(table, f.post_machine_us, f.post_server_us);
     f.get_cpu.rows(table, "the GETs (links as mailed)");
     table.add(Row {
         figure: "answer POST p50, ms".into(),
