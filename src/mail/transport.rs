@@ -15,8 +15,8 @@ use anyhow::Context;
 use lettre::Message;
 use lettre::address::Envelope;
 use lettre::message::dkim::DkimConfig;
-use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::header::{ContentTransferEncoding, ContentType, Header, HeaderName, HeaderValue};
+use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use secrecy::ExposeSecret;
 
@@ -126,12 +126,8 @@ impl Mailer {
             .header(ContentLanguage(email.language.to_owned()))
             .multipart(
                 MultiPart::alternative()
-                    .singlepart(
-                        SinglePart::builder().header(ContentType::TEXT_PLAIN).body(normalize_newlines(&email.text)),
-                    )
-                    .singlepart(
-                        SinglePart::builder().header(ContentType::TEXT_HTML).body(normalize_newlines(&email.html)),
-                    ),
+                    .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(part_body(&email.text)))
+                    .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(part_body(&email.html))),
             )?;
         if let Some(dkim) = &self.dkim {
             message.sign(dkim);
@@ -154,6 +150,28 @@ fn smtp_pool(settings: &MailSettings) -> anyhow::Result<SmtpPool> {
     let trust = smtp::TlsTrust::load(&settings.ca_file, &settings.tls_server_name)?;
     let size = settings.pool_size.max(1) as usize;
     Ok(SmtpPool::new(target, credentials, settings.timeout.as_std(), size).with_trust(trust))
+}
+
+/// A part's body, its line ends normalised. A body that 7bit can carry goes
+/// as it is: rendered mail in English is ASCII in lines far under SMTP's
+/// limit, but its links make lines longer than 76 characters, for which
+/// lettre picks quoted-printable, an encoding such text does not need (and
+/// whose cost was a tenth of tend's CPU per message, BENCHMARKS.md finding
+/// 14). Anything else (other languages' letters, an overlong line) gets
+/// lettre's choice, quoted-printable or base64.
+fn part_body(text: &str) -> Body {
+    let body = normalize_newlines(text);
+    match fits_7bit(&body) {
+        // Checked just now: what `dangerous_pre_encoded` asks of a 7bit body.
+        true => Body::dangerous_pre_encoded(body.into_bytes(), ContentTransferEncoding::SevenBit),
+        false => Body::new(body),
+    }
+}
+
+/// RFC 2045's 7bit data, for a body whose line ends are already CRLF: ASCII
+/// without NUL, in lines of at most 998 octets (RFC 5322's limit).
+fn fits_7bit(body: &str) -> bool {
+    body.bytes().all(|b| b.is_ascii() && b != 0) && body.split("\r\n").all(|line| line.len() <= 998)
 }
 
 /// Bare CR or LF in a body is a smuggling risk (RUSTSEC-2026-0561, fixed only
@@ -242,5 +260,26 @@ mod tests {
         assert_eq!(normalize_newlines("a\rb\nc\r\nd"), "a\r\nb\r\nc\r\nd");
         assert_eq!(normalize_newlines("\r\n.\r\n"), "\r\n.\r\n");
         assert_eq!(normalize_newlines("x\n.\ny"), "x\r\n.\r\ny");
+    }
+
+    fn encoding(text: &str) -> ContentTransferEncoding {
+        part_body(text).encoding()
+    }
+
+    #[test]
+    fn ascii_in_lines_up_to_998_octets_goes_as_it_is() {
+        let link_line = format!("https://tend.example/n/{}\n", "a".repeat(200));
+        let body = part_body(&format!("Hello\n{link_line}\n.\nbye"));
+        assert_eq!(body.encoding(), ContentTransferEncoding::SevenBit);
+        assert_eq!(body.into_vec(), format!("Hello\r\n{}\r\n\r\n.\r\nbye", link_line.trim_end()).into_bytes());
+        assert_eq!(encoding(&"x".repeat(998)), ContentTransferEncoding::SevenBit);
+    }
+
+    #[test]
+    fn what_7bit_cannot_carry_is_encoded() {
+        assert_eq!(encoding(&"x".repeat(999)), ContentTransferEncoding::QuotedPrintable);
+        assert_eq!(encoding(&format!("ok\n{}\nok", "x".repeat(999))), ContentTransferEncoding::QuotedPrintable);
+        assert_eq!(encoding("Grüße aus dem März, wie geht es dir?"), ContentTransferEncoding::QuotedPrintable);
+        assert!(!fits_7bit("a\0b"), "NUL is not 7bit data (RFC 2045)");
     }
 }
