@@ -307,8 +307,10 @@ async fn run_tend_in(
         ("tend", Side::Processes(tend_pids)),
         ("smtp-sink", Side::Processes(vec![sink.pid()])),
     ];
-    let window = Window::start(sides);
+    // From the due commit, as the rate: the insert of N deliveries before it
+    // is the planner's kind of work, not the sender's.
     let started = enqueue(&pool, args.n).await?;
+    let window = Window::start(sides);
     let finished = wait_until_settled(&pool, args.n).await;
     let cpu = window.finish();
     let (peak_mib, steady_mib) = tends[0].memory();

@@ -223,7 +223,6 @@ async fn run_peer(
         ("peer worker (this process)", Side::Processes(vec![std::process::id()])),
         ("smtp-sink", Side::Processes(vec![sink.pid()])),
     ];
-    let window = Window::start(sides);
     match running.apalis.as_mut() {
         Some(storage) => {
             let ids = sqlx::query_scalar("select id from deliveries where kind = 'nudge' order by id")
@@ -234,6 +233,8 @@ async fn run_peer(
         None => graphile::enqueue(&pool, peer == Peer::GraphileBatchJobs).await?,
     }
     let at = sqlx::query_scalar("select clock_timestamp()").fetch_one(&pool).await?;
+    // From the jobs' commit, as the rate and as tend's window.
+    let window = Window::start(sides);
     delivery::wait_until_settled(&pool, args.n).await?;
     let cpu = window.finish();
     let rate = delivery::rate_since(&pool, at, args.n).await?;
