@@ -63,6 +63,9 @@ async fn a_subscriber_walks_the_whole_flow_and_hears_nothing_after_unsubscribing
     assert_eq!(nudge.header("List-Unsubscribe-Post").unwrap(), "List-Unsubscribe=One-Click");
     assert_eq!(nudge.header("Auto-Submitted").unwrap(), "auto-generated");
     assert!(nudge.header("Content-Type").unwrap().contains("multipart/alternative"));
+    // English text and markup are ASCII in lines far under 998 octets: both
+    // parts go as written, without quoted-printable (BENCHMARKS.md finding 17).
+    assert_eq!(nudge.data.matches("Content-Transfer-Encoding: 7bit").count(), 2, "{}", nudge.data);
     let answers = app.links_in(nudge, "/n/");
     for action in ["done", "partly", "not_yet", "snooze", "pause_track"] {
         assert!(answers.iter().any(|l| l.ends_with(&format!("?a={action}"))), "{action} link missing");
