@@ -188,13 +188,18 @@ impl Shares {
     /// machine, every side and other users included. Two runs' figures
     /// compare even when one left more of the machine idle than the other.
     pub fn machine_micros_each(&self, units: f64) -> f64 {
-        self.machine / 100.0 * cores() * self.wall * 1e6 / units
+        self.micros_each(self.machine, units)
     }
 
     /// The named sides' time per unit of work, in µs: the same cost without
     /// the load generator and other users.
     pub fn sides_micros_each(&self, units: f64) -> f64 {
-        self.sides.iter().map(|(_, share)| share).sum::<f64>() / 100.0 * cores() * self.wall * 1e6 / units
+        self.micros_each(self.sides.iter().map(|(_, share)| share).sum(), units)
+    }
+
+    /// `share` percent of every core over the window, per unit, in µs.
+    fn micros_each(&self, share: f64, units: f64) -> f64 {
+        share / 100.0 * cores() * self.wall * 1e6 / units
     }
 }
 

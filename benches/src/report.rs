@@ -43,6 +43,13 @@ pub struct Row {
     pub pass: Option<bool>,
 }
 
+impl Row {
+    /// A figure shown for understanding, with no reference and no verdict.
+    pub fn note(figure: &str, runs: Runs, target: &str) -> Row {
+        Row { figure: figure.to_owned(), runs, reference: None, target: target.to_owned(), pass: None }
+    }
+}
+
 pub struct Table {
     rows: Vec<Row>,
 }

@@ -154,7 +154,7 @@ fn cost_rows(table: &mut Table, machine_us: Runs, server_us: Runs) {
         ),
     ];
     for (figure, runs, target) in rows {
-        table.add(Row { figure: figure.into(), runs, reference: None, target: target.into(), pass: None });
+        table.add(Row::note(figure, runs, target));
     }
 }
 

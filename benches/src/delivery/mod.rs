@@ -155,8 +155,8 @@ pub async fn run(common: &Common, args: &DeliveryArgs, table: &mut Table) -> any
 /// What one message cost the whole machine in each run, and the ratio the
 /// two costs allow: if tend's run and the ceiling's kept the machine equally
 /// busy, tend's rate over the ceiling's would be the ceiling's CPU per
-/// message over tend's. A ratio target above that cannot be met by keeping
-/// the machine busier, only by less work per message (or more cores).
+/// message over tend's. A ratio target above that is met only by keeping
+/// the machine busier than the ceiling does, or by less work per message.
 #[derive(Debug, Default)]
 struct PerMessage {
     delivery: Runs,
@@ -186,7 +186,7 @@ impl PerMessage {
             ),
         ];
         for (figure, runs, target) in rows {
-            table.add(Row { figure: figure.into(), runs, reference: None, target: target.into(), pass: None });
+            table.add(Row::note(figure, runs, target));
         }
     }
 }
