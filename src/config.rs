@@ -173,6 +173,8 @@ pub struct SenderSettings {
     pub concurrency: usize,
     /// The most accepted mails waiting to be recorded in one group commit.
     pub record_batch: usize,
+    /// How long a group commit waits for more accepted mails.
+    pub record_wait: Duration,
     pub lease: Duration,
     pub poll_interval: Duration,
     pub max_attempts: i32,

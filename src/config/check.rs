@@ -121,6 +121,11 @@ impl Settings {
         anyhow::ensure!(self.sender.batch_size > 0, "sender.batch_size: must be positive");
         anyhow::ensure!(self.sender.concurrency > 0, "sender.concurrency: must be positive");
         anyhow::ensure!(self.sender.record_batch > 0, "sender.record_batch: must be positive");
+        anyhow::ensure!(
+            self.sender.record_wait.as_std() <= std::time::Duration::from_secs(1),
+            "sender.record_wait: must be at most 1s (it is {}); accepted mail waits that long to be recorded",
+            self.sender.record_wait
+        );
         anyhow::ensure!(self.schedule.plan_batch > 0, "schedule.plan_batch: must be positive");
         let connections = self.database.max_connections as usize;
         anyhow::ensure!(

@@ -1,6 +1,17 @@
 use super::*;
 
 #[test]
+fn a_group_commit_waits_at_most_a_second() {
+    let mut settings = Settings::load(None).unwrap();
+    assert_eq!(settings.sender.record_wait.as_std(), std::time::Duration::from_millis(2), "the default");
+    settings.sender.record_wait = Duration::parse("1s").unwrap();
+    assert!(settings.check().is_ok());
+    settings.sender.record_wait = Duration::parse("1001ms").unwrap();
+    let err = settings.check().unwrap_err().to_string();
+    assert!(err.starts_with("sender.record_wait: must be at most 1s (it is 1001ms)"), "{err}");
+}
+
+#[test]
 fn content_lines_are_single_lines() {
     let mut settings = Settings::load(None).unwrap();
     settings.content.safety_line = "Call 0800 000 000\r\nBcc: x@example.org".into();

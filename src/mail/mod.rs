@@ -13,4 +13,4 @@ pub mod transport;
 
 pub use catalog::{Catalog, Nudge};
 pub use compose::{Composer, OutgoingEmail};
-pub use transport::{Mailer, SendOutcome};
+pub use transport::{Mailer, Prepared, SendOutcome};

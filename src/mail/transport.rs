@@ -9,15 +9,16 @@
 //! the delivery's bounce address (VERP) when the composer gave one, and a
 //! `Reply-To` header carries its reply address.
 
-use std::path::PathBuf;
+use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::Context;
-use lettre::Message;
 use lettre::address::Envelope;
 use lettre::message::dkim::DkimConfig;
 use lettre::message::header::{ContentTransferEncoding, ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::{Address, Message};
 use secrecy::ExposeSecret;
 
 use super::compose::OutgoingEmail;
@@ -49,8 +50,28 @@ pub struct Mailer {
 }
 
 enum Sink {
-    File(PathBuf),
-    Smtp(Box<SmtpPool>),
+    File(Arc<Path>),
+    Smtp(Arc<SmtpPool>),
+}
+
+/// A message built for a mailer's transport, ready to send.
+pub struct Prepared(Ready);
+
+enum Ready {
+    /// The outbox folder keeps the message and a summary of the email.
+    File { dir: Arc<Path>, email: Box<OutgoingEmail>, message: Box<Message> },
+    /// A relay needs the envelope and the message as it goes on the wire.
+    Smtp { pool: Arc<SmtpPool>, from: Address, to: Vec<Address>, data: Vec<u8> },
+}
+
+impl Prepared {
+    /// Sends the message where its mailer sends.
+    pub async fn send(&self) -> SendOutcome {
+        match &self.0 {
+            Ready::File { dir, email, message } => outbox::write(dir, email, message).await,
+            Ready::Smtp { pool, from, to, data } => pool.send(from, to, data).await,
+        }
+    }
 }
 
 impl Mailer {
@@ -62,8 +83,8 @@ impl Mailer {
         let list_id = settings.list_id.clone();
         let dkim = dkim::config(settings, from.email.domain())?;
         let sink = match settings.transport {
-            MailTransportKind::File => Sink::File(settings.outbox_dir.clone()),
-            MailTransportKind::Smtp => Sink::Smtp(Box::new(smtp_pool(settings)?)),
+            MailTransportKind::File => Sink::File(settings.outbox_dir.as_path().into()),
+            MailTransportKind::Smtp => Sink::Smtp(Arc::new(smtp_pool(settings)?)),
         };
         Ok(Mailer { sink, from, list_id, dkim })
     }
@@ -73,23 +94,36 @@ impl Mailer {
         self.from.email.domain().to_owned()
     }
 
+    /// Builds and sends one email.
     pub async fn send(&self, email: &OutgoingEmail) -> SendOutcome {
-        let message = match self.build(email) {
-            Ok(message) => message,
-            Err(err) => {
-                return SendOutcome::Permanent { code: 0, reason: format!("message could not be built: {err:#}") };
+        match self.prepare(email) {
+            Ok(prepared) => prepared.send().await,
+            Err(outcome) => outcome,
+        }
+    }
+
+    /// Builds the message and everything its sending needs, without
+    /// sending: the sender builds the next message while the previous one
+    /// is on the wire. A message that cannot be built is a permanent
+    /// failure (the `Err`).
+    pub fn prepare(&self, email: &OutgoingEmail) -> Result<Prepared, SendOutcome> {
+        let message = self.build(email).map_err(|err| SendOutcome::Permanent {
+            code: 0,
+            reason: format!("message could not be built: {err:#}"),
+        })?;
+        let ready = match &self.sink {
+            Sink::File(dir) => {
+                Ready::File { dir: dir.clone(), email: Box::new(email.clone()), message: Box::new(message) }
             }
-        };
-        match &self.sink {
-            Sink::File(dir) => outbox::write(dir, email, &message).await,
             Sink::Smtp(pool) => {
                 let envelope = message.envelope();
-                let Some(sender) = envelope.from() else {
-                    return SendOutcome::Permanent { code: 0, reason: "message has no sender".into() };
+                let Some(from) = envelope.from().cloned() else {
+                    return Err(SendOutcome::Permanent { code: 0, reason: "message has no sender".into() });
                 };
-                pool.send(sender, envelope.to(), &message.formatted()).await
+                Ready::Smtp { pool: pool.clone(), from, to: envelope.to().to_vec(), data: message.formatted() }
             }
-        }
+        };
+        Ok(Prepared(ready))
     }
 
     fn build(&self, email: &OutgoingEmail) -> anyhow::Result<Message> {
@@ -169,17 +203,37 @@ fn part_body(text: &str) -> Body {
 }
 
 /// RFC 2045's 7bit data, for a body whose line ends are already CRLF: ASCII
-/// without NUL, in lines of at most 998 octets (RFC 5322's limit).
+/// without NUL, in lines of at most 998 octets (RFC 5322's limit). One pass
+/// over the bytes (a CR is always part of a line end here, so it does not
+/// count towards the line).
 fn fits_7bit(body: &str) -> bool {
-    body.bytes().all(|b| b.is_ascii() && b != 0) && body.split("\r\n").all(|line| line.len() <= 998)
+    let mut line = 0usize;
+    for &byte in body.as_bytes() {
+        match byte {
+            b'\n' => line = 0,
+            b'\r' => {}
+            0 | 0x80.. => return false,
+            _ if line == 998 => return false,
+            _ => line += 1,
+        }
+    }
+    true
 }
 
 /// Bare CR or LF in a body is a smuggling risk (RUSTSEC-2026-0561, fixed only
 /// in lettre 0.11.24): every line ending becomes CRLF before lettre sees it.
 pub fn normalize_newlines(body: &str) -> String {
-    // Rendered templates end their lines with LF alone: one pass for them.
+    // Rendered templates end their lines with LF alone: one pass for them,
+    // into a string sized for a CR on every line of a few dozen characters.
     if !body.contains('\r') {
-        return body.replace('\n', "\r\n");
+        let mut out = String::with_capacity(body.len() + body.len() / 16 + 2);
+        for (i, line) in body.split('\n').enumerate() {
+            if i > 0 {
+                out.push_str("\r\n");
+            }
+            out.push_str(line);
+        }
+        return out;
     }
     body.replace("\r\n", "\n").replace('\r', "\n").replace('\n', "\r\n")
 }
@@ -273,6 +327,8 @@ mod tests {
         assert_eq!(body.encoding(), ContentTransferEncoding::SevenBit);
         assert_eq!(body.into_vec(), format!("Hello\r\n{}\r\n\r\n.\r\nbye", link_line.trim_end()).into_bytes());
         assert_eq!(encoding(&"x".repeat(998)), ContentTransferEncoding::SevenBit);
+        // The count starts again after every line end.
+        assert!(fits_7bit(&format!("{}\r\n{}\r\n", "x".repeat(998), "y".repeat(998))));
     }
 
     #[test]

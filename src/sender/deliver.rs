@@ -13,7 +13,7 @@ use super::claimer::Queue;
 use super::held::Held;
 use super::recorder::{RecorderHandle, RecorderParts};
 use crate::config::SenderSettings;
-use crate::mail::{Composer, Mailer, OutgoingEmail, SendOutcome};
+use crate::mail::{Composer, Mailer, Prepared, SendOutcome};
 use crate::metrics::{DeliveryEvent, Metrics};
 use crate::store::deliveries::{self, Claim, Claimed, Fence, SentRow};
 use crate::store::mail_context::{self, Loaded};
@@ -46,33 +46,82 @@ impl Worker {
             held: held.clone(),
             batch: self.settings.record_batch,
             patience: self.settings.lease.as_std(),
+            wait: self.settings.record_wait.as_std(),
         }
     }
 
-    /// Takes rows from the queue until it is closed and empty. After
+    /// Takes rows from the queue until it is closed and empty. The next
+    /// row's mail is loaded and built while the current one is on the wire,
+    /// so the connection goes on to it the moment the relay answers. After
     /// `stop`, a row still taken is released, not sent.
     pub async fn work(&self, queue: &Queue, held: &Held, recorder: &RecorderHandle, stop: &CancellationToken) {
-        while let Some(claim) = queue.next().await {
-            self.settle(claim, held, recorder, stop.is_cancelled()).await;
+        let mut next = self.next_ready(queue, held, stop).await;
+        while let Some(ready) = next {
+            if stop.is_cancelled() {
+                self.conclude(ready.delivery.id, self.release_ready(&ready).await, held);
+                next = self.next_ready(queue, held, stop).await;
+                continue;
+            }
+            let ((), following) =
+                tokio::join!(self.send_ready(ready, held, recorder), self.next_ready(queue, held, stop));
+            next = following;
+        }
+    }
+
+    /// The next queued row whose mail is built and ready to send; rows that
+    /// settle without a send on the way (cancelled, retried, released) are
+    /// settled here.
+    async fn next_ready(&self, queue: &Queue, held: &Held, stop: &CancellationToken) -> Option<Ready> {
+        loop {
+            let claim = queue.next().await?;
+            if let Some(ready) = self.begin(claim, held, stop.is_cancelled()).await {
+                return Some(ready);
+            }
         }
     }
 
     /// Settles one claim; with `release`, gives it back unstarted.
     pub async fn settle(&self, claim: Claim, held: &Held, recorder: &RecorderHandle, release: bool) {
+        if let Some(ready) = self.begin(claim, held, release).await {
+            self.send_ready(ready, held, recorder).await;
+        }
+    }
+
+    /// Takes a claim and builds its mail. `None` when the claim is settled
+    /// without a send: lost, released, cancelled, or retried because its
+    /// mail could not be loaded.
+    async fn begin(&self, claim: Claim, held: &Held, release: bool) -> Option<Ready> {
         let id = claim.id();
         if !held.take(id) {
             // The lease keeper found the claim lost: another sender has it.
             self.metrics.count(DeliveryEvent::LostLease, 1);
-            return;
+            return None;
         }
         let result = match (claim, release) {
             (claim, true) => self.release(claim).await,
-            (Claim::Ready(delivery), false) => self.deliver(*delivery, recorder).await,
+            (Claim::Ready(delivery), false) => match self.prepare(*delivery).await {
+                Ok(Some(ready)) => return Some(ready),
+                Ok(None) => Ok(Handed::Settled),
+                Err(err) => Err(err),
+            },
             (Claim::Unreadable { id, attempt, reason }, false) => {
                 tracing::error!(delivery_id = id, reason, "claimed row cannot be read; cancelling it");
                 self.cancel(Fence { id, attempt, owner: &self.owner }, &format!("cannot be read: {reason}")).await
             }
         };
+        self.conclude(id, result, held);
+        None
+    }
+
+    /// Sends a built mail and records the outcome.
+    async fn send_ready(&self, ready: Ready, held: &Held, recorder: &RecorderHandle) {
+        let id = ready.delivery.id;
+        let result = self.deliver(ready, recorder).await;
+        self.conclude(id, result, held);
+    }
+
+    /// Forgets a claim once its outcome is written, or once writing it failed.
+    fn conclude(&self, id: i64, result: anyhow::Result<Handed>, held: &Held) {
         match result {
             // A 2xx is the recorder's to forget once it is written.
             Ok(Handed::ToRecorder) => {}
@@ -86,33 +135,49 @@ impl Worker {
         }
     }
 
+    /// Loads, composes and builds a claimed delivery's mail; a delivery
+    /// that will not be sent is settled here (`None`).
     #[tracing::instrument(skip_all, fields(delivery_id = delivery.id, attempt = delivery.attempt, kind = %delivery.kind))]
-    async fn deliver(&self, delivery: Claimed, recorder: &RecorderHandle) -> anyhow::Result<Handed> {
+    async fn prepare(&self, delivery: Claimed) -> anyhow::Result<Option<Ready>> {
         let fence = Fence { id: delivery.id, attempt: delivery.attempt, owner: &self.owner };
         if delivery.suppressed {
             self.cancel(fence, "address suppressed after a 5.1.x answer").await?;
-            return Ok(Handed::Settled);
+            return Ok(None);
         }
         let email = match mail_context::load(&self.pool, &delivery).await {
             Ok(Loaded::Mail(mail)) => self.composer.compose(&mail),
             Ok(Loaded::NotWanted(reason) | Loaded::Broken(reason)) => {
                 self.cancel(fence, reason).await?;
-                return Ok(Handed::Settled);
+                return Ok(None);
             }
             Err(err) => {
                 // A failure to read is no reason to drop the mail: retry it.
                 let outcome = SendOutcome::Transient { code: None, reason: format!("cannot load the mail: {err:#}") };
                 self.record_patiently(&delivery, fence, &outcome).await?;
-                return Ok(Handed::Settled);
+                return Ok(None);
             }
         };
-        match self.send(&email).await {
+        match self.mailer.prepare(&email) {
+            Ok(message) => Ok(Some(Ready { delivery, message })),
+            Err(outcome) => {
+                self.metrics.count(super::outcome::event(&outcome), 1);
+                self.record_patiently(&delivery, fence, &outcome).await?;
+                Ok(None)
+            }
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(delivery_id = ready.delivery.id, attempt = ready.delivery.attempt))]
+    async fn deliver(&self, ready: Ready, recorder: &RecorderHandle) -> anyhow::Result<Handed> {
+        let Ready { delivery, message } = ready;
+        match self.send(&message).await {
             SendOutcome::Sent { code, reply } => {
                 let sent = SentRow { id: delivery.id, attempt: delivery.attempt, code: code as i16, reply };
                 recorder.accepted(sent).await;
                 Ok(Handed::ToRecorder)
             }
             outcome => {
+                let fence = Fence { id: delivery.id, attempt: delivery.attempt, owner: &self.owner };
                 self.record_patiently(&delivery, fence, &outcome).await?;
                 Ok(Handed::Settled)
             }
@@ -120,16 +185,25 @@ impl Worker {
     }
 
     /// Hands one email to the transport, timed and counted.
-    async fn send(&self, email: &OutgoingEmail) -> SendOutcome {
+    async fn send(&self, message: &Prepared) -> SendOutcome {
         let started = std::time::Instant::now();
-        let outcome = self.mailer.send(email).await;
+        let outcome = message.send().await;
         self.metrics.observe_send_latency(started.elapsed());
         self.metrics.count(super::outcome::event(&outcome), 1);
         outcome
     }
 
     async fn release(&self, claim: Claim) -> anyhow::Result<Handed> {
-        let fence = Fence { id: claim.id(), attempt: claim.attempt(), owner: &self.owner };
+        self.release_fenced(Fence { id: claim.id(), attempt: claim.attempt(), owner: &self.owner }).await
+    }
+
+    /// Gives back a claim whose mail was built but not sent (shutdown).
+    async fn release_ready(&self, ready: &Ready) -> anyhow::Result<Handed> {
+        let d = &ready.delivery;
+        self.release_fenced(Fence { id: d.id, attempt: d.attempt, owner: &self.owner }).await
+    }
+
+    async fn release_fenced(&self, fence: Fence<'_>) -> anyhow::Result<Handed> {
         if deliveries::release_claimed(&self.pool, fence).await? {
             self.metrics.count(DeliveryEvent::Released, 1);
         }
@@ -142,6 +216,12 @@ impl Worker {
         }
         Ok(Handed::Settled)
     }
+}
+
+/// A claimed delivery with its mail built, ready to send.
+pub(super) struct Ready {
+    delivery: Claimed,
+    message: Prepared,
 }
 
 /// Where a claim went after its worker was done with it.

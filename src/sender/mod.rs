@@ -13,12 +13,13 @@
 //! - [`claimer`] claims up to `sender.batch_size` rows at a time whenever the
 //!   queue falls below its low-water mark, and holds no more than the rows it
 //!   can send in half a lease at the rate it measures;
-//! - [`deliver`]: each worker takes the next row as soon as its connection
-//!   is free, loads and composes the mail, sends it, and records any outcome
-//!   but a 2xx itself; a failure to load is retried like a 4xx, and only a
-//!   permanent condition cancels a delivery;
-//! - [`recorder`] writes 2xx in fenced group commits as they arrive (no
-//!   timer: whatever is waiting when the previous commit ends, up to
+//! - [`deliver`]: each worker loads, composes and builds the next row's mail
+//!   while the current one is on the wire, so its connection goes on the
+//!   moment the relay answers; it records any outcome but a 2xx itself; a
+//!   failure to load is retried like a 4xx, and only a permanent condition
+//!   cancels a delivery;
+//! - [`recorder`] writes 2xx in fenced group commits as they arrive (each
+//!   group waits `sender.record_wait` for more, up to
 //!   `sender.record_batch`). A worker hands over a 2xx only when the recorder
 //!   has room, so at any moment at most `sender.concurrency +
 //!   sender.record_batch` mails have been accepted by the relay and not yet

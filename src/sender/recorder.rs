@@ -1,10 +1,14 @@
 //! The recorder: writes 2xx outcomes in fenced group commits as they arrive.
 //!
-//! There is no timer: the recorder waits for one accepted mail, takes every
-//! other one already waiting (up to `sender.record_batch`), and writes them
-//! in one statement; whatever arrives meanwhile goes into the next commit.
-//! Idle, a mail is recorded on its own within a round trip; busy, commits
-//! grow with the load.
+//! The recorder waits for one accepted mail, lets the group grow for
+//! `sender.record_wait` (or until `sender.record_batch` are waiting), and
+//! writes it in one statement; whatever arrives meanwhile goes into the next
+//! commit. Idle, a mail is recorded within that wait and a round trip; busy,
+//! commits grow with the load. Without the wait, commits taken back to back
+//! held the seven or eight mails accepted during the one before, and their
+//! number (hundreds a second, each a WAL flush and a run of the outcome
+//! triggers) was a fifth of PostgreSQL's work per mail (BENCHMARKS.md
+//! finding 19).
 //!
 //! The bound on duplicates lives here. A worker hands over an accepted mail
 //! only once it holds one of `record_batch` permits, and a permit is given
@@ -14,6 +18,7 @@
 //! `sender.concurrency + sender.record_batch` mails twice.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use sqlx::PgPool;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
@@ -23,7 +28,7 @@ use crate::metrics::{DeliveryEvent, Metrics};
 use crate::store::deliveries::{self, SentRow};
 
 /// How often a commit that failed (database away) is tried again.
-const RETRY: std::time::Duration = std::time::Duration::from_millis(200);
+const RETRY: Duration = Duration::from_millis(200);
 
 pub struct RecorderParts {
     pub pool: PgPool,
@@ -33,7 +38,9 @@ pub struct RecorderParts {
     /// The most accepted mails waiting to be recorded (`sender.record_batch`).
     pub batch: usize,
     /// How long a commit is retried before its rows are left to the rescue.
-    pub patience: std::time::Duration,
+    pub patience: Duration,
+    /// How long a group may wait for more mails before it is written.
+    pub wait: Duration,
 }
 
 /// Where workers hand accepted mail; the recorder ends when every handle is
@@ -75,10 +82,25 @@ impl Recorder {
 async fn record_until_closed(parts: RecorderParts, mut rx: mpsc::UnboundedReceiver<(SentRow, OwnedSemaphorePermit)>) {
     let mut batch = Vec::with_capacity(parts.batch);
     while rx.recv_many(&mut batch, parts.batch).await > 0 {
+        gather(&mut rx, &mut batch, parts.batch, parts.wait).await;
         let (rows, permits): (Vec<SentRow>, Vec<OwnedSemaphorePermit>) = batch.drain(..).unzip();
         commit(&parts, &rows).await;
         parts.held.remove_all(rows.iter().map(|r| r.id));
         drop(permits);
+    }
+}
+
+/// Lets a group grow for up to `wait` after its first mail, or until it
+/// holds `limit`: one commit for many mails is what keeps PostgreSQL's work
+/// per mail low, and commits taken back to back each hold only the few
+/// mails accepted during the previous one.
+async fn gather<T>(rx: &mut mpsc::UnboundedReceiver<T>, batch: &mut Vec<T>, limit: usize, wait: Duration) {
+    let deadline = tokio::time::Instant::now() + wait;
+    while batch.len() < limit {
+        match tokio::time::timeout_at(deadline, rx.recv_many(batch, limit - batch.len())).await {
+            Ok(0) | Err(_) => return, // every handle dropped, or waited long enough
+            Ok(_) => {}
+        }
     }
 }
 
@@ -103,5 +125,49 @@ async fn commit(parts: &RecorderParts, rows: &[SentRow]) {
     if lost > 0 {
         parts.metrics.count(DeliveryEvent::LostLease, lost as u64);
         tracing::warn!(lost, "leases lost before sent mail was recorded; the newer claims decide");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LONG: Duration = Duration::from_secs(3600);
+
+    #[tokio::test]
+    async fn a_full_group_is_written_without_waiting() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        for i in 0..5 {
+            tx.send(i).unwrap();
+        }
+        let mut batch = Vec::new();
+        rx.recv_many(&mut batch, 3).await;
+        // An hour's wait would hang the test: a group at its limit goes at once.
+        gather(&mut rx, &mut batch, 3, LONG).await;
+        assert_eq!(batch, [0, 1, 2]);
+        gather(&mut rx, &mut batch, 5, LONG).await;
+        assert_eq!(batch, [0, 1, 2, 3, 4], "mails already waiting join the group");
+    }
+
+    #[tokio::test]
+    async fn the_last_group_goes_when_every_worker_is_done() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        tx.send(1).unwrap();
+        drop(tx);
+        let mut batch = Vec::new();
+        rx.recv_many(&mut batch, 10).await;
+        gather(&mut rx, &mut batch, 10, LONG).await;
+        assert_eq!(batch, [1]);
+    }
+
+    #[tokio::test]
+    async fn a_group_that_waited_long_enough_goes_with_what_it_has() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        tx.send(1).unwrap();
+        let mut batch = Vec::new();
+        rx.recv_many(&mut batch, 10).await;
+        gather(&mut rx, &mut batch, 10, Duration::ZERO).await;
+        assert_eq!(batch, [1]);
+        drop(tx);
     }
 }
