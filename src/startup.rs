@@ -214,7 +214,7 @@ impl Application {
             tracker.spawn(inbound.serve(listener, shutdown.clone(), tracker.clone()));
         }
         if self.roles.sender {
-            tracker.spawn(self.sender.clone().run_until_stopped(shutdown.clone()));
+            tracker.spawn(self.sender.clone().start_on_own_thread(shutdown.clone())?);
         }
         if self.roles.scheduler {
             let jobs = scheduler::Jobs {

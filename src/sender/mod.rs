@@ -36,12 +36,14 @@
 //!
 //! [`Sender::try_execute_batch`] is the step tests drive: it claims one batch
 //! and runs it through the same workers and recorder until it is settled.
-//! [`Sender::run_until_stopped`] runs the pipeline. Shutdown: stop claiming,
-//! release the queued rows at once, let the sends on the wire finish, flush
-//! the recorder.
+//! [`Sender::run_until_stopped`] runs the pipeline, and `tend serve` runs it
+//! on a thread of its own ([`Sender::start_on_own_thread`]). Shutdown: stop
+//! claiming, release the queued rows at once, let the sends on the wire
+//! finish, flush the recorder.
 
 use std::sync::Arc;
 
+use anyhow::Context;
 use chrono::Duration;
 use futures_util::StreamExt;
 use rand::Rng;
@@ -51,7 +53,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::SenderSettings;
 use crate::mail::{Composer, Mailer};
 use crate::metrics::Metrics;
-use crate::store::deliveries;
+use crate::store::{self, deliveries};
 
 mod claimer;
 mod deliver;
@@ -154,6 +156,39 @@ impl Sender {
         recording.await;
         keeping.abort();
         tracing::info!("sender stopped");
+    }
+
+    /// Runs the pipeline as [`Self::run_until_stopped`] does, on a thread of
+    /// its own with a single-threaded runtime and a database pool of its
+    /// own. One thread is the sender's whole share of the CPU: its tasks
+    /// wake one another on that thread, never across threads (a runtime
+    /// shared with the web role cost a fifth of the delivery rate on two
+    /// cores, BENCHMARKS.md finding 19), and web traffic cannot delay a
+    /// send. The returned future resolves once the pipeline has drained.
+    pub fn start_on_own_thread(self, shutdown: CancellationToken) -> anyhow::Result<impl Future<Output = ()>> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the sender's runtime")?;
+        let (done, drained) = tokio::sync::oneshot::channel::<()>();
+        std::thread::Builder::new()
+            .name("tend-sender".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let pool = store::pool_for_own_runtime(&self.worker.pool);
+                    self.with_pool(pool).run_until_stopped(shutdown).await;
+                });
+                let _ = done.send(());
+            })
+            .context("cannot start the sender's thread")?;
+        Ok(async move {
+            let _ = drained.await;
+        })
+    }
+
+    fn with_pool(mut self, pool: PgPool) -> Self {
+        self.worker.pool = pool;
+        self
     }
 
     fn lease(&self) -> chrono::Duration {

@@ -50,9 +50,7 @@ pub fn connect_lazy(settings: &DatabaseSettings) -> anyhow::Result<PgPool> {
 /// with the same acquire timeout. The setting is a `SET` after connecting
 /// rather than a startup parameter, which PgBouncer would refuse.
 pub fn generic_plans(pool: &PgPool, connections: u32) -> PgPool {
-    PgPoolOptions::new()
-        .max_connections(connections)
-        .acquire_timeout(pool.options().get_acquire_timeout())
+    options_like(pool, connections)
         .after_connect(|conn, _| {
             Box::pin(async move {
                 sqlx::query("set plan_cache_mode = force_generic_plan").execute(conn).await?;
@@ -60,6 +58,18 @@ pub fn generic_plans(pool: &PgPool, connections: u32) -> PgPool {
             })
         })
         .connect_lazy_with((*pool.connect_options()).clone())
+}
+
+/// A pool of its own to `pool`'s database, as large and as patient, for a
+/// part that runs on a runtime of its own (the sender): a connection is
+/// driven by the runtime that opened it, so sharing `pool` would hand every
+/// query's wake-up to another thread. Call it on that runtime.
+pub fn pool_for_own_runtime(pool: &PgPool) -> PgPool {
+    options_like(pool, pool.options().get_max_connections()).connect_lazy_with((*pool.connect_options()).clone())
+}
+
+fn options_like(pool: &PgPool, connections: u32) -> PgPoolOptions {
+    PgPoolOptions::new().max_connections(connections).acquire_timeout(pool.options().get_acquire_timeout())
 }
 
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
