@@ -162,7 +162,7 @@ impl Sender {
     /// its own with a single-threaded runtime and a database pool of its
     /// own. One thread is the sender's whole share of the CPU: its tasks
     /// wake one another on that thread, never across threads (a runtime
-    /// shared with the web role cost a fifth of the delivery rate on two
+    /// shared with the web role cost about a tenth of the delivery rate on two
     /// cores, BENCHMARKS.md finding 19), and web traffic cannot delay a
     /// send. The returned future resolves once the pipeline has drained.
     pub fn start_on_own_thread(self, shutdown: CancellationToken) -> anyhow::Result<impl Future<Output = ()>> {
