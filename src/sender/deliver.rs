@@ -58,7 +58,8 @@ impl Worker {
         let mut next = self.next_ready(queue, held, stop).await;
         while let Some(ready) = next {
             if stop.is_cancelled() {
-                self.conclude(ready.delivery.id, self.release_ready(&ready).await, held);
+                let d = &ready.delivery;
+                self.conclude(d.id, self.release(self.fence(d.id, d.attempt)).await, held);
                 next = self.next_ready(queue, held, stop).await;
                 continue;
             }
@@ -98,7 +99,7 @@ impl Worker {
             return None;
         }
         let result = match (claim, release) {
-            (claim, true) => self.release(claim).await,
+            (claim, true) => self.release(self.fence(id, claim.attempt())).await,
             (Claim::Ready(delivery), false) => match self.prepare(*delivery).await {
                 Ok(Some(ready)) => return Some(ready),
                 Ok(None) => Ok(Handed::Settled),
@@ -106,7 +107,7 @@ impl Worker {
             },
             (Claim::Unreadable { id, attempt, reason }, false) => {
                 tracing::error!(delivery_id = id, reason, "claimed row cannot be read; cancelling it");
-                self.cancel(Fence { id, attempt, owner: &self.owner }, &format!("cannot be read: {reason}")).await
+                self.cancel(self.fence(id, attempt), &format!("cannot be read: {reason}")).await
             }
         };
         self.conclude(id, result, held);
@@ -139,7 +140,7 @@ impl Worker {
     /// that will not be sent is settled here (`None`).
     #[tracing::instrument(skip_all, fields(delivery_id = delivery.id, attempt = delivery.attempt, kind = %delivery.kind))]
     async fn prepare(&self, delivery: Claimed) -> anyhow::Result<Option<Ready>> {
-        let fence = Fence { id: delivery.id, attempt: delivery.attempt, owner: &self.owner };
+        let fence = self.fence(delivery.id, delivery.attempt);
         if delivery.suppressed {
             self.cancel(fence, "address suppressed after a 5.1.x answer").await?;
             return Ok(None);
@@ -177,8 +178,7 @@ impl Worker {
                 Ok(Handed::ToRecorder)
             }
             outcome => {
-                let fence = Fence { id: delivery.id, attempt: delivery.attempt, owner: &self.owner };
-                self.record_patiently(&delivery, fence, &outcome).await?;
+                self.record_patiently(&delivery, self.fence(delivery.id, delivery.attempt), &outcome).await?;
                 Ok(Handed::Settled)
             }
         }
@@ -193,17 +193,13 @@ impl Worker {
         outcome
     }
 
-    async fn release(&self, claim: Claim) -> anyhow::Result<Handed> {
-        self.release_fenced(Fence { id: claim.id(), attempt: claim.attempt(), owner: &self.owner }).await
+    /// The fence of this sender's claim on (`id`, `attempt`).
+    fn fence(&self, id: i64, attempt: i32) -> Fence<'_> {
+        Fence { id, attempt, owner: &self.owner }
     }
 
-    /// Gives back a claim whose mail was built but not sent (shutdown).
-    async fn release_ready(&self, ready: &Ready) -> anyhow::Result<Handed> {
-        let d = &ready.delivery;
-        self.release_fenced(Fence { id: d.id, attempt: d.attempt, owner: &self.owner }).await
-    }
-
-    async fn release_fenced(&self, fence: Fence<'_>) -> anyhow::Result<Handed> {
+    /// Gives a claim back unsent (shutdown): unstarted, or its mail built.
+    async fn release(&self, fence: Fence<'_>) -> anyhow::Result<Handed> {
         if deliveries::release_claimed(&self.pool, fence).await? {
             self.metrics.count(DeliveryEvent::Released, 1);
         }
