@@ -13,4 +13,5 @@ pub mod transport;
 
 pub use catalog::{Catalog, Nudge};
 pub use compose::{Composer, OutgoingEmail};
+pub use smtp::{Opened, Then};
 pub use transport::{Mailer, Prepared, SendOutcome};

@@ -22,7 +22,7 @@ use lettre::{Address, Message};
 use secrecy::ExposeSecret;
 
 use super::compose::OutgoingEmail;
-use super::smtp::{self, SmtpPool};
+use super::smtp::{self, Opened, Outgoing, SmtpPool, Then};
 use super::{dkim, outbox};
 
 use crate::config::{MailSettings, MailTransportKind, StartTls};
@@ -67,9 +67,27 @@ enum Ready {
 impl Prepared {
     /// Sends the message where its mailer sends.
     pub async fn send(&self) -> SendOutcome {
+        self.send_then(None, None).await.0
+    }
+
+    /// Sends the message, on `opened` when the relay already accepted its
+    /// envelope there; `next`'s envelope may ride along (see
+    /// [`SmtpPool::send_then`]). The outbox folder has no envelopes: for it
+    /// every message goes alone.
+    pub async fn send_then(&self, opened: Option<Opened>, next: Option<&Prepared>) -> (SendOutcome, Then) {
         match &self.0 {
-            Ready::File { dir, email, message } => outbox::write(dir, email, message).await,
-            Ready::Smtp { pool, from, to, data } => pool.send(from, to, data).await,
+            Ready::File { dir, email, message } => (outbox::write(dir, email, message).await, Then::Alone),
+            Ready::Smtp { pool, from, to, data } => {
+                let next = next.and_then(Prepared::outgoing);
+                pool.send_then(opened, Outgoing { from, to, data }, next).await
+            }
+        }
+    }
+
+    fn outgoing(&self) -> Option<Outgoing<'_>> {
+        match &self.0 {
+            Ready::Smtp { from, to, data, .. } => Some(Outgoing { from, to, data }),
+            Ready::File { .. } => None,
         }
     }
 }

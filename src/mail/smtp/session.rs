@@ -4,9 +4,12 @@
 //!
 //! When the relay offers PIPELINING (RFC 2920), MAIL, every RCPT and DATA
 //! leave in one write and their replies are read in order: two round trips
-//! per message instead of four. On a busy sender those round trips, not the
-//! bytes, are what the relay, the kernel and tend spend their time on.
-//! Relays without it get one command at a time.
+//! per message instead of four. And when the sender already has the next
+//! message for this session, its envelope rides in the same write as this
+//! message's end of data ([`Session::chained_envelope`]): one round trip
+//! per message. On a busy sender those round trips, not the bytes, are what
+//! the relay, the kernel and tend spend their time on. Relays without
+//! PIPELINING get one command at a time.
 //!
 //! The message goes out dot-stuffed and with its end of data in one write
 //! (lettre's own `message` writes the end of data as a second, small
@@ -47,59 +50,82 @@ impl Session {
         Ok(Self { connection, pipelining, watch })
     }
 
-    /// Runs one mail transaction on this session.
-    pub(super) async fn transact(
-        &mut self,
-        from: &Address,
-        recipients: &[Address],
-        message: &[u8],
-        progress: &Arc<Progress>,
-    ) -> Result<SendOutcome, Failure> {
+    /// Sends one message's envelope (MAIL, RCPT, DATA): on success the
+    /// relay waits for its data.
+    pub(super) async fn envelope(&mut self, message: &Outgoing<'_>, progress: &Arc<Progress>) -> Result<(), Failure> {
         progress.set(Stage::Envelope);
-        let parameters = mail_parameters(&self.connection, from, recipients, message)?;
-        let envelope = envelope(Mail::new(Some(from.clone()), parameters), recipients);
+        let envelope = self.envelope_commands(message)?;
         if self.pipelining {
-            self.envelope_pipelined(&envelope).await?;
+            self.connection.command(envelope.concat()).await.map_err(Failure::at(Stage::Envelope))?;
+            self.envelope_replies(envelope.len() - 1).await
         } else {
-            self.envelope_one_by_one(&envelope).await?;
+            let failure = Failure::at(Stage::Envelope);
+            for command in &envelope {
+                self.connection.command(command).await.map_err(&failure)?;
+            }
+            Ok(())
         }
-        progress.set(Stage::Data);
-        self.data(message, progress).await
     }
 
-    async fn envelope_one_by_one(&mut self, envelope: &[String]) -> Result<(), Failure> {
+    /// The rest of a pipelined envelope's replies, in order, once the
+    /// first was read. The first refusal decides, as it would one command
+    /// at a time; the pool drops a session whose transaction failed, so the
+    /// replies still unread never reach another message.
+    pub(super) async fn envelope_replies(&mut self, count: usize) -> Result<(), Failure> {
         let failure = Failure::at(Stage::Envelope);
-        for command in envelope {
-            self.connection.command(command).await.map_err(&failure)?;
-        }
-        Ok(())
-    }
-
-    /// The whole envelope in one write, then its replies in order. The
-    /// first refusal decides, as it would one command at a time; the pool
-    /// drops a session whose transaction failed, so the replies still
-    /// unread never reach another message.
-    async fn envelope_pipelined(&mut self, envelope: &[String]) -> Result<(), Failure> {
-        let failure = Failure::at(Stage::Envelope);
-        // `command` writes the group and reads MAIL's reply; then one per RCPT and DATA.
-        self.connection.command(envelope.concat()).await.map_err(&failure)?;
-        for _ in 1..envelope.len() {
+        for _ in 0..count {
             self.connection.read_response().await.map_err(&failure)?;
         }
         Ok(())
     }
 
-    /// The message and its end of data, then the relay's reply. From the
-    /// moment the watch sees them handed over, a lost reply means the relay
-    /// may have the message.
-    async fn data(&mut self, message: &[u8], progress: &Arc<Progress>) -> Result<SendOutcome, Failure> {
+    /// MAIL, one RCPT per recipient and DATA, each as it goes on the wire.
+    fn envelope_commands(&self, message: &Outgoing<'_>) -> Result<Vec<String>, Failure> {
+        let parameters = mail_parameters(&self.connection, message)?;
+        let mail = Mail::new(Some(message.from.clone()), parameters).to_string();
+        let rcpts = message.to.iter().map(|recipient| Rcpt::new(recipient.clone(), vec![]).to_string());
+        Ok(std::iter::once(mail).chain(rcpts).chain(std::iter::once(Data.to_string())).collect())
+    }
+
+    /// The envelope of the message after this one, to go in the same write
+    /// as this one's end of data (RFC 2920 3.1: message content may be the
+    /// first "command" of a group). `None` when this relay does not
+    /// pipeline or the message cannot go on this session: it then goes
+    /// alone, and its own send says why.
+    pub(super) fn chained_envelope(&self, next: &Outgoing<'_>) -> Option<Chained> {
+        if !self.pipelining || std::str::from_utf8(next.data).is_err() {
+            return None;
+        }
+        let commands = self.envelope_commands(next).ok()?;
+        Some(Chained { replies: commands.len(), commands: commands.concat() })
+    }
+
+    /// The message and its end of data, then the relay's reply; with
+    /// `then`, the next message's envelope leaves in the same write and its
+    /// replies are left for [`Self::envelope_replies`]. From the moment the
+    /// watch sees the write handed over, a lost reply means the relay may
+    /// have the message.
+    pub(super) async fn data(
+        &mut self,
+        message: &[u8],
+        then: Option<&Chained>,
+        progress: &Arc<Progress>,
+    ) -> Result<SendOutcome, Failure> {
+        progress.set(Stage::Data);
         self.watch.arm(progress);
         let reply = match std::str::from_utf8(message) {
-            // `command` writes it all, flushes, then reads the reply.
-            Ok(text) => self.connection.command(with_end_of_data(text)).await,
-            // Never from tend's composer (its messages are text), kept for
-            // any other bytes: lettre stuffs and ends them in two writes, and
-            // the watch then fires after the message, before its end.
+            // `command` writes it all, flushes, then reads the first reply.
+            Ok(text) => {
+                let mut wire = with_end_of_data(text, then.map_or(0, |chained| chained.commands.len()));
+                if let Some(chained) = then {
+                    wire.push_str(&chained.commands);
+                }
+                self.connection.command(wire).await
+            }
+            // Never from tend's composer (its messages are text, and
+            // `chained_envelope` is given only text), kept for any other
+            // bytes: lettre stuffs and ends them in two writes, and the
+            // watch then fires after the message, before its end.
             Err(_) => self.connection.message_iter(std::iter::once(message)).await,
         };
         self.watch.disarm();
@@ -111,12 +137,26 @@ impl Session {
     }
 }
 
+/// One message as the pool sends it: the envelope and the bytes of DATA.
+pub struct Outgoing<'a> {
+    pub from: &'a Address,
+    pub to: &'a [Address],
+    pub data: &'a [u8],
+}
+
+/// The next message's envelope, written behind this one's end of data.
+pub(super) struct Chained {
+    commands: String,
+    /// Replies it asks for: MAIL, each RCPT, DATA.
+    pub(super) replies: usize,
+}
+
 /// The message as DATA carries it (RFC 5321 4.5.2): a line that starts
 /// with `.` gets one more, and `CRLF . CRLF` ends it, exactly as lettre's
 /// own encoder does it (lines end in CRLF: the composer normalises them).
-fn with_end_of_data(message: &str) -> String {
+fn with_end_of_data(message: &str, room_after: usize) -> String {
     const END: &str = "\r\n.\r\n";
-    let mut out = String::with_capacity(message.len() + END.len() + 16);
+    let mut out = String::with_capacity(message.len() + END.len() + 16 + room_after);
     let mut at_line_start = true;
     // Splitting on one byte finds the ends quickly; most lines need no dot.
     for line in message.split_inclusive('\n') {
@@ -130,27 +170,16 @@ fn with_end_of_data(message: &str) -> String {
     out
 }
 
-/// MAIL, one RCPT per recipient and DATA, each as it goes on the wire.
-fn envelope(mail: Mail, recipients: &[Address]) -> Vec<String> {
-    let rcpts = recipients.iter().map(|recipient| Rcpt::new(recipient.clone(), vec![]).to_string());
-    std::iter::once(mail.to_string()).chain(rcpts).chain(std::iter::once(Data.to_string())).collect()
-}
-
 /// An EHLO reply line (after the code) that announces PIPELINING.
 fn offers_pipelining(line: &str) -> bool {
     line.split_whitespace().next().is_some_and(|keyword| keyword.eq_ignore_ascii_case("PIPELINING"))
 }
 
 /// SMTPUTF8 and 8BITMIME, as lettre's own `send` would ask for them.
-fn mail_parameters(
-    connection: &AsyncSmtpConnection,
-    from: &Address,
-    recipients: &[Address],
-    message: &[u8],
-) -> Result<Vec<MailParameter>, Failure> {
+fn mail_parameters(connection: &AsyncSmtpConnection, message: &Outgoing<'_>) -> Result<Vec<MailParameter>, Failure> {
     let info = connection.server_info();
     let mut parameters = Vec::new();
-    if std::iter::once(from).chain(recipients).any(|a: &Address| !AsRef::<str>::as_ref(a).is_ascii()) {
+    if std::iter::once(message.from).chain(message.to).any(|a: &Address| !AsRef::<str>::as_ref(a).is_ascii()) {
         if !info.supports_feature(Extension::SmtpUtfEight) {
             // This relay can never take it: a permanent failure of this message.
             return Err(Failure {
@@ -161,7 +190,7 @@ fn mail_parameters(
         }
         parameters.push(MailParameter::SmtpUtfEight);
     }
-    if !message.is_ascii() && info.supports_feature(Extension::EightBitMime) {
+    if !message.data.is_ascii() && info.supports_feature(Extension::EightBitMime) {
         parameters.push(MailParameter::Body(MailBodyParameter::EightBitMime));
     }
     Ok(parameters)
@@ -173,11 +202,11 @@ mod tests {
 
     #[test]
     fn lines_that_start_with_a_dot_get_one_more_and_the_end_of_data_follows() {
-        assert_eq!(with_end_of_data("a\r\nb"), "a\r\nb\r\n.\r\n");
-        assert_eq!(with_end_of_data(".a\r\n.\r\n..b\r\n"), "..a\r\n..\r\n...b\r\n\r\n.\r\n");
+        assert_eq!(with_end_of_data("a\r\nb", 0), "a\r\nb\r\n.\r\n");
+        assert_eq!(with_end_of_data(".a\r\n.\r\n..b\r\n", 0), "..a\r\n..\r\n...b\r\n\r\n.\r\n");
         // A dot inside a line, or after a bare LF (not a line end on the wire), stays.
-        assert_eq!(with_end_of_data("a.b\n.c"), "a.b\n.c\r\n.\r\n");
-        assert_eq!(with_end_of_data(""), "\r\n.\r\n");
+        assert_eq!(with_end_of_data("a.b\n.c", 0), "a.b\n.c\r\n.\r\n");
+        assert_eq!(with_end_of_data("", 0), "\r\n.\r\n");
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! (unless started without it), counts the envelopes whose MAIL, RCPT and
 //! DATA arrived in one piece, and refuses recipients whose address starts
 //! with `refused` at RCPT, as Postfix does, with DATA then answered 554.
-//! It keeps every message as it arrived (dot-stuffing undone), text or not.
+//! It keeps every message as it arrived (dot-stuffing undone), text or not,
+//! and counts the connections it accepted.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,6 +29,10 @@ pub enum Behaviour {
     SlowReply(Duration),
     /// Answer DATA with 354 and then never read the message.
     StopReadingAtData,
+    /// Accept, but only once more bytes arrived after the end of data: a
+    /// client that waits for this reply before it writes the next
+    /// message's envelope never gets it (and times out).
+    AcceptOnceTheNextCommandArrives,
 }
 
 type Hook = Box<dyn FnOnce() + Send>;
@@ -49,6 +54,8 @@ pub struct Relay {
     pipelined: Arc<AtomicUsize>,
     /// Every message that reached the end of data, dot-stuffing undone.
     messages: Arc<Mutex<Vec<Vec<u8>>>>,
+    /// Connections accepted so far.
+    connections: Arc<AtomicUsize>,
 }
 
 impl Relay {
@@ -71,6 +78,7 @@ impl Relay {
         let shared = relay.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
+                shared.connections.fetch_add(1, Ordering::SeqCst);
                 tokio::spawn(shared.clone().session(stream));
             }
         });
@@ -102,6 +110,11 @@ impl Relay {
     /// Envelopes (MAIL, RCPT…, DATA) that arrived in one piece.
     pub fn pipelined_envelopes(&self) -> usize {
         self.pipelined.load(Ordering::SeqCst)
+    }
+
+    /// Connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
     }
 
     /// Every message that reached the end of data, as its sender meant it.
@@ -163,6 +176,12 @@ impl Relay {
                     }
                     Behaviour::HangUpAfterData => return,
                     Behaviour::StopReadingAtData => unreachable!("taken when DATA arrived"),
+                    Behaviour::AcceptOnceTheNextCommandArrives => {
+                        if lines.buffer().is_empty() && lines.fill_buf().await.map_or(true, |more| more.is_empty()) {
+                            return;
+                        }
+                        "250 2.0.0 queued\r\n"
+                    }
                     Behaviour::SlowReply(pause) => {
                         tokio::time::sleep(pause).await;
                         "250 2.0.0 queued late\r\n"
