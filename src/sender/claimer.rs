@@ -42,6 +42,15 @@ impl Queue {
         self.taken_so_far.fetch_add(1, Ordering::Relaxed);
         claim
     }
+
+    /// The next claimed row if one is queued right now (and no other
+    /// worker is waiting on the queue, which means it is empty).
+    pub fn try_next(&self) -> Option<Claim> {
+        let claim = self.rx.try_lock().ok()?.try_recv().ok()?;
+        self.taken.notify_one();
+        self.taken_so_far.fetch_add(1, Ordering::Relaxed);
+        Some(claim)
+    }
 }
 
 /// A queue for up to `capacity` claimed rows.

@@ -13,7 +13,7 @@ use super::claimer::Queue;
 use super::held::Held;
 use super::recorder::{RecorderHandle, RecorderParts};
 use crate::config::SenderSettings;
-use crate::mail::{Composer, Mailer, Prepared, SendOutcome};
+use crate::mail::{Composer, Mailer, Opened, Prepared, SendOutcome, Then};
 use crate::metrics::{DeliveryEvent, Metrics};
 use crate::store::deliveries::{self, Claim, Claimed, Fence, SentRow};
 use crate::store::mail_context::{self, Loaded};
@@ -50,22 +50,55 @@ impl Worker {
         }
     }
 
-    /// Takes rows from the queue until it is closed and empty. The next
-    /// row's mail is loaded and built while the current one is on the wire,
-    /// so the connection goes on to it the moment the relay answers. After
-    /// `stop`, a row still taken is released, not sent.
+    /// Takes rows from the queue until it is closed and empty. Before a
+    /// mail goes out, the next queued row's mail is built, so that its
+    /// envelope can leave with this one's end of data and the relay's
+    /// replies to both come back together (see `mail::smtp`). After `stop`,
+    /// a row taken is released, not sent; the send on the wire finishes.
     pub async fn work(&self, queue: &Queue, held: &Held, recorder: &RecorderHandle, stop: &CancellationToken) {
-        let mut next = self.next_ready(queue, held, stop).await;
-        while let Some(ready) = next {
+        let mut in_hand: Option<InHand> = None;
+        loop {
+            let next = match in_hand.take() {
+                Some(in_hand) => in_hand,
+                None => match self.next_ready(queue, held, stop).await {
+                    Some(ready) => InHand { ready, opened: None },
+                    None => return,
+                },
+            };
             if stop.is_cancelled() {
-                let d = &ready.delivery;
+                // Its envelope may have been accepted (`opened`): dropping
+                // that session ends the transaction before any data, so the
+                // relay has nothing, and shutdown waits for one send at most.
+                let d = &next.ready.delivery;
                 self.conclude(d.id, self.release(self.fence(d.id, d.attempt)).await, held);
-                next = self.next_ready(queue, held, stop).await;
                 continue;
             }
-            let ((), following) =
-                tokio::join!(self.send_ready(ready, held, recorder), self.next_ready(queue, held, stop));
-            next = following;
+            let following = self.ready_now(queue, held, stop).await;
+            let next_message = following.as_ref().map(|f| &f.message);
+            let then = self.send_ready(next.ready, next.opened, next_message, held, recorder).await;
+            in_hand = self.follow(following, then, held, recorder).await;
+        }
+    }
+
+    /// What the worker holds after a send: the following mail, on the
+    /// session that accepted its envelope when it was chained; nothing when
+    /// there was none or the relay refused its envelope (settled here).
+    async fn follow(
+        &self,
+        following: Option<Ready>,
+        then: Then,
+        held: &Held,
+        recorder: &RecorderHandle,
+    ) -> Option<InHand> {
+        let ready = following?;
+        match then {
+            Then::Opened(opened) => Some(InHand { ready, opened: Some(opened) }),
+            Then::Alone => Some(InHand { ready, opened: None }),
+            Then::Refused(outcome) => {
+                let id = ready.delivery.id;
+                self.conclude(id, self.settle_outcome(ready.delivery, outcome, recorder).await, held);
+                None
+            }
         }
     }
 
@@ -81,10 +114,20 @@ impl Worker {
         }
     }
 
+    /// As [`Self::next_ready`], but only from rows queued right now.
+    async fn ready_now(&self, queue: &Queue, held: &Held, stop: &CancellationToken) -> Option<Ready> {
+        loop {
+            let claim = queue.try_next()?;
+            if let Some(ready) = self.begin(claim, held, stop.is_cancelled()).await {
+                return Some(ready);
+            }
+        }
+    }
+
     /// Settles one claim; with `release`, gives it back unstarted.
     pub async fn settle(&self, claim: Claim, held: &Held, recorder: &RecorderHandle, release: bool) {
         if let Some(ready) = self.begin(claim, held, release).await {
-            self.send_ready(ready, held, recorder).await;
+            self.send_ready(ready, None, None, held, recorder).await;
         }
     }
 
@@ -114,11 +157,22 @@ impl Worker {
         None
     }
 
-    /// Sends a built mail and records the outcome.
-    async fn send_ready(&self, ready: Ready, held: &Held, recorder: &RecorderHandle) {
-        let id = ready.delivery.id;
-        let result = self.deliver(ready, recorder).await;
-        self.conclude(id, result, held);
+    /// Sends a built mail (on `opened` when its envelope is accepted there,
+    /// with `next`'s envelope when it may ride along) and records the
+    /// outcome; what became of `next`'s envelope is for the caller.
+    async fn send_ready(
+        &self,
+        ready: Ready,
+        opened: Option<Opened>,
+        next: Option<&Prepared>,
+        held: &Held,
+        recorder: &RecorderHandle,
+    ) -> Then {
+        let Ready { delivery, message } = ready;
+        let id = delivery.id;
+        let (outcome, then) = self.send(&message, opened, next).await;
+        self.conclude(id, self.settle_outcome(delivery, outcome, recorder).await, held);
+        then
     }
 
     /// Forgets a claim once its outcome is written, or once writing it failed.
@@ -168,10 +222,16 @@ impl Worker {
         }
     }
 
-    #[tracing::instrument(skip_all, fields(delivery_id = ready.delivery.id, attempt = ready.delivery.attempt))]
-    async fn deliver(&self, ready: Ready, recorder: &RecorderHandle) -> anyhow::Result<Handed> {
-        let Ready { delivery, message } = ready;
-        match self.send(&message).await {
+    /// Hands a 2xx to the recorder and records any other outcome.
+    #[tracing::instrument(skip_all, fields(delivery_id = delivery.id, attempt = delivery.attempt))]
+    async fn settle_outcome(
+        &self,
+        delivery: Claimed,
+        outcome: SendOutcome,
+        recorder: &RecorderHandle,
+    ) -> anyhow::Result<Handed> {
+        self.metrics.count(super::outcome::event(&outcome), 1);
+        match outcome {
             SendOutcome::Sent { code, reply } => {
                 let sent = SentRow { id: delivery.id, attempt: delivery.attempt, code: code as i16, reply };
                 recorder.accepted(sent).await;
@@ -184,13 +244,12 @@ impl Worker {
         }
     }
 
-    /// Hands one email to the transport, timed and counted.
-    async fn send(&self, message: &Prepared) -> SendOutcome {
+    /// Hands one email to the transport, timed.
+    async fn send(&self, message: &Prepared, opened: Option<Opened>, next: Option<&Prepared>) -> (SendOutcome, Then) {
         let started = std::time::Instant::now();
-        let outcome = message.send().await;
+        let sent = message.send_then(opened, next).await;
         self.metrics.observe_send_latency(started.elapsed());
-        self.metrics.count(super::outcome::event(&outcome), 1);
-        outcome
+        sent
     }
 
     /// The fence of this sender's claim on (`id`, `attempt`).
@@ -218,6 +277,13 @@ impl Worker {
 pub(super) struct Ready {
     delivery: Claimed,
     message: Prepared,
+}
+
+/// A worker's next mail, and the session waiting for its data when its
+/// envelope went out behind the previous mail's end of data.
+struct InHand {
+    ready: Ready,
+    opened: Option<Opened>,
 }
 
 /// Where a claim went after its worker was done with it.

@@ -13,11 +13,12 @@
 //! - [`claimer`] claims up to `sender.batch_size` rows at a time whenever the
 //!   queue falls below its low-water mark, and holds no more than the rows it
 //!   can send in half a lease at the rate it measures;
-//! - [`deliver`]: each worker loads, composes and builds the next row's mail
-//!   while the current one is on the wire, so its connection goes on the
-//!   moment the relay answers; it records any outcome but a 2xx itself; a
-//!   failure to load is retried like a 4xx, and only a permanent condition
-//!   cancels a delivery;
+//! - [`deliver`]: each worker loads, composes and builds the next queued
+//!   row's mail before the current one's end of data goes out, so that the
+//!   next envelope can leave in the same write (one round trip per message,
+//!   see `mail::smtp`); it records any outcome but a 2xx itself; a failure
+//!   to load is retried like a 4xx, and only a permanent condition cancels a
+//!   delivery;
 //! - [`recorder`] writes 2xx in fenced group commits as they arrive (each
 //!   group waits `sender.record_wait` for more, up to
 //!   `sender.record_batch`). A worker hands over a 2xx only when the recorder

@@ -326,3 +326,55 @@ async fn the_lease_keeper_skips_a_row_whose_outcome_is_being_written_instead_of_
     assert_eq!(kept, free);
     writing.rollback().await.unwrap();
 }
+
+#[sqlx::test]
+async fn the_pipeline_chains_envelopes_and_a_lost_connection_costs_only_the_mail_it_carried(pool: PgPool) {
+    // Arrange: 20 due mails over one connection. The relay answers the first
+    // end of data only once the next envelope has arrived (a worker that
+    // did not chain would time out on it) and hangs up after the fourth,
+    // when the next mail's envelope may be right behind its end of data.
+    seed_confirmations(&pool, 20).await;
+    let relay = Relay::start().await;
+    relay
+        .then(Behaviour::AcceptOnceTheNextCommandArrives)
+        .then(Behaviour::Accept)
+        .then(Behaviour::Accept)
+        .then(Behaviour::HangUpAfterData);
+    let app = app_on(pool.clone(), relay.port, |s| {
+        s.sender.concurrency = 1;
+        s.mail.pool_size = 1;
+        s.mail.timeout = tend::config::Duration::parse("5s").unwrap();
+        s.sender.poll_interval = tend::config::Duration::parse("100ms").unwrap();
+    })
+    .await;
+    let stop = CancellationToken::new();
+    let sending = tokio::spawn(app.sender.clone().run_until_stopped(stop.clone()));
+
+    // Act: everything but the mail whose outcome is unknown is sent; then
+    // its retry is made due (the same as waiting out its backoff).
+    let sent = "select count(*) from deliveries where status = 'sent'";
+    wait_for_count(&pool, sent, 19, Duration::from_secs(60)).await;
+    sqlx::query("update deliveries set due_at = now() where status = 'pending'").execute(&pool).await.unwrap();
+    wait_for_count(&pool, sent, 20, Duration::from_secs(60)).await;
+    stop.cancel();
+    sending.await.unwrap();
+
+    // Assert: one mail was in doubt and resent under its Message-ID; the
+    // one chained behind it went on its own, first time, no failure kept.
+    let received = relay.message_ids();
+    assert_eq!((received.len(), duplicates(&received)), (21, 1));
+    every_row_arrived_under_its_own_id(&pool, &received).await;
+    let in_doubt: String = sqlx::query_scalar("select message_key::text from deliveries where unknown_outcomes = 1")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let resent = received.iter().filter(|id| id.trim_start_matches('<').starts_with(&in_doubt)).count();
+    assert_eq!(resent, 2, "the retry carries the first copy's Message-ID");
+    assert_eq!(
+        count(&pool, "select count(*) from deliveries where attempt > 1").await,
+        1,
+        "only the mail in doubt was retried"
+    );
+    assert_eq!(app.sender.metrics().get(tend::metrics::DeliveryEvent::Transient), 0);
+    assert_eq!(relay.connections(), 2, "one connection until the hang-up, one after");
+}
