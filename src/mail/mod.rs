@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod compose;
 pub mod dkim;
+mod headers;
 pub mod lint;
 pub mod notes;
 pub mod outbox;

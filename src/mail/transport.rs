@@ -15,13 +15,14 @@ use std::sync::Arc;
 use anyhow::Context;
 use lettre::address::Envelope;
 use lettre::message::dkim::DkimConfig;
-use lettre::message::header::{ContentTransferEncoding, ContentType, Header, HeaderName, HeaderValue};
+use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{Address, Message};
 use secrecy::ExposeSecret;
 
 use super::compose::OutgoingEmail;
+use super::headers::{AutoSubmitted, ContentLanguage, ListId, ListUnsubscribe, ListUnsubscribePost};
 use super::smtp::{self, Opened, Outgoing, SmtpPool, Then};
 use super::{dkim, outbox};
 
@@ -255,73 +256,6 @@ pub fn normalize_newlines(body: &str) -> String {
     }
     body.replace("\r\n", "\n").replace('\r', "\n").replace('\n', "\r\n")
 }
-
-macro_rules! simple_header {
-    ($ty:ident, $name:literal, $value:expr) => {
-        impl Header for $ty {
-            fn name() -> HeaderName {
-                HeaderName::new_from_ascii_str($name)
-            }
-
-            fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-                let construct: fn(&str) -> Self = $value;
-                Ok(construct(s))
-            }
-
-            fn display(&self) -> HeaderValue {
-                HeaderValue::new(Self::name(), self.value())
-            }
-        }
-    };
-}
-
-/// `List-Unsubscribe: <https://…/unsubscribe/TOKEN>` (RFC 2369).
-#[derive(Clone)]
-struct ListUnsubscribe(String);
-/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058).
-#[derive(Clone)]
-struct ListUnsubscribePost;
-/// `List-Id` (RFC 2919).
-#[derive(Clone)]
-struct ListId(String);
-/// `Auto-Submitted: auto-generated` (RFC 3834): no auto-replies, please.
-#[derive(Clone)]
-struct AutoSubmitted;
-/// `Content-Language: de` (RFC 3282): the language the mail is written in.
-#[derive(Clone)]
-struct ContentLanguage(String);
-
-impl ListUnsubscribe {
-    fn value(&self) -> String {
-        self.0.clone()
-    }
-}
-impl ListUnsubscribePost {
-    fn value(&self) -> String {
-        "List-Unsubscribe=One-Click".into()
-    }
-}
-impl ListId {
-    fn value(&self) -> String {
-        self.0.clone()
-    }
-}
-impl AutoSubmitted {
-    fn value(&self) -> String {
-        "auto-generated".into()
-    }
-}
-impl ContentLanguage {
-    fn value(&self) -> String {
-        self.0.clone()
-    }
-}
-
-simple_header!(ListUnsubscribe, "List-Unsubscribe", |s| ListUnsubscribe(s.to_owned()));
-simple_header!(ListUnsubscribePost, "List-Unsubscribe-Post", |_| { ListUnsubscribePost });
-simple_header!(ListId, "List-Id", |s| ListId(s.to_owned()));
-simple_header!(AutoSubmitted, "Auto-Submitted", |_| AutoSubmitted);
-simple_header!(ContentLanguage, "Content-Language", |s| ContentLanguage(s.to_owned()));
 
 #[cfg(test)]
 mod tests {
