@@ -95,8 +95,7 @@ impl Worker {
             Then::Opened(opened) => Some(InHand { ready, opened: Some(opened) }),
             Then::Alone => Some(InHand { ready, opened: None }),
             Then::Refused(outcome) => {
-                let id = ready.delivery.id;
-                self.conclude(id, self.settle_outcome(ready.delivery, outcome, recorder).await, held);
+                self.settle_and_forget(ready.delivery, outcome, held, recorder).await;
                 None
             }
         }
@@ -169,10 +168,16 @@ impl Worker {
         recorder: &RecorderHandle,
     ) -> Then {
         let Ready { delivery, message } = ready;
-        let id = delivery.id;
         let (outcome, then) = self.send(&message, opened, next).await;
-        self.conclude(id, self.settle_outcome(delivery, outcome, recorder).await, held);
+        self.settle_and_forget(delivery, outcome, held, recorder).await;
         then
+    }
+
+    /// Records a send's outcome and lets go of its claim.
+    async fn settle_and_forget(&self, delivery: Claimed, outcome: SendOutcome, held: &Held, recorder: &RecorderHandle) {
+        let id = delivery.id;
+        let result = self.settle_outcome(delivery, outcome, recorder).await;
+        self.conclude(id, result, held);
     }
 
     /// Forgets a claim once its outcome is written, or once writing it failed.
